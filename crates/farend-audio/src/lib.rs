@@ -1,0 +1,1 @@
+//! farend-audio (being written).

@@ -1,0 +1,1 @@
+//! farend-device (being written).

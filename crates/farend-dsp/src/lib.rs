@@ -1,0 +1,1 @@
+//! farend-dsp (being written).

@@ -1,0 +1,1 @@
+//! farend-lab (being written).

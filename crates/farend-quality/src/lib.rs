@@ -1,0 +1,1 @@
+//! farend-quality (being written).

@@ -1,0 +1,1 @@
+//! farend-report (being written).

@@ -1,0 +1,1 @@
+//! farend-runner (being written).

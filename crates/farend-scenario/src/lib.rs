@@ -1,0 +1,1 @@
+//! farend-scenario (being written).

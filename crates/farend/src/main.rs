@@ -1,0 +1,2 @@
+//! farend command-line interface.
+fn main() {}
