@@ -1,1 +1,70 @@
-//! farend-device (being written).
+//! Handset control over ADB for farend: place, answer and end calls, read the call state,
+//! identify the phone and collect its logs.
+//!
+//! The same code drives real phones (behind an `adb` server or over `adb tcpip`) and the
+//! virtual handsets of `farend-lab`, which speak the ADB device protocol.
+//!
+//! ```no_run
+//! use farend_device::{CallState, Connection, Handset, Number, Timeouts};
+//! use std::time::Duration;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let a = Handset::new("a", Connection::Direct { addr: "127.0.0.1:6001".parse()? }, Timeouts::default());
+//! let b = Handset::new(
+//!     "b",
+//!     Connection::Server { server: "127.0.0.1:5037".parse()?, serial: "2A111FDH6004XY".into() },
+//!     Timeouts::default(),
+//! );
+//! a.dial(&"+421900000002".parse::<Number>()?).await?;
+//! b.wait_for_state(CallState::Ringing, Duration::from_secs(20)).await?;
+//! b.answer().await?;
+//! a.hang_up().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ADB calls are blocking (adb_client); each runs on its own thread under a watchdog, so a
+//! hung phone yields [`DeviceError::Timeout`] instead of a hang. Exit statuses travel as a
+//! `; echo :farend-rc:$?` marker appended to every command, since the adb protocol loses them
+//! on some paths. [`DeviceError::is_lab_fault`] tells a broken lab from a network verdict.
+
+mod error;
+mod handset;
+mod number;
+pub mod parse;
+mod quote;
+mod transport;
+mod types;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use error::{CallStateError, DeviceError, NumberError, ParseError};
+pub use handset::{
+    COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES, STATE_POLL_INTERVAL, Timeouts,
+};
+pub use number::{MAX_NUMBER_LEN, Number};
+pub use quote::{command_line, quote};
+pub use types::{CallState, CommandRecord, Identity, ServerDevice, ShellOutput, TelecomCall};
+
+/// Lists the devices an adb server knows (`adb devices`), giving up after `timeout`.
+///
+/// Does not start a server: an unreachable server is [`DeviceError::Offline`] naming the
+/// server address.
+pub async fn server_devices(server: SocketAddr, timeout: Duration) -> Result<Vec<ServerDevice>, DeviceError> {
+    let device = format!("adb server {server}");
+    match transport::watched(timeout + Duration::from_millis(500), "devices", move || {
+        transport::list_devices(server, timeout)
+    })
+    .await
+    {
+        transport::Watched::Done(Ok(list)) => Ok(list),
+        transport::Watched::Done(Err(detail)) | transport::Watched::Lost(detail) => {
+            Err(DeviceError::Offline { device, detail })
+        }
+        transport::Watched::TimedOut => Err(DeviceError::Timeout {
+            device,
+            command: "host:devices".to_owned(),
+            after: timeout,
+        }),
+    }
+}

@@ -1,1 +1,1 @@
-//! progress analysis.
+//! Call-progress tones (ITU-T E.180): generators and classifier.

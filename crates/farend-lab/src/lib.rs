@@ -1,1 +1,1 @@
-//! farend-lab (being written).
+//! farend-lab.

@@ -1,1 +1,207 @@
-//! farend-report (being written).
+//! farend-report: the report of a farend run and the files written from it.
+//!
+//! The runner fills a [`RunReport`] (one [`CaseReport`] per call iteration, each with its
+//! [`Verdict`], steps, call events, measurements, checks and attachments) and hands it to
+//! [`write_all`], which writes three files into the run folder:
+//!
+//! - `junit.xml`: JUnit XML for CI (Jenkins, GitLab): one `<testsuite>` per scenario, one
+//!   `<testcase>` per iteration, `<failure>` for network verdicts, `<error>` for lab faults,
+//!   measurements as `<properties>`, `[[ATTACHMENT|path]]` lines for recordings;
+//! - `results.json`: the [`RunReport`] itself, documented in `docs/results-json.md`;
+//! - `report.html`: one self-contained page for humans.
+//!
+//! ```
+//! # fn main() -> Result<(), farend_report::ReportError> {
+//! use farend_report::{LabInfo, RunReport};
+//! let report = RunReport {
+//!     run_id: "20261121-053117".into(),
+//!     farend_version: "0.1.0".into(),
+//!     started_at: "2026-11-21T05:31:17Z".into(),
+//!     duration_s: 0.0,
+//!     lab: LabInfo { kind: "virtual".into(), ..LabInfo::default() },
+//!     redacted: true,
+//!     cases: vec![],
+//! };
+//! let xml = farend_report::junit_xml(&report)?;
+//! assert!(xml.contains("<testsuites name=\"farend\""));
+//! assert_eq!(farend_report::redact_number("+421900000001"), "*********0001");
+//! # Ok(()) }
+//! ```
+//!
+//! Writing is pure string building plus atomic file replacement; nothing here knows about
+//! scenarios, devices or audio. Redaction is offered as [`redact_number`]; the runner decides
+//! when to apply it.
+
+mod html;
+mod junit;
+mod model;
+mod num;
+mod text;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use html::html;
+pub use junit::{junit_xml, junit_xml_with_root};
+pub use model::{
+    Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureKind, HandsetInfo, LabInfo,
+    Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing, Verdict,
+};
+pub use text::xml_safe;
+
+/// File name of the JUnit report inside the run folder.
+pub const JUNIT_FILE: &str = "junit.xml";
+/// File name of the JSON results inside the run folder.
+pub const JSON_FILE: &str = "results.json";
+/// File name of the HTML report inside the run folder.
+pub const HTML_FILE: &str = "report.html";
+
+/// Errors from writing or reading reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file or folder could not be read, written or renamed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `results.json` could not be encoded or decoded.
+    #[error("{path}: invalid results JSON: {source}")]
+    Json {
+        /// The file concerned (empty when encoding in memory).
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The JUnit XML could not be produced.
+    #[error("cannot write JUnit XML: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+}
+
+/// Paths of the files [`write_all`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// `<run_dir>/junit.xml`.
+    pub junit: PathBuf,
+    /// `<run_dir>/results.json`.
+    pub json: PathBuf,
+    /// `<run_dir>/report.html`.
+    pub html: PathBuf,
+}
+
+/// Writes `junit.xml`, `results.json` and `report.html` into `run_dir` (created if missing).
+///
+/// Each file is written to a temporary file in the same folder and renamed into place, so a
+/// reader never sees a half-written report. Attachment lines in the JUnit file carry absolute
+/// paths (the run folder joined with each attachment's relative path).
+pub fn write_all(report: &RunReport, run_dir: &Path) -> Result<ReportFiles, ReportError> {
+    fs::create_dir_all(run_dir).map_err(|source| ReportError::Io {
+        path: run_dir.to_path_buf(),
+        source,
+    })?;
+    let root = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
+    let junit = junit_xml_with_root(report, Some(&root))?;
+    let json = results_json(report)?;
+    let page = html(report);
+
+    let files = ReportFiles {
+        junit: run_dir.join(JUNIT_FILE),
+        json: run_dir.join(JSON_FILE),
+        html: run_dir.join(HTML_FILE),
+    };
+    write_atomic(&files.json, json.as_bytes())?;
+    write_atomic(&files.junit, junit.as_bytes())?;
+    write_atomic(&files.html, page.as_bytes())?;
+    Ok(files)
+}
+
+/// Encodes the report as the pretty-printed JSON stored in `results.json`.
+pub fn results_json(report: &RunReport) -> Result<String, ReportError> {
+    let mut json = serde_json::to_string_pretty(report).map_err(|source| ReportError::Json {
+        path: PathBuf::new(),
+        source,
+    })?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// Reads a `results.json` written by [`write_all`].
+pub fn read_results(path: &Path) -> Result<RunReport, ReportError> {
+    let data = fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&data).map_err(|source| ReportError::Json {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Redacts a phone number: every character but the last 4 digits becomes `*`.
+///
+/// `+421900000001` becomes `*********0001`; a number with 4 digits or fewer is returned as is.
+pub fn redact_number(number: &str) -> String {
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if digits <= 4 {
+        return number.to_string();
+    }
+    let mut to_hide = digits - 4;
+    number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() && to_hide == 0 {
+                c
+            } else {
+                if c.is_ascii_digit() {
+                    to_hide -= 1;
+                }
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// Writes `data` to `path` through a temporary file in the same folder and a rename.
+fn write_atomic(path: &Path, data: &[u8]) -> Result<(), ReportError> {
+    let io_err = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".to_string());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_all_but_last_four_digits() {
+        assert_eq!(redact_number("+421900000001"), "*********0001");
+        assert_eq!(redact_number("0900 123 456"), "*******3*456");
+        assert_eq!(redact_number("1234"), "1234");
+        assert_eq!(redact_number("112"), "112");
+        assert_eq!(redact_number(""), "");
+        assert_eq!(redact_number("*31#0900123456"), "**********3456");
+    }
+}

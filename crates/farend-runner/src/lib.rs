@@ -1,1 +1,239 @@
-//! farend-runner (being written).
+//! Runs a plan of call cases on a lab and turns what happened into a report.
+//!
+//! The runner binds each case's parties to free handsets, runs the steps with timeouts
+//! (dial, answer, wait, play, sleep, hang up), keeps the evidence (call events, recordings,
+//! command logs) under the run folder, judges expectations and always hangs up at the end.
+//! Cases whose parties fit on disjoint handsets run at the same time, up to `jobs`.
+//!
+//! ```no_run
+//! # async fn demo(plan: farend_scenario::Plan, lab: farend_runner::Lab, refs: farend_audio::RefLibrary) {
+//! let options = farend_runner::RunOptions::new("reports/run-1".into());
+//! let cancel = tokio_util::sync::CancellationToken::new();
+//! let report = farend_runner::run(&plan, &lab, &refs, &options, cancel, &|_event| {}).await;
+//! farend_report::write_all(&report, &options.run_dir).unwrap();
+//! # }
+//! ```
+
+mod case;
+pub mod evidence;
+pub mod expect;
+pub mod lab;
+mod monitor;
+pub mod pool;
+
+pub use lab::{Lab, LabHandset, LabSetupError};
+
+use farend_audio::RefLibrary;
+use farend_report::{CaseReport, ErrorKind, HandsetInfo, LabInfo, RunReport, Verdict};
+use farend_scenario::Plan;
+use futures::StreamExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// How a run is carried out and where its evidence goes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The run folder: `junit.xml`, `results.json`, `report.html` and `cases/` go here.
+    pub run_dir: PathBuf,
+    /// The run's id, as shown in reports.
+    pub run_id: String,
+    /// How many cases may run at once (handsets permitting).
+    pub jobs: usize,
+    /// Whether phone numbers are redacted in reports.
+    pub redact: bool,
+}
+
+impl RunOptions {
+    /// Options with one job and redaction on; the run id is the folder's name.
+    pub fn new(run_dir: PathBuf) -> RunOptions {
+        let run_id = run_dir.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        RunOptions {
+            run_dir,
+            run_id,
+            jobs: 1,
+            redact: true,
+        }
+    }
+}
+
+/// Progress of a run, for the command line.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// The lab's handsets answered (or not) before the first case.
+    LabReady {
+        /// Handsets that answered.
+        reachable: usize,
+        /// Handsets in the lab.
+        total: usize,
+    },
+    /// A case got its handsets and started.
+    CaseStarted {
+        /// The case id.
+        id: &'a str,
+        /// The handsets bound to it, in party order.
+        handsets: Vec<&'a str>,
+    },
+    /// A case ended.
+    CaseFinished {
+        /// Its report.
+        report: &'a CaseReport,
+    },
+}
+
+/// The current time as RFC 3339 UTC.
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Asks every handset who it is; those that do not answer are left out of the pool.
+async fn identify(lab: &Lab, redact: bool) -> (Vec<HandsetInfo>, Vec<usize>) {
+    let answers = futures::future::join_all(lab.handsets.iter().map(|h| async move {
+        tokio::time::timeout(Duration::from_secs(15), h.device.identity()).await
+    }))
+    .await;
+    let mut infos = Vec::new();
+    let mut reachable = Vec::new();
+    for (i, (h, answer)) in lab.handsets.iter().zip(answers).enumerate() {
+        let identity = match answer {
+            Ok(Ok(identity)) => {
+                reachable.push(i);
+                Some(identity)
+            }
+            _ => None,
+        };
+        infos.push(HandsetInfo {
+            id: h.id.clone(),
+            serial: h.serial.clone(),
+            model: identity.as_ref().map(|i| i.model.clone()),
+            manufacturer: identity.as_ref().map(|i| i.manufacturer.clone()),
+            android_release: identity.as_ref().map(|i| i.android_release.clone()),
+            number: if redact { farend_report::redact_number(&h.number) } else { h.number.clone() },
+        });
+    }
+    (infos, reachable)
+}
+
+fn unrunnable(case: &farend_scenario::Case, verdict: Verdict) -> CaseReport {
+    let scenario = &case.scenario;
+    CaseReport {
+        id: case.id.clone(),
+        suite: scenario.suite.clone(),
+        scenario: scenario.name.clone(),
+        scenario_file: scenario.path.display().to_string(),
+        iteration: case.iteration,
+        iterations: case.iterations,
+        verdict,
+        started_at: now_rfc3339(),
+        duration_s: 0.0,
+        parties: Vec::new(),
+        steps: Vec::new(),
+        events: Vec::new(),
+        measurements: Vec::new(),
+        checks: Vec::new(),
+        attachments: Vec::new(),
+        timing: Default::default(),
+    }
+}
+
+/// Runs every case of the plan and returns the whole run's report (never fails: lab faults
+/// become `error` verdicts, a cancelled run marks what did not run as skipped).
+pub async fn run(
+    plan: &Plan,
+    lab: &Lab,
+    refs: &RefLibrary,
+    options: &RunOptions,
+    cancel: CancellationToken,
+    on_event: &(dyn Fn(RunEvent<'_>) + Sync),
+) -> RunReport {
+    let started_at = now_rfc3339();
+    let start = Instant::now();
+    let (handsets, reachable) = identify(lab, options.redact).await;
+    on_event(RunEvent::LabReady {
+        reachable: reachable.len(),
+        total: lab.handsets.len(),
+    });
+    let pool = pool::Pool::new(reachable.len());
+
+    let run_one = |case: &farend_scenario::Case| {
+        let pool = &pool;
+        let reachable = &reachable;
+        let cancel = cancel.clone();
+        async move {
+            let needed = case.scenario.parties.len();
+            let too_few = || {
+                unrunnable(
+                    case,
+                    Verdict::Error {
+                        kind: ErrorKind::LabSetup,
+                        message: format!(
+                            "needs {needed} handsets, the lab has {} usable ({} in all)",
+                            pool.alive(),
+                            lab.handsets.len()
+                        ),
+                        device: None,
+                    },
+                )
+            };
+            let reservation = tokio::select! {
+                r = pool.reserve(needed) => match r {
+                    Some(r) => r,
+                    None => return too_few(),
+                },
+                _ = cancel.cancelled() => return unrunnable(case, Verdict::Skipped { reason: "the run was interrupted".into() }),
+            };
+            let bound: Vec<&LabHandset> = reservation.handsets.iter().map(|&i| &lab.handsets[reachable[i]]).collect();
+            on_event(RunEvent::CaseStarted {
+                id: &case.id,
+                handsets: bound.iter().map(|h| h.id.as_str()).collect(),
+            });
+            let run = case::CaseRun {
+                case,
+                bound,
+                refs,
+                run_dir: &options.run_dir,
+                redact: options.redact,
+                cancel: cancel.clone(),
+            };
+            let report = case::run_case(&run, now_rfc3339()).await;
+            let mut reservation = reservation;
+            // A handset that went offline stays out of the pool, so the next cases get others.
+            if let Verdict::Error { kind: ErrorKind::DeviceOffline, device: Some(device), .. } = &report.verdict {
+                for &i in &reservation.handsets.clone() {
+                    if &lab.handsets[reachable[i]].id == device {
+                        reservation.retire(i);
+                    }
+                }
+            }
+            drop(reservation);
+            on_event(RunEvent::CaseFinished { report: &report });
+            report
+        }
+    };
+
+    let mut cases: Vec<(usize, CaseReport)> = futures::stream::iter(plan.cases.iter().enumerate())
+        .map(|(i, case)| {
+            let fut = run_one(case);
+            async move { (i, fut.await) }
+        })
+        .buffer_unordered(options.jobs.max(1))
+        .collect()
+        .await;
+    cases.sort_by_key(|(i, _)| *i);
+
+    RunReport {
+        run_id: options.run_id.clone(),
+        farend_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        duration_s: start.elapsed().as_secs_f64(),
+        lab: LabInfo {
+            kind: lab.kind.clone(),
+            source: lab.source.clone(),
+            handsets,
+        },
+        redacted: options.redact,
+        cases: cases.into_iter().map(|(_, c)| c).collect(),
+    }
+}

@@ -1,1 +1,64 @@
-//! farend-scenario (being written).
+//! Scenario and lab files for farend: the model, parsing (serde-saphyr), validation with
+//! `file:line:col` diagnostics, file discovery and planning.
+//!
+//! ```no_run
+//! use std::path::{Path, PathBuf};
+//! let refs = |name: &str| name.starts_with("speech/") || name.starts_with("tones/");
+//! let files = farend_scenario::discover(&[PathBuf::from("scenarios")])?;
+//! let mut scenarios = Vec::new();
+//! for f in &files {
+//!     scenarios.push(farend_scenario::load_scenario(f, &refs)?);
+//! }
+//! let plan = farend_scenario::plan(scenarios, None, None);
+//! let lab = farend_scenario::load_lab(Path::new("lab.yaml"))?;
+//! # Ok::<(), farend_scenario::LoadError>(())
+//! ```
+//!
+//! Every problem of a file is reported (not only the first) as a [`Diagnostic`] whose
+//! `Display` is `file:line:col: message`; [`LoadError`]'s `Display` lists them all with snippets.
+
+mod diag;
+mod duration;
+mod lab;
+mod model;
+mod number;
+mod plan;
+mod scenario;
+mod yaml;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, LoadError, Location};
+pub use duration::{DURATION_UNITS, DurationError, MAX_DURATION, format_duration, parse_duration};
+pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
+pub use model::*;
+pub use number::{DIALABLE_RULE, is_dialable};
+pub use plan::{Case, Plan, check_unique_names, discover, matches_filter, plan};
+pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenario, parse_scenario};
+
+/// Reads a file as UTF-8; an invalid byte becomes a diagnostic at its line and column.
+fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let (loc, byte) = yaml::utf8_error_location(&bytes)
+                .unwrap_or((Location::new(1, 1), 0));
+            let mut d = Diagnostic::new(
+                path,
+                loc.line,
+                loc.column,
+                format!("the file is not valid UTF-8 (byte 0x{byte:02x}); save it as UTF-8"),
+            );
+            let lossy = String::from_utf8_lossy(&bytes);
+            d.snippet = diag::snippet(&lossy, loc);
+            Err(LoadError::Invalid {
+                diagnostics: vec![d],
+            })
+        }
+    }
+}

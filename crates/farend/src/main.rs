@@ -1,6 +1,7 @@
 //! farend: end-to-end voice call tests on mobile handsets.
 
 mod commands;
+mod output;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,6 +16,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run call scenarios on a lab (the built-in virtual lab unless --lab is given).
+    Run(commands::run::RunArgs),
+    /// Check scenario and lab files without running them.
+    Validate(commands::validate::ValidateArgs),
+    /// The built-in virtual lab on its own (`farend lab serve`).
+    Lab(commands::lab::LabArgs),
+    /// List the lab's handsets: identity, number, call state.
+    Devices(commands::devices::DevicesArgs),
     /// Score a degraded recording against its reference (ITU-T P.862 family).
     Score(commands::score::ScoreArgs),
     /// Detect DTMF digits, tones or call-progress tones in a recording.
@@ -28,6 +37,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Lab(args) => commands::lab::run(args),
+        Command::Devices(args) => commands::devices::run(args),
         Command::Score(args) => commands::score::run(args),
         Command::Detect(args) => commands::detect::run(args),
         Command::Fingerprint(args) => commands::fingerprint::run(args),

@@ -1,0 +1,26 @@
+# The two entry points: `make demo` and `make test`. Both install what is missing first.
+
+CARGO ?= cargo
+FAREND := target/release/farend
+
+.PHONY: setup build demo test lint bench clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build --release --locked -p farend
+
+demo: build
+	$(FAREND) run scenarios/ --out reports
+
+test: setup
+	$(CARGO) build --release --locked -p farend
+	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --workspace --locked --profile test
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+clean:
+	$(CARGO) clean

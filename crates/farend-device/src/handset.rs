@@ -1,0 +1,430 @@
+//! The [`Handset`] handle: call control, state, identity and logs over ADB.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::parse::{self, EXIT_MARKER};
+use crate::quote::command_line;
+use crate::transport::{Link, OpenError, Watched, watched};
+use crate::{CallState, CommandRecord, DeviceError, Identity, Number, ShellOutput, TelecomCall};
+
+/// How to reach a handset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Connection {
+    /// Through an adb server (`adb -P PORT`, default 127.0.0.1:5037), by serial.
+    Server {
+        /// Address of the adb server.
+        server: SocketAddr,
+        /// Serial as `adb devices` lists it (`HOST:PORT` for network devices).
+        serial: String,
+    },
+    /// Straight to the handset's adbd over TCP (`adb tcpip` phones, the virtual lab).
+    Direct {
+        /// Address of the handset's adbd.
+        addr: SocketAddr,
+    },
+}
+
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Connection::Server { server, serial } => write!(f, "adb server {server}, serial {serial}"),
+            Connection::Direct { addr } => write!(f, "adbd at {addr}"),
+        }
+    }
+}
+
+/// Watchdog times for talking to a handset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest time one shell command may take (default 10 s).
+    pub command: Duration,
+    /// Longest time opening a connection may take (default 5 s).
+    pub connect: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            command: Duration::from_secs(10),
+            connect: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How often [`Handset::wait_for_state`] reads the call state.
+pub const STATE_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How many command records a handset keeps (the oldest are dropped first).
+pub const COMMAND_LOG_CAPACITY: usize = 20_000;
+
+/// Lines of log `logcat` fetches.
+pub const LOGCAT_LINES: u32 = 2000;
+
+struct Inner {
+    name: String,
+    connection: Connection,
+    timeouts: Timeouts,
+    link: tokio::sync::Mutex<Option<Link>>,
+    log: Mutex<VecDeque<CommandRecord>>,
+}
+
+/// One Android handset driven over ADB. Cheap to clone (clones share the connection and the
+/// command log); commands to one handset run one at a time.
+///
+/// The connection is opened on first use. Every command runs on a watchdog: one that does not
+/// finish within [`Timeouts::command`] fails with [`DeviceError::Timeout`] and its connection is
+/// discarded, to be opened afresh by the next command.
+#[derive(Clone)]
+pub struct Handset {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Handset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handset")
+            .field("name", &self.inner.name)
+            .field("connection", &self.inner.connection)
+            .field("timeouts", &self.inner.timeouts)
+            .finish()
+    }
+}
+
+impl Handset {
+    /// A handset called `name` (used in errors and logs), reached through `connection`.
+    /// Nothing is connected until the first command.
+    pub fn new(name: impl Into<String>, connection: Connection, timeouts: Timeouts) -> Handset {
+        Handset {
+            inner: Arc::new(Inner {
+                name: name.into(),
+                connection,
+                timeouts,
+                link: tokio::sync::Mutex::new(None),
+                log: Mutex::new(VecDeque::new()),
+            }),
+        }
+    }
+
+    /// The handset's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// How the handset is reached.
+    pub fn connection(&self) -> &Connection {
+        &self.inner.connection
+    }
+
+    /// The watchdog times in force.
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
+    /// Runs `argv` in the handset's shell and returns its output and exit status.
+    ///
+    /// Every argument is shell-quoted, so text from a scenario cannot reach the shell as
+    /// syntax. A non-zero exit status is returned, not turned into an error. The command is
+    /// recorded in [`Handset::command_log`] and logged at debug level.
+    pub async fn shell(&self, argv: &[&str]) -> Result<ShellOutput, DeviceError> {
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let line = command_line(argv);
+        let full = format!("{line} ; echo {EXIT_MARKER}$?");
+        let result = self.run_line(argv, &full).await;
+        let duration = started.elapsed();
+        let (exit_code, output_bytes, error) = match &result {
+            Ok((out, bytes)) => (Some(out.exit_code), *bytes, None),
+            Err(e) => (None, 0, Some(e.to_string())),
+        };
+        tracing::debug!(
+            device = %self.inner.name,
+            command = %line,
+            exit_code = ?exit_code,
+            duration_ms = duration.as_millis() as u64,
+            output_bytes,
+            error = error.as_deref().unwrap_or(""),
+            "adb shell"
+        );
+        self.record(CommandRecord {
+            at: started_at,
+            argv: argv.iter().map(|s| (*s).to_owned()).collect(),
+            command: full,
+            exit_code,
+            duration,
+            output_bytes,
+            error,
+        });
+        result.map(|(out, _)| out)
+    }
+
+    fn record(&self, record: CommandRecord) {
+        let mut log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() >= COMMAND_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(record);
+    }
+
+    async fn run_line(&self, argv: &[&str], full: &str) -> Result<(ShellOutput, usize), DeviceError> {
+        let name = &self.inner.name;
+        if argv.is_empty() {
+            return Err(DeviceError::InvalidCommand {
+                device: name.clone(),
+                command: String::new(),
+                detail: "empty command".to_owned(),
+            });
+        }
+        if argv.iter().any(|a| a.contains('\0')) {
+            return Err(DeviceError::InvalidCommand {
+                device: name.clone(),
+                command: full.replace('\0', "\\0"),
+                detail: "an argument holds a NUL byte, which no shell command can carry".to_owned(),
+            });
+        }
+        let mut slot = self.inner.link.lock().await;
+        let link = match slot.take() {
+            Some(link) => link,
+            None => self.open().await?,
+        };
+        let command = full.to_owned();
+        let limit = self.inner.timeouts.command;
+        let outcome = watched(limit, name, move || {
+            let mut link = link;
+            let result = link.run(&command);
+            (link, result)
+        })
+        .await;
+        let raw = match outcome {
+            Watched::Done((link, Ok(raw))) => {
+                *slot = Some(link);
+                raw
+            }
+            Watched::Done((_link, Err(detail))) => {
+                return Err(DeviceError::Offline {
+                    device: name.clone(),
+                    detail,
+                });
+            }
+            Watched::TimedOut => {
+                return Err(DeviceError::Timeout {
+                    device: name.clone(),
+                    command: full.to_owned(),
+                    after: limit,
+                });
+            }
+            Watched::Lost(detail) => {
+                return Err(DeviceError::Offline {
+                    device: name.clone(),
+                    detail,
+                });
+            }
+        };
+        drop(slot);
+        let bytes = raw.bytes.len();
+        let text = String::from_utf8_lossy(&raw.bytes).replace("\r\n", "\n");
+        let (stdout, exit_code) = match parse::split_exit_marker(&text) {
+            Some((out, code)) => (out.to_owned(), code),
+            None => match raw.exit {
+                // The marker is missing but shell v2 reported a status: the shell died early.
+                Some(code) => (text.clone(), i32::from(code)),
+                None => {
+                    return Err(DeviceError::Parse {
+                        device: name.clone(),
+                        command: full.to_owned(),
+                        detail: format!(
+                            "the output does not end with the exit-status marker: {:?}",
+                            tail(&text, 200)
+                        ),
+                    });
+                }
+            },
+        };
+        Ok((ShellOutput { stdout, exit_code }, bytes))
+    }
+
+    async fn open(&self) -> Result<Link, DeviceError> {
+        let name = &self.inner.name;
+        let connection = self.inner.connection.clone();
+        let limit = self.inner.timeouts.connect;
+        match watched(limit, name, move || Link::open(&connection)).await {
+            Watched::Done(Ok(link)) => Ok(link),
+            Watched::Done(Err(OpenError::Config(detail))) => Err(DeviceError::Config {
+                device: name.clone(),
+                detail,
+            }),
+            Watched::Done(Err(OpenError::Offline(detail))) | Watched::Lost(detail) => {
+                Err(DeviceError::Offline {
+                    device: name.clone(),
+                    detail,
+                })
+            }
+            Watched::TimedOut => Err(DeviceError::Timeout {
+                device: name.clone(),
+                command: format!("connect ({})", self.inner.connection),
+                after: limit,
+            }),
+        }
+    }
+
+    /// Runs `argv` and fails with [`DeviceError::CommandFailed`] unless it exits with 0.
+    async fn checked(&self, argv: &[&str]) -> Result<ShellOutput, DeviceError> {
+        let out = self.shell(argv).await?;
+        if out.exit_code != 0 {
+            return Err(self.failed(argv, &out));
+        }
+        Ok(out)
+    }
+
+    fn failed(&self, argv: &[&str], out: &ShellOutput) -> DeviceError {
+        DeviceError::CommandFailed {
+            device: self.inner.name.clone(),
+            command: command_line(argv),
+            exit_code: out.exit_code,
+            output: tail(out.stdout.trim(), 2000).to_owned(),
+        }
+    }
+
+    fn parse_error(&self, argv: &[&str], detail: impl Into<String>) -> DeviceError {
+        DeviceError::Parse {
+            device: self.inner.name.clone(),
+            command: command_line(argv),
+            detail: detail.into(),
+        }
+    }
+
+    /// Who the handset is, from `getprop`.
+    pub async fn identity(&self) -> Result<Identity, DeviceError> {
+        let argv = ["getprop"];
+        let out = self.checked(&argv).await?;
+        let props = parse::getprop(&out.stdout);
+        if props.is_empty() {
+            return Err(self.parse_error(&argv, "no `[name]: [value]` lines in the output"));
+        }
+        let get = |keys: &[&str]| {
+            keys.iter()
+                .filter_map(|k| props.get(*k))
+                .map(|v| v.trim())
+                .find(|v| !v.is_empty())
+                .unwrap_or("")
+                .to_owned()
+        };
+        Ok(Identity {
+            model: get(&["ro.product.model", "ro.product.system.model"]),
+            manufacturer: get(&["ro.product.manufacturer", "ro.product.system.manufacturer"]),
+            device: get(&["ro.product.device", "ro.product.system.device"]),
+            android_release: get(&["ro.build.version.release", "ro.build.version.release_or_codename"]),
+            sdk: get(&["ro.build.version.sdk"]).parse().ok(),
+            fingerprint: get(&["ro.build.fingerprint", "ro.system.build.fingerprint"]),
+            operator: get(&["gsm.operator.alpha", "gsm.sim.operator.alpha"]),
+            serialno: get(&["ro.serialno", "ro.boot.serialno"]),
+        })
+    }
+
+    /// Places a call to `number` (`am start -a android.intent.action.CALL -d tel:N`, with `#`
+    /// sent as `%23`).
+    pub async fn dial(&self, number: &Number) -> Result<(), DeviceError> {
+        let uri = number.tel_uri();
+        let argv = ["am", "start", "-a", "android.intent.action.CALL", "-d", uri.as_str()];
+        let out = self.checked(&argv).await?;
+        // `am start` exits 0 even when the activity did not start; it says so in its output.
+        let refused = out.stdout.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("Error") || l.starts_with("Exception") || l.contains("SecurityException")
+        });
+        if refused {
+            return Err(self.failed(&argv, &out));
+        }
+        Ok(())
+    }
+
+    /// Answers a ringing call (`input keyevent KEYCODE_CALL`).
+    pub async fn answer(&self) -> Result<(), DeviceError> {
+        self.checked(&["input", "keyevent", "KEYCODE_CALL"]).await.map(|_| ())
+    }
+
+    /// Ends the call, if there is one: reads the call state first and sends
+    /// `input keyevent KEYCODE_ENDCALL` only when it is not idle (on a real phone ENDCALL with
+    /// no call puts the screen to sleep). Returns whether the key was sent.
+    pub async fn hang_up(&self) -> Result<bool, DeviceError> {
+        if self.call_state().await? == CallState::Idle {
+            return Ok(false);
+        }
+        self.checked(&["input", "keyevent", "KEYCODE_ENDCALL"]).await?;
+        Ok(true)
+    }
+
+    /// The call state from `dumpsys telephony.registry`: the most active state over all SIM
+    /// slots (offhook > ringing > idle).
+    pub async fn call_state(&self) -> Result<CallState, DeviceError> {
+        Ok(parse::most_active(&self.call_states().await?))
+    }
+
+    /// The call state of every SIM slot, as `(phone id, state)`, from
+    /// `dumpsys telephony.registry`.
+    pub async fn call_states(&self) -> Result<Vec<(u32, CallState)>, DeviceError> {
+        let argv = ["dumpsys", "telephony.registry"];
+        let out = self.checked(&argv).await?;
+        parse::telephony_registry(&out.stdout).map_err(|e| self.parse_error(&argv, e.to_string()))
+    }
+
+    /// Waits until the call state is `want`, reading it about every 100 ms. Returns how long it
+    /// took, or [`DeviceError::StateTimeout`] (a network verdict) when `within` ran out. Lab
+    /// faults while reading the state end the wait at once.
+    pub async fn wait_for_state(&self, want: CallState, within: Duration) -> Result<Duration, DeviceError> {
+        let started = Instant::now();
+        let mut last = None;
+        loop {
+            let state = self.call_state().await?;
+            last = Some(state);
+            let elapsed = started.elapsed();
+            if state == want {
+                return Ok(elapsed);
+            }
+            if elapsed >= within {
+                break;
+            }
+            let remaining = within - elapsed;
+            tokio::time::sleep(STATE_POLL_INTERVAL.min(remaining)).await;
+        }
+        Err(DeviceError::StateTimeout {
+            device: self.inner.name.clone(),
+            want,
+            last,
+            after: started.elapsed(),
+        })
+    }
+
+    /// The calls `dumpsys telecom` lists (current calls and recent history).
+    pub async fn telecom_calls(&self) -> Result<Vec<TelecomCall>, DeviceError> {
+        let out = self.checked(&["dumpsys", "telecom"]).await?;
+        Ok(parse::telecom_calls(&out.stdout))
+    }
+
+    /// The most recent log lines (`logcat -d -t 2000`, threadtime format).
+    pub async fn logcat(&self) -> Result<String, DeviceError> {
+        let count = LOGCAT_LINES.to_string();
+        let out = self.checked(&["logcat", "-d", "-v", "threadtime", "-t", &count]).await?;
+        Ok(out.stdout)
+    }
+
+    /// Every command sent so far (up to the last [`COMMAND_LOG_CAPACITY`]), oldest first.
+    pub fn command_log(&self) -> Vec<CommandRecord> {
+        let log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.iter().cloned().collect()
+    }
+}
+
+/// The last `max` bytes of `s` (on a character boundary).
+fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}

@@ -1,0 +1,519 @@
+//! The virtual mobile network: numbers, call routing, call states, call records, device
+//! logs, and the media of connected calls.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::codec::CodecKind;
+use crate::media::{Direction, MediaError};
+
+/// How long a failed call (unknown number, busy callee) stays up before the caller drops.
+pub const FAIL_DELAY: Duration = Duration::from_millis(1500);
+/// How far ahead of the lab clock a mic may be scheduled (seconds of audio).
+const MAX_AHEAD_SECONDS: u64 = 120;
+/// How many log lines each handset keeps.
+const LOG_CAPACITY: usize = 2000;
+
+/// Direction of a call as seen by one handset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDirection {
+    /// Mobile originated.
+    Outgoing,
+    /// Mobile terminated.
+    Incoming,
+}
+
+/// One call as the handset's telecom service records it.
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    /// Telecom id number (`TC@n`).
+    pub tc: u32,
+    /// Creation time, ms since the Unix epoch.
+    pub start_ms: u64,
+    /// Time it became active, ms since the epoch (0 = never).
+    pub connect_ms: u64,
+    /// Disconnection time, ms since the epoch (0 = still up).
+    pub end_ms: u64,
+    /// Direction.
+    pub direction: CallDirection,
+    /// Telecom state name (DIALING, RINGING, ACTIVE, DISCONNECTED).
+    pub state: &'static str,
+    /// Remote party's number.
+    pub remote: String,
+    /// Disconnect cause code name (LOCAL, REMOTE, BUSY, ERROR, MISSED, REJECTED) once ended.
+    pub cause: &'static str,
+}
+
+/// One log line (logcat threadtime fields).
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// Time, ms since the Unix epoch.
+    pub ms: u64,
+    /// Process id.
+    pub pid: u32,
+    /// Thread id.
+    pub tid: u32,
+    /// Priority letter (V D I W E).
+    pub level: char,
+    /// Tag.
+    pub tag: &'static str,
+    /// Message.
+    pub msg: String,
+}
+
+/// Samples scheduled on one handset's microphone, ahead of the lab clock.
+#[derive(Debug, Default)]
+pub struct MicTimeline {
+    start: u64,
+    buf: VecDeque<i16>,
+    /// Samples dropped because they were scheduled in the past or too far ahead.
+    pub dropped: u64,
+}
+
+impl MicTimeline {
+    /// Index of the next sample the network will consume.
+    pub fn now(&self) -> u64 {
+        self.start
+    }
+
+    /// Schedules `samples` at lab clock index `at`; returns how many were dropped.
+    pub fn schedule(&mut self, at: u64, samples: &[i16], rate: u32) -> u64 {
+        let mut dropped = 0u64;
+        let mut at = at;
+        let mut samples = samples;
+        if at < self.start {
+            let skip = ((self.start - at) as usize).min(samples.len());
+            dropped += skip as u64;
+            samples = &samples[skip..];
+            at = self.start;
+        }
+        let limit = self.start + MAX_AHEAD_SECONDS * u64::from(rate);
+        let room = limit.saturating_sub(at) as usize;
+        if samples.len() > room {
+            dropped += (samples.len() - room) as u64;
+            samples = &samples[..room];
+        }
+        if !samples.is_empty() {
+            let off = (at - self.start) as usize;
+            if self.buf.len() < off + samples.len() {
+                self.buf.resize(off + samples.len(), 0);
+            }
+            for (i, &s) in samples.iter().enumerate() {
+                self.buf[off + i] = s;
+            }
+        }
+        self.dropped += dropped;
+        dropped
+    }
+
+    /// Takes the next `n` samples (silence where nothing was scheduled).
+    pub fn take(&mut self, n: usize) -> Vec<i16> {
+        let mut out: Vec<i16> = self.buf.drain(..n.min(self.buf.len())).collect();
+        out.resize(n, 0);
+        self.start += n as u64;
+        out
+    }
+}
+
+/// A handset's line on the network.
+#[derive(Debug)]
+pub struct Phone {
+    /// Directory number.
+    pub number: String,
+    /// False once the handset was killed.
+    pub alive: bool,
+    /// Microphone timeline.
+    pub mic: MicTimeline,
+    /// Telecom call records, oldest first.
+    pub records: Vec<CallRecord>,
+    /// Log lines, oldest first.
+    pub log: VecDeque<LogLine>,
+    next_tc: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Alerting,
+    Active,
+    Failing(Instant, &'static str),
+}
+
+struct Call {
+    caller: usize,
+    callee: Option<usize>,
+    phase: Phase,
+    caller_rec: usize,
+    callee_rec: Option<usize>,
+    forward: Option<Direction>,
+    backward: Option<Direction>,
+}
+
+/// Why `dial` did not reach the callee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialResult {
+    /// The callee is ringing.
+    Ringing,
+    /// No handset has this number; the call will fail shortly.
+    Unknown,
+    /// The callee is in another call; the call will fail shortly.
+    Busy,
+    /// The caller already has a call up; nothing happened.
+    AlreadyInCall,
+}
+
+/// The whole network.
+pub struct Network {
+    /// Phones, indexed like the handsets.
+    pub phones: Vec<Phone>,
+    calls: Vec<Call>,
+    codec: CodecKind,
+    rate: u32,
+    delay_samples: usize,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Network {
+    /// Creates a network for these numbers; checks that the media path can be built.
+    pub fn new(
+        numbers: Vec<String>,
+        codec: CodecKind,
+        rate: u32,
+        delay_samples: usize,
+    ) -> Result<Self, MediaError> {
+        Direction::new(codec, rate, delay_samples)?;
+        let phones = numbers
+            .into_iter()
+            .map(|number| Phone {
+                number,
+                alive: true,
+                mic: MicTimeline::default(),
+                records: Vec::new(),
+                log: VecDeque::new(),
+                next_tc: 1,
+            })
+            .collect();
+        Ok(Network {
+            phones,
+            calls: Vec::new(),
+            codec,
+            rate,
+            delay_samples,
+        })
+    }
+
+    /// Appends a log line to a handset's log.
+    pub fn log(&mut self, idx: usize, level: char, tag: &'static str, msg: String) {
+        let (pid, tid) = match tag {
+            "Telecom" | "TelephonyRegistry" => (1523, 1892),
+            _ => (2789, 2789),
+        };
+        let log = &mut self.phones[idx].log;
+        if log.len() >= LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(LogLine {
+            ms: now_ms(),
+            pid,
+            tid,
+            level,
+            tag,
+            msg,
+        });
+    }
+
+    fn find_call(&self, idx: usize) -> Option<usize> {
+        self.calls
+            .iter()
+            .position(|c| c.caller == idx || c.callee == Some(idx))
+    }
+
+    /// `mCallState` of a handset: 0 idle, 1 ringing, 2 offhook.
+    pub fn call_state(&self, idx: usize) -> u8 {
+        match self.find_call(idx).map(|i| &self.calls[i]) {
+            None => 0,
+            Some(c) if c.callee == Some(idx) && c.phase == Phase::Alerting => 1,
+            Some(_) => 2,
+        }
+    }
+
+    /// Precise call states `(ringing, foreground)` as Android's PreciseCallState numbers
+    /// (0 idle, 1 active, 3 dialing, 4 alerting, 5 incoming).
+    pub fn precise_states(&self, idx: usize) -> (u8, u8) {
+        match self.find_call(idx).map(|i| &self.calls[i]) {
+            None => (0, 0),
+            Some(c) if c.callee == Some(idx) && c.phase == Phase::Alerting => (5, 0),
+            Some(c) => match c.phase {
+                Phase::Active => (0, 1),
+                Phase::Alerting => (0, 4),
+                Phase::Failing(..) => (0, 3),
+            },
+        }
+    }
+
+    /// The remote number of an incoming call (empty when idle or calling out).
+    pub fn incoming_number(&self, idx: usize) -> String {
+        match self.find_call(idx).map(|i| &self.calls[i]) {
+            Some(c) if c.callee == Some(idx) => self.phones[c.caller].number.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn new_record(&mut self, idx: usize, direction: CallDirection, remote: &str) -> usize {
+        let p = &mut self.phones[idx];
+        let tc = p.next_tc;
+        p.next_tc += 1;
+        p.records.push(CallRecord {
+            tc,
+            start_ms: now_ms(),
+            connect_ms: 0,
+            end_ms: 0,
+            direction,
+            state: if direction == CallDirection::Outgoing { "DIALING" } else { "RINGING" },
+            remote: remote.to_string(),
+            cause: "",
+        });
+        p.records.len() - 1
+    }
+
+    fn state_log(&mut self, idx: usize) {
+        let st = self.call_state(idx);
+        let num = self.incoming_number(idx);
+        self.log(
+            idx,
+            'D',
+            "TelephonyRegistry",
+            format!("notifyCallStateForPhoneId: subId=1 state={st} incomingNumber={}", redact(&num)),
+        );
+    }
+
+    /// Places a call from handset `from` to `number`.
+    pub fn dial(&mut self, from: usize, number: &str) -> DialResult {
+        if self.find_call(from).is_some() {
+            self.log(from, 'W', "Telecom", "CallsManager: rejecting outgoing call, a call is already up".into());
+            return DialResult::AlreadyInCall;
+        }
+        let rec = self.new_record(from, CallDirection::Outgoing, number);
+        let tc = self.phones[from].records[rec].tc;
+        self.log(from, 'I', "Telecom", format!("CallsManager: startOutgoingCall: TC@{tc} tel:{}", redact(number)));
+        let callee = self
+            .phones
+            .iter()
+            .position(|p| p.alive && p.number == number);
+        let (phase, result) = match callee {
+            None => (Phase::Failing(Instant::now() + FAIL_DELAY, "ERROR"), DialResult::Unknown),
+            Some(c) if c == from || self.find_call(c).is_some() => {
+                (Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY"), DialResult::Busy)
+            }
+            Some(_) => (Phase::Alerting, DialResult::Ringing),
+        };
+        let mut call = Call {
+            caller: from,
+            callee: None,
+            phase,
+            caller_rec: rec,
+            callee_rec: None,
+            forward: None,
+            backward: None,
+        };
+        if let (Some(c), DialResult::Ringing) = (callee, result) {
+            let from_number = self.phones[from].number.clone();
+            let crec = self.new_record(c, CallDirection::Incoming, &from_number);
+            let ctc = self.phones[c].records[crec].tc;
+            call.callee = Some(c);
+            call.callee_rec = Some(crec);
+            self.log(c, 'I', "Telecom", format!("CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}", redact(&from_number)));
+        } else {
+            let why = if result == DialResult::Busy { "busy" } else { "unassigned number" };
+            self.log(from, 'W', "GsmCdmaCallTracker", format!("dial: network reports {why} for tel:{}", redact(number)));
+        }
+        self.phones[from].records[rec].state = "DIALING";
+        self.calls.push(call);
+        self.state_log(from);
+        if let Some(c) = callee.filter(|_| result == DialResult::Ringing) {
+            self.state_log(c);
+        }
+        result
+    }
+
+    /// Answers a ringing call on handset `idx`; false when nothing rings.
+    pub fn answer(&mut self, idx: usize) -> bool {
+        let Some(ci) = self.find_call(idx) else { return false };
+        if self.calls[ci].callee != Some(idx) || self.calls[ci].phase != Phase::Alerting {
+            return false;
+        }
+        let (codec, rate, delay) = (self.codec, self.rate, self.delay_samples);
+        let call = &mut self.calls[ci];
+        call.phase = Phase::Active;
+        call.forward = Direction::new(codec, rate, delay).ok();
+        call.backward = Direction::new(codec, rate, delay).ok();
+        let (caller, crec, callee_rec) = (call.caller, call.caller_rec, call.callee_rec);
+        let t = now_ms();
+        for (p, r) in [(caller, Some(crec)), (idx, callee_rec)] {
+            if let Some(r) = r {
+                let rec = &mut self.phones[p].records[r];
+                rec.state = "ACTIVE";
+                rec.connect_ms = t;
+                let tc = rec.tc;
+                self.log(p, 'I', "Telecom", format!("Call: setState: TC@{tc} ACTIVE"));
+            }
+            self.state_log(p);
+        }
+        true
+    }
+
+    /// Ends the call handset `idx` is in (hang-up or reject); false when idle.
+    pub fn hang_up(&mut self, idx: usize) -> bool {
+        let Some(ci) = self.find_call(idx) else { return false };
+        let ringing_callee = self.calls[ci].callee == Some(idx) && self.calls[ci].phase == Phase::Alerting;
+        let (local, remote) = if ringing_callee { ("REJECTED", "REMOTE") } else { ("LOCAL", "REMOTE") };
+        self.end_call(ci, idx, local, remote);
+        true
+    }
+
+    fn end_call(&mut self, ci: usize, initiator: usize, local: &'static str, remote: &'static str) {
+        let call = self.calls.remove(ci);
+        let t = now_ms();
+        let parties = [(call.caller, Some(call.caller_rec)), (call.callee.unwrap_or(call.caller), call.callee_rec)];
+        for (p, r) in parties {
+            if let Some(r) = r {
+                let rec = &mut self.phones[p].records[r];
+                rec.state = "DISCONNECTED";
+                rec.end_ms = t;
+                rec.cause = if p == initiator { local } else { remote };
+                let (tc, cause) = (rec.tc, rec.cause);
+                self.log(p, 'I', "Telecom", format!("Call: setState: TC@{tc} DISCONNECTED cause={cause}"));
+                self.state_log(p);
+            }
+        }
+    }
+
+    /// The handset vanished: its call ends for the peer.
+    pub fn kill(&mut self, idx: usize) {
+        self.phones[idx].alive = false;
+        if let Some(ci) = self.find_call(idx) {
+            self.end_call(ci, idx, "ERROR", "REMOTE");
+        }
+        self.phones[idx].mic = MicTimeline::default();
+    }
+
+    /// Advances the network by `n` samples: consumes every mic and returns every earpiece.
+    pub fn tick(&mut self, n: usize) -> Vec<Vec<i16>> {
+        let now = Instant::now();
+        while let Some(ci) = self
+            .calls
+            .iter()
+            .position(|c| matches!(c.phase, Phase::Failing(t, _) if t <= now))
+        {
+            let caller = self.calls[ci].caller;
+            let cause = match self.calls[ci].phase {
+                Phase::Failing(_, cause) => cause,
+                _ => "ERROR",
+            };
+            self.end_call(ci, caller, cause, "REMOTE");
+        }
+        let mics: Vec<Vec<i16>> = self.phones.iter_mut().map(|p| p.mic.take(n)).collect();
+        let mut ears = vec![vec![0i16; n]; self.phones.len()];
+        for c in &mut self.calls {
+            let (Some(b), Phase::Active) = (c.callee, c.phase) else { continue };
+            if let Some(f) = c.forward.as_mut() {
+                ears[b] = f.process(&mics[c.caller]);
+            }
+            if let Some(bw) = c.backward.as_mut() {
+                ears[c.caller] = bw.process(&mics[b]);
+            }
+        }
+        ears
+    }
+}
+
+/// Redacts all but the last 4 digits of a number (as Android's PII logging does).
+pub fn redact(number: &str) -> String {
+    let n = number.chars().count();
+    number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < n { '*' } else { c })
+        .collect()
+}
+
+/// Whether a string is a dialable number: optional `+`, then 1.. of `0-9*#`, at most 32 long.
+pub fn is_dialable(s: &str) -> bool {
+    let body = s.strip_prefix('+').unwrap_or(s);
+    !body.is_empty()
+        && s.len() <= 32
+        && body.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net() -> Network {
+        let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
+        Network::new(nums, CodecKind::G711ALaw, 16000, 960).unwrap()
+    }
+
+    #[test]
+    fn call_flow_states() {
+        let mut n = net();
+        assert_eq!(n.dial(0, "+2"), DialResult::Ringing);
+        assert_eq!((n.call_state(0), n.call_state(1), n.call_state(2)), (2, 1, 0));
+        assert_eq!(n.incoming_number(1), "+1");
+        assert!(!n.answer(0), "caller cannot answer");
+        assert_eq!(n.dial(2, "+2"), DialResult::Busy);
+        assert!(n.answer(1));
+        assert_eq!((n.call_state(0), n.call_state(1)), (2, 2));
+        assert!(n.hang_up(1));
+        assert_eq!((n.call_state(0), n.call_state(1)), (0, 0));
+        assert_eq!(n.phones[0].records[0].cause, "REMOTE");
+        assert_eq!(n.phones[1].records[0].cause, "LOCAL");
+        assert!(!n.hang_up(1));
+    }
+
+    #[test]
+    fn unknown_number_fails_after_a_while() {
+        let mut n = net();
+        assert_eq!(n.dial(0, "+99"), DialResult::Unknown);
+        assert_eq!(n.call_state(0), 2);
+        n.tick(320);
+        assert_eq!(n.call_state(0), 2);
+        std::thread::sleep(FAIL_DELAY + Duration::from_millis(50));
+        n.tick(320);
+        assert_eq!(n.call_state(0), 0);
+    }
+
+    #[test]
+    fn kill_drops_the_peer() {
+        let mut n = net();
+        n.dial(0, "+2");
+        n.answer(1);
+        n.kill(0);
+        assert_eq!(n.call_state(1), 0);
+        assert_eq!(n.dial(1, "+1"), DialResult::Unknown);
+    }
+
+    #[test]
+    fn mic_timeline_schedules_and_drops() {
+        let mut m = MicTimeline::default();
+        m.take(100);
+        assert_eq!(m.schedule(90, &[1; 20], 16000), 10);
+        assert_eq!(m.schedule(105, &[2; 2], 16000), 0);
+        let got = m.take(10);
+        assert_eq!(got, vec![1, 1, 1, 1, 1, 2, 2, 1, 1, 1]);
+        assert_eq!(m.now(), 110);
+    }
+
+    #[test]
+    fn dialable_and_redaction() {
+        assert!(is_dialable("+421900000001") && is_dialable("*#06#") && is_dialable("112"));
+        assert!(!is_dialable("+") && !is_dialable("abc") && !is_dialable(&"1".repeat(33)));
+        assert_eq!(redact("+421900000001"), "*********0001");
+    }
+}

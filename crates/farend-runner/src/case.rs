@@ -1,0 +1,446 @@
+//! Running one case: its steps in order, with timeouts, evidence and a verdict.
+
+use crate::evidence::Evidence;
+use crate::expect;
+use crate::lab::LabHandset;
+use crate::monitor::StateMonitor;
+use farend_audio::RefLibrary;
+use farend_device::{CallState, DeviceError, Number};
+use farend_report::{CallEvent, CaseReport, ErrorKind, FailureKind, PartyBinding, StepOutcome, StepReport, Timing, Verdict};
+use farend_scenario::{Case, CallStateName, DialTarget, Step, StepKind};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Default time a step may take when the scenario gives none.
+const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Extra time a play step may take beyond its audio.
+const PLAY_SLACK: Duration = Duration::from_secs(10);
+/// How long hanging up at the end of a case may take per handset.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a step stopped the case.
+#[derive(Debug)]
+enum Stop {
+    /// The network misbehaved: a call verdict.
+    Failure(FailureKind, String),
+    /// The lab misbehaved: the case could not be judged.
+    Error(ErrorKind, String, Option<String>),
+}
+
+impl Stop {
+    fn verdict(self) -> Verdict {
+        match self {
+            Stop::Failure(kind, message) => Verdict::Failure { kind, message },
+            Stop::Error(kind, message, device) => Verdict::Error { kind, message, device },
+        }
+    }
+}
+
+fn device_stop(err: DeviceError) -> Stop {
+    let device = err.device().to_string();
+    let kind = match &err {
+        DeviceError::Timeout { .. } | DeviceError::Offline { .. } => ErrorKind::DeviceOffline,
+        _ => ErrorKind::DeviceCommandFailed,
+    };
+    Stop::Error(kind, err.to_string(), Some(device))
+}
+
+/// Everything one case needs to run.
+pub struct CaseRun<'a> {
+    /// The case from the plan.
+    pub case: &'a Case,
+    /// Handsets bound to the scenario's parties, in party order.
+    pub bound: Vec<&'a LabHandset>,
+    /// Where references come from.
+    pub refs: &'a RefLibrary,
+    /// The run folder.
+    pub run_dir: &'a Path,
+    /// Whether numbers are redacted in the report.
+    pub redact: bool,
+    /// Cancelled on Ctrl-C.
+    pub cancel: CancellationToken,
+}
+
+struct State<'a> {
+    run: &'a CaseRun<'a>,
+    start: Instant,
+    events: Arc<Mutex<Vec<CallEvent>>>,
+    evidence: Evidence,
+    measurements: Vec<farend_report::Measurement>,
+    checks: Vec<farend_report::Check>,
+    in_call: BTreeSet<usize>,
+    audio: Duration,
+    waits: Duration,
+}
+
+impl<'a> State<'a> {
+    fn party(&self, role: &str) -> (usize, &'a LabHandset) {
+        let index = self
+            .run
+            .case
+            .scenario
+            .parties
+            .iter()
+            .position(|p| p == role)
+            .expect("validated scenario names only its own parties");
+        (index, self.run.bound[index])
+    }
+
+    fn event(&self, party: &str, event: String) {
+        let at_ms = self.start.elapsed().as_secs_f64() * 1000.0;
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).push(CallEvent {
+            at_ms,
+            party: party.to_string(),
+            event,
+        });
+    }
+
+    fn shown_number(&self, number: &str) -> String {
+        if self.run.redact { farend_report::redact_number(number) } else { number.to_string() }
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<(), Stop> {
+        match &step.kind {
+            StepKind::Dial { from, to } => {
+                let number = match to {
+                    DialTarget::Party(p) => self.party(p).1.number.clone(),
+                    DialTarget::Number(n) => n.clone(),
+                };
+                let number: Number = number
+                    .parse()
+                    .map_err(|e| Stop::Error(ErrorKind::LabSetup, format!("cannot dial `{number}`: {e}"), None))?;
+                let (_, h) = self.party(from);
+                self.event(from, format!("dial {}", self.shown_number(number.as_str())));
+                h.device.dial(&number).await.map_err(device_stop)
+            }
+            StepKind::Answer { party } => {
+                let (_, h) = self.party(party);
+                self.event(party, "answer".into());
+                h.device.answer().await.map_err(device_stop)
+            }
+            StepKind::Hangup { party } => {
+                let (_, h) = self.party(party);
+                self.event(party, "hang up".into());
+                h.device.hang_up().await.map_err(device_stop)?;
+                self.in_call.clear();
+                Ok(())
+            }
+            StepKind::Sleep { duration } => {
+                tokio::time::sleep(*duration).await;
+                self.waits += *duration;
+                self.check_no_drop().await
+            }
+            StepKind::Wait { parties, state, within } => {
+                let t0 = Instant::now();
+                let result = self.wait(parties, *state, *within).await;
+                self.waits += t0.elapsed();
+                result
+            }
+            StepKind::Play { reference, into, record, margin, expect } => {
+                self.check_no_drop().await?;
+                self.play(step.index, reference, into, record, *margin, expect).await?;
+                self.check_no_drop().await
+            }
+        }
+    }
+
+    async fn wait(&mut self, parties: &[String], state: CallStateName, within: Duration) -> Result<(), Stop> {
+        let want = match state {
+            CallStateName::Idle => CallState::Idle,
+            CallStateName::Ringing => CallState::Ringing,
+            CallStateName::Offhook => CallState::Offhook,
+        };
+        let waits = parties.iter().map(|p| {
+            let (i, h) = self.party(p);
+            async move { (p, i, h.device.wait_for_state(want, within).await) }
+        });
+        let results = futures::future::join_all(waits).await;
+        let mut first_stop = None;
+        for (party, index, result) in results {
+            match result {
+                Ok(after) => {
+                    self.event(party, format!("{want} after {} ms", after.as_millis()));
+                    if want == CallState::Offhook {
+                        self.in_call.insert(index);
+                    }
+                }
+                Err(DeviceError::StateTimeout { last, .. }) => {
+                    let id = &self.run.bound[index].id;
+                    let (kind, what) = match (want, last) {
+                        (CallState::Ringing, _) => (FailureKind::NoRinging, "did not ring"),
+                        (CallState::Offhook, CallState::Ringing) => (FailureKind::NotAnswered, "kept ringing and was not answered"),
+                        (CallState::Offhook, _) if self.in_call.contains(&index) => (FailureKind::DroppedCall, "lost the call"),
+                        (CallState::Offhook, _) => (FailureKind::CallSetupFailure, "never got a call up"),
+                        (CallState::Idle, _) => (FailureKind::UnexpectedState, "did not return to idle"),
+                    };
+                    first_stop.get_or_insert(Stop::Failure(
+                        kind,
+                        format!("{party} ({id}) {what} within {} s (last state: {last})", within.as_secs_f64()),
+                    ));
+                }
+                Err(other) => {
+                    first_stop.get_or_insert(device_stop(other));
+                }
+            }
+        }
+        first_stop.map_or(Ok(()), Err)
+    }
+
+    /// A call that was up must still be up: if a party fell back to idle, the call dropped.
+    async fn check_no_drop(&mut self) -> Result<(), Stop> {
+        for &index in &self.in_call.clone() {
+            let role = self.run.case.scenario.parties[index].clone();
+            let h = self.run.bound[index];
+            let state = h.device.call_state().await.map_err(device_stop)?;
+            if state == CallState::Idle {
+                self.in_call.clear();
+                return Err(Stop::Failure(
+                    FailureKind::DroppedCall,
+                    format!("{role} ({}) dropped out of the call", h.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn play(
+        &mut self,
+        index: usize,
+        reference: &str,
+        into: &str,
+        record: &str,
+        margin: Duration,
+        expect: &farend_scenario::Expectations,
+    ) -> Result<(), Stop> {
+        let (_, talker) = self.party(into);
+        let (_, listener) = self.party(record);
+        let direction = format!("{into}->{record}");
+        let pcm = self
+            .run
+            .refs
+            .load(reference, farend_audio::DEFAULT_CARD_RATE)
+            .map_err(|e| Stop::Error(ErrorKind::LabSetup, format!("reference {reference}: {e}"), None))?;
+        let record_samples = pcm.samples.len() + (margin.as_secs_f64() * pcm.rate as f64) as usize;
+        let audio_len = Duration::from_secs_f64(record_samples as f64 / pcm.rate as f64);
+        self.event(into, format!("play {reference} (recording {record})"));
+        let t0 = Instant::now();
+        let capture = farend_audio::play_and_record(&talker.mic, &listener.ear, &pcm, record_samples, audio_len + PLAY_SLACK).await;
+        let capture = match capture {
+            Ok(c) => c,
+            Err(e) => {
+                // A sound card that vanished mid-call is usually a handset that vanished: say which.
+                for h in [talker, listener] {
+                    if let Err(dev) = h.device.call_state().await {
+                        return Err(device_stop(dev));
+                    }
+                }
+                return Err(Stop::Error(ErrorKind::SoundCardFailure, format!("{direction}: {e}"), Some(talker.id.clone())));
+            }
+        };
+        self.audio += t0.elapsed().min(audio_len);
+        let stem = format!("step{index:02}-{into}-to-{record}");
+        let save = |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
+            ev.save_wav(kind, &format!("{stem}-{suffix}.wav"), Some(party), pcm)
+                .map_err(|e| Stop::Error(ErrorKind::Internal, format!("saving {stem}-{suffix}.wav: {e}"), None))
+        };
+        save(&mut self.evidence, "reference", "reference", into, &capture.reference)?;
+        save(&mut self.evidence, "recording", "recording", record, &capture.recording)?;
+        let analysis = expect::analyze(&capture.reference.to_f32(), &capture.recording.to_f32(), capture.recording.rate);
+        let eval = expect::evaluate(index, &direction, expect, &analysis);
+        self.measurements.extend(eval.measurements);
+        self.checks.extend(eval.checks);
+        match eval.failure {
+            Some((kind, message)) => Err(Stop::Failure(kind, message)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn step_timeout(step: &Step, refs: &RefLibrary) -> Duration {
+    if let Some(t) = step.timeout {
+        return t;
+    }
+    match &step.kind {
+        StepKind::Wait { within, .. } => *within + Duration::from_secs(5),
+        StepKind::Sleep { duration } => *duration + Duration::from_secs(5),
+        StepKind::Play { reference, margin, .. } => {
+            let len = refs.info(reference).map_or(Duration::from_secs(30), |i| Duration::from_secs_f64(i.duration_s));
+            len + *margin + PLAY_SLACK
+        }
+        _ => DEFAULT_STEP_TIMEOUT,
+    }
+}
+
+/// Runs a case to its verdict, hangs up its calls and writes its logs; never panics on lab faults.
+pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
+    let case = run.case;
+    let scenario = &case.scenario;
+    let start = Instant::now();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let mut steps = Vec::new();
+    let mut verdict = Verdict::Pass;
+
+    let evidence = match Evidence::create(run.run_dir, &case.id) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            verdict = Verdict::Error {
+                kind: ErrorKind::Internal,
+                message: format!("cannot create the case folder: {e}"),
+                device: None,
+            };
+            None
+        }
+    };
+
+    let parties = scenario
+        .parties
+        .iter()
+        .zip(&run.bound)
+        .map(|(role, h)| PartyBinding {
+            role: role.clone(),
+            handset: h.id.clone(),
+            number: if run.redact { farend_report::redact_number(&h.number) } else { h.number.clone() },
+        })
+        .collect();
+
+    let mut measurements = Vec::new();
+    let mut checks = Vec::new();
+    let mut attachments = Vec::new();
+    let (mut audio, mut waits) = (Duration::ZERO, Duration::ZERO);
+
+    if let Some(evidence) = evidence {
+        let monitor = StateMonitor::start(
+            scenario.parties.iter().cloned().zip(run.bound.iter().map(|h| h.device.clone())).collect(),
+            start,
+            events.clone(),
+        );
+        let mut state = State {
+            run,
+            start,
+            events: events.clone(),
+            evidence,
+            measurements: Vec::new(),
+            checks: Vec::new(),
+            in_call: BTreeSet::new(),
+            audio: Duration::ZERO,
+            waits: Duration::ZERO,
+        };
+
+        // Handsets left in a call by an earlier case or by hand would spoil this one.
+        if let Err(stop) = prepare(run).await {
+            verdict = stop.verdict();
+        }
+        for step in &scenario.steps {
+            let t0 = start.elapsed();
+            let outcome = if !matches!(verdict, Verdict::Pass) {
+                (StepOutcome::Skipped, None)
+            } else {
+                let limit = step_timeout(step, run.refs);
+                let result = tokio::select! {
+                    r = tokio::time::timeout(limit, state.step(step)) => match r {
+                        Ok(r) => r,
+                        Err(_) => Err(Stop::Error(ErrorKind::DeviceCommandFailed,
+                            format!("step {} ({}) did not finish within {} s", step.index, step.kind.describe(), limit.as_secs_f64()), None)),
+                    },
+                    _ = run.cancel.cancelled() => Err(Stop::Error(ErrorKind::Interrupted, "interrupted".into(), None)),
+                };
+                match result {
+                    Ok(()) => (StepOutcome::Ok, None),
+                    Err(stop) => {
+                        let outcome = if matches!(stop, Stop::Failure(..)) { StepOutcome::Failed } else { StepOutcome::Error };
+                        let v = stop.verdict();
+                        let message = match &v {
+                            Verdict::Failure { message, .. } | Verdict::Error { message, .. } => Some(message.clone()),
+                            _ => None,
+                        };
+                        verdict = v;
+                        (outcome, message)
+                    }
+                }
+            };
+            steps.push(StepReport {
+                index: step.index,
+                keyword: step.kind.keyword().to_string(),
+                description: step.kind.describe(),
+                started_ms: t0.as_secs_f64() * 1000.0,
+                duration_ms: (start.elapsed() - t0).as_secs_f64() * 1000.0,
+                outcome: outcome.0,
+                message: outcome.1,
+            });
+        }
+
+        monitor.stop().await;
+        cleanup(run).await;
+        let failed = !matches!(verdict, Verdict::Pass);
+        for (role, h) in scenario.parties.iter().zip(&run.bound) {
+            let log = render_command_log(&h.device.command_log());
+            let _ = state.evidence.save_text("command-log", &format!("commands-{role}.txt"), Some(role), &log);
+            if failed && let Ok(Ok(text)) = tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await {
+                let _ = state.evidence.save_text("logcat", &format!("logcat-{role}.txt"), Some(role), &text);
+            }
+        }
+        measurements = state.measurements;
+        checks = state.checks;
+        attachments = state.evidence.attachments;
+        audio = state.audio;
+        waits = state.waits;
+    }
+
+    let duration = start.elapsed();
+    let events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
+    CaseReport {
+        id: case.id.clone(),
+        suite: scenario.suite.clone(),
+        scenario: scenario.name.clone(),
+        scenario_file: scenario.path.display().to_string(),
+        iteration: case.iteration,
+        iterations: case.iterations,
+        verdict,
+        started_at,
+        duration_s: duration.as_secs_f64(),
+        parties,
+        steps,
+        events,
+        measurements,
+        checks,
+        attachments,
+        timing: Timing {
+            audio_s: audio.as_secs_f64(),
+            waits_s: waits.as_secs_f64(),
+            overhead_s: duration.saturating_sub(audio + waits).as_secs_f64(),
+        },
+    }
+}
+
+/// Hangs up any call the bound handsets are still in before the case starts.
+async fn prepare(run: &CaseRun<'_>) -> Result<(), Stop> {
+    for h in &run.bound {
+        if h.device.hang_up().await.map_err(device_stop)? {
+            h.device
+                .wait_for_state(CallState::Idle, Duration::from_secs(5))
+                .await
+                .map_err(device_stop)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hangs up whatever the case left up, on every bound handset, whatever happened before.
+async fn cleanup(run: &CaseRun<'_>) {
+    let hangups = run.bound.iter().map(|h| async move {
+        let _ = tokio::time::timeout(CLEANUP_TIMEOUT, h.device.hang_up()).await;
+    });
+    futures::future::join_all(hangups).await;
+}
+
+fn render_command_log(log: &[farend_device::CommandRecord]) -> String {
+    let mut out = String::new();
+    for record in log {
+        out.push_str(&record.to_string());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,237 @@
+//! Reading and validating lab files.
+
+use std::path::Path;
+
+use crate::diag::{Collector, LoadError, Location};
+use crate::model::{HandsetAccess, HandsetSpec, Lab};
+use crate::number::{DIALABLE_RULE, is_dialable};
+use crate::yaml::{self, Node, Value};
+
+/// Whether `s` looks like `HOST:PORT` (port 1..=65535; IPv6 hosts in brackets).
+pub fn is_host_port(s: &str) -> bool {
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return false;
+    };
+    let host_ok = if let Some(inner) = host.strip_prefix('[') {
+        inner
+            .strip_suffix(']')
+            .is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit() || b == b':'))
+    } else {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+    };
+    host_ok && port.parse::<u16>().is_ok_and(|p| p != 0) && !port.starts_with('+')
+}
+
+/// Whether `s` is a sound card endpoint: `virtual:HOST:PORT`, `pulseaudio:NAME` or `alsa:NAME`.
+pub fn is_audio_endpoint(s: &str) -> bool {
+    if let Some(addr) = s.strip_prefix("virtual:") {
+        return is_host_port(addr);
+    }
+    let name = s
+        .strip_prefix("pulseaudio:")
+        .or_else(|| s.strip_prefix("alsa:"));
+    name.is_some_and(|n| !n.is_empty() && !n.chars().any(char::is_whitespace))
+}
+
+/// Reads and validates a lab file.
+pub fn load_lab(path: &Path) -> Result<Lab, LoadError> {
+    let text = crate::read_text(path)?;
+    parse_lab(&text, path)
+}
+
+/// Validates lab text that was read from `path` (used in messages).
+pub fn parse_lab(text: &str, path: &Path) -> Result<Lab, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut c = Collector::new(path.to_path_buf(), text);
+    let lab = yaml::parse(text, &mut c, "lab").and_then(|root| read_lab(&mut c, &root, path));
+    match lab {
+        Some(l) if c.is_clean() => Ok(l),
+        _ => Err(LoadError::Invalid {
+            diagnostics: c.finish(),
+        }),
+    }
+}
+
+fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
+    if matches!(root.value, Value::Null) {
+        c.error(
+            Location::new(1, 1),
+            "the file has no content (expected a lab mapping with `handsets`)",
+        );
+        return None;
+    }
+    let f = yaml::fields(c, root, "the lab file", &["adb", "handsets"])?;
+    let adb_server = match f.get("adb") {
+        Some(n) => {
+            let af = yaml::fields(c, n, "`adb`", &["server"])?;
+            match af.get("server") {
+                Some(s) => {
+                    let server = yaml::text(c, s, "`adb.server`")?;
+                    if !is_host_port(&server) {
+                        c.error(
+                            s.loc,
+                            format!("`adb.server` `{server}` is not HOST:PORT (e.g. 127.0.0.1:5037)"),
+                        );
+                        return None;
+                    }
+                    Some(server)
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let hn = f.require(c, "handsets", "the lab file")?;
+    let Value::Seq(items) = &hn.value else {
+        c.error(
+            hn.loc,
+            format!("`handsets` must be a list of handsets, found {}", hn.value.kind()),
+        );
+        return None;
+    };
+    if items.is_empty() {
+        c.error(hn.loc, "`handsets` is empty: list at least one handset");
+        return None;
+    }
+    let mut handsets: Vec<HandsetSpec> = Vec::new();
+    let mut seen: Vec<(&'static str, String, Location)> = Vec::new();
+    let mut ok = true;
+    for item in items {
+        match read_handset(c, item, &mut seen) {
+            Some(h) => handsets.push(h),
+            None => ok = false,
+        }
+    }
+    ok.then(|| Lab {
+        path: path.to_path_buf(),
+        adb_server,
+        handsets,
+    })
+}
+
+/// Records `value` as used by `what`; reports it if it was used before.
+fn unique(
+    c: &mut Collector<'_>,
+    seen: &mut Vec<(&'static str, String, Location)>,
+    what: &'static str,
+    value: &str,
+    loc: Location,
+) -> bool {
+    if let Some((_, _, first)) = seen.iter().find(|(w, v, _)| *w == what && v == value) {
+        c.error(
+            loc,
+            format!(
+                "duplicate handset {what} `{value}` (already used at line {})",
+                first.line
+            ),
+        );
+        return false;
+    }
+    seen.push((what, value.to_owned(), loc));
+    true
+}
+
+fn read_handset(
+    c: &mut Collector<'_>,
+    node: &Node,
+    seen: &mut Vec<(&'static str, String, Location)>,
+) -> Option<HandsetSpec> {
+    let f = yaml::fields(
+        c,
+        node,
+        "a handset",
+        &["id", "serial", "connect", "number", "audio"],
+    )?;
+    let id = f.require(c, "id", "a handset").and_then(|n| {
+        let id = yaml::text(c, n, "`id`")?;
+        let valid = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !valid {
+            c.error(
+                n.loc,
+                format!("invalid handset id `{id}`: use letters, digits, `.`, `_` and `-` only"),
+            );
+            return None;
+        }
+        unique(c, seen, "id", &id, n.loc).then_some(id)
+    });
+    let access = match (f.get("serial"), f.get("connect")) {
+        (Some(_), Some(n)) => {
+            let loc = f.key("connect").map_or(n.loc, |k| k.loc);
+            c.error(
+                loc,
+                "a handset takes either `serial` (through the adb server) or `connect` (HOST:PORT), not both",
+            );
+            None
+        }
+        (None, None) => {
+            c.error(
+                f.loc,
+                "a handset needs `serial` (through the adb server) or `connect` (HOST:PORT)",
+            );
+            None
+        }
+        (Some(n), None) => yaml::text(c, n, "`serial`").and_then(|s| {
+            if s.is_empty() || s.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+                c.error(n.loc, format!("invalid serial `{s}`: it must be one word"));
+                return None;
+            }
+            unique(c, seen, "serial", &s, n.loc).then_some(HandsetAccess::Serial(s))
+        }),
+        (None, Some(n)) => yaml::text(c, n, "`connect`").and_then(|s| {
+            if !is_host_port(&s) {
+                c.error(
+                    n.loc,
+                    format!("`connect` `{s}` is not HOST:PORT (e.g. 127.0.0.1:40001)"),
+                );
+                return None;
+            }
+            unique(c, seen, "connect address", &s, n.loc).then_some(HandsetAccess::Connect(s))
+        }),
+    };
+    let number = f.require(c, "number", "a handset").and_then(|n| {
+        let num = yaml::text(c, n, "`number`")?;
+        if !is_dialable(&num) {
+            c.error(
+                n.loc,
+                format!("`{num}` is not a dialable number ({DIALABLE_RULE})"),
+            );
+            return None;
+        }
+        unique(c, seen, "number", &num, n.loc).then_some(num)
+    });
+    let audio = f.require(c, "audio", "a handset").and_then(|n| {
+        let af = yaml::fields(c, n, "`audio`", &["mic", "ear"])?;
+        let mut endpoint = |c: &mut Collector<'_>, key: &str| -> Option<String> {
+            let v = af.require(c, key, "`audio`")?;
+            let s = yaml::text(c, v, &format!("`audio.{key}`"))?;
+            if !is_audio_endpoint(&s) {
+                c.error(
+                    v.loc,
+                    format!(
+                        "`audio.{key}` `{s}` is not a sound card endpoint (expected virtual:HOST:PORT, pulseaudio:NAME or alsa:NAME)"
+                    ),
+                );
+                return None;
+            }
+            Some(s)
+        };
+        let mic = endpoint(c, "mic");
+        let ear = endpoint(c, "ear");
+        Some((mic?, ear?))
+    });
+    let (mic, ear) = audio?;
+    Some(HandsetSpec {
+        id: id?,
+        access: access?,
+        number: number?,
+        mic,
+        ear,
+        location: node.loc,
+    })
+}

@@ -1,0 +1,485 @@
+//! The validated model of scenario files.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::diag::Location;
+use crate::duration::format_duration;
+
+/// Default timeout of `dial`, `answer` and `hangup` steps.
+pub const DEFAULT_CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `within` of a `wait` step.
+pub const DEFAULT_WAIT_WITHIN: Duration = Duration::from_secs(30);
+/// Default `margin` of a `play` step (recorded beyond the reference's end).
+pub const DEFAULT_PLAY_MARGIN: Duration = Duration::from_secs(1);
+/// Slack added to a `play` step's reference length and margin to get its default timeout.
+pub const PLAY_TIMEOUT_SLACK: Duration = Duration::from_secs(10);
+/// Largest allowed `repeat`.
+pub const MAX_REPEAT: u32 = 10_000;
+
+/// Expectations modelled and validated but not measurable yet by this build; using one is an error.
+pub const UNAVAILABLE_EXPECTATIONS: &[&str] = &[
+    "mos_lqo",
+    "dtmf",
+    "fingerprint",
+    "tone",
+    "progress_tone",
+    "one_way_audio",
+    "gaps",
+    "level_dbov",
+];
+
+/// A validated scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The scenario's name (`[a-z0-9._-]+`).
+    pub name: String,
+    /// Free text describing the scenario.
+    pub description: Option<String>,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Name of the folder holding the file (the suite, used as JUnit classname prefix).
+    pub suite: String,
+    /// Party roles in declaration order (bound to handsets at run time).
+    pub parties: Vec<String>,
+    /// How many times the scenario runs (1..=10000).
+    pub repeat: u32,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// 0-based position in the scenario.
+    pub index: usize,
+    /// Optional human name of the step.
+    pub name: Option<String>,
+    /// What the step does.
+    pub kind: StepKind,
+    /// The step's own `timeout:`, else the scenario's `defaults.timeout`; `None` = use
+    /// [`Step::default_timeout`].
+    pub timeout: Option<Duration>,
+    /// Where the step starts in the file.
+    pub location: Location,
+}
+
+impl Step {
+    /// The timeout a step gets when none is written: dial/answer/hangup 10 s, wait its `within`,
+    /// sleep its duration, play reference length + margin + 10 s (`reference_len` is the length
+    /// of the reference; `None` counts as zero).
+    pub fn default_timeout(&self, reference_len: Option<Duration>) -> Duration {
+        match &self.kind {
+            StepKind::Dial { .. } | StepKind::Answer { .. } | StepKind::Hangup { .. } => {
+                DEFAULT_CONTROL_TIMEOUT
+            }
+            StepKind::Wait { within, .. } => *within,
+            StepKind::Sleep { duration } => *duration,
+            StepKind::Play { margin, .. } => {
+                reference_len.unwrap_or_default() + *margin + PLAY_TIMEOUT_SLACK
+            }
+        }
+    }
+
+    /// The timeout that applies: [`Step::timeout`] if set, else [`Step::default_timeout`].
+    pub fn effective_timeout(&self, reference_len: Option<Duration>) -> Duration {
+        self.timeout
+            .unwrap_or_else(|| self.default_timeout(reference_len))
+    }
+
+    /// The step's name if it has one, else its description (`dial a -> b`).
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => self.kind.describe(),
+        }
+    }
+}
+
+/// Whom a `dial` step calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialTarget {
+    /// Another party of the scenario (its handset's number is dialled).
+    Party(String),
+    /// A literal dialable number.
+    Number(String),
+}
+
+impl fmt::Display for DialTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DialTarget::Party(p) => f.write_str(p),
+            DialTarget::Number(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A call state a `wait` step waits for (Android `mCallState` 0/1/2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallStateName {
+    /// No call (0).
+    Idle,
+    /// Incoming call ringing (1).
+    Ringing,
+    /// In a call or dialling (2).
+    Offhook,
+}
+
+impl CallStateName {
+    /// The name as written in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStateName::Idle => "idle",
+            CallStateName::Ringing => "ringing",
+            CallStateName::Offhook => "offhook",
+        }
+    }
+
+    /// Parses `idle`, `ringing` or `offhook`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "idle" => Some(CallStateName::Idle),
+            "ringing" => Some(CallStateName::Ringing),
+            "offhook" => Some(CallStateName::Offhook),
+            _ => None,
+        }
+    }
+
+    /// The Android `mCallState` value.
+    pub fn android_value(self) -> u8 {
+        match self {
+            CallStateName::Idle => 0,
+            CallStateName::Ringing => 1,
+            CallStateName::Offhook => 2,
+        }
+    }
+}
+
+impl fmt::Display for CallStateName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    /// `from` places a call to `to`.
+    Dial {
+        /// The calling party.
+        from: String,
+        /// Whom it calls.
+        to: DialTarget,
+    },
+    /// `party` answers its ringing call.
+    Answer {
+        /// The answering party.
+        party: String,
+    },
+    /// Wait until every party is in `state`, failing after `within`.
+    Wait {
+        /// The parties watched (at least one).
+        parties: Vec<String>,
+        /// The state they must all reach.
+        state: CallStateName,
+        /// How long to wait at most.
+        within: Duration,
+    },
+    /// Play `reference` into `into`'s microphone and record `record`'s earpiece.
+    Play {
+        /// Reference audio name (`speech/en-f1`).
+        reference: String,
+        /// Party whose microphone gets the reference.
+        into: String,
+        /// Party whose earpiece is recorded.
+        record: String,
+        /// Extra recording time after the reference ends.
+        margin: Duration,
+        /// What the recording must show.
+        expect: Expectations,
+    },
+    /// Do nothing for a while (the call stays up).
+    Sleep {
+        /// How long.
+        duration: Duration,
+    },
+    /// `party` ends its call.
+    Hangup {
+        /// The party hanging up.
+        party: String,
+    },
+}
+
+impl StepKind {
+    /// The YAML keyword of the step (`dial`, `answer`, `wait`, `play`, `sleep`, `hangup`).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StepKind::Dial { .. } => "dial",
+            StepKind::Answer { .. } => "answer",
+            StepKind::Wait { .. } => "wait",
+            StepKind::Play { .. } => "play",
+            StepKind::Sleep { .. } => "sleep",
+            StepKind::Hangup { .. } => "hangup",
+        }
+    }
+
+    /// A one-line description, e.g. `dial a -> b`, `wait a,b offhook within 10s`.
+    pub fn describe(&self) -> String {
+        match self {
+            StepKind::Dial { from, to } => format!("dial {from} -> {to}"),
+            StepKind::Answer { party } => format!("answer {party}"),
+            StepKind::Wait {
+                parties,
+                state,
+                within,
+            } => format!(
+                "wait {} {state} within {}",
+                parties.join(","),
+                format_duration(*within)
+            ),
+            StepKind::Play {
+                reference,
+                into,
+                record,
+                ..
+            } => format!("play {reference} into {into}, record {record}"),
+            StepKind::Sleep { duration } => format!("sleep {}", format_duration(*duration)),
+            StepKind::Hangup { party } => format!("hangup {party}"),
+        }
+    }
+
+    /// Every party the step names.
+    pub fn parties(&self) -> Vec<&str> {
+        match self {
+            StepKind::Dial { from, to } => {
+                let mut v = vec![from.as_str()];
+                if let DialTarget::Party(p) = to {
+                    v.push(p);
+                }
+                v
+            }
+            StepKind::Answer { party } | StepKind::Hangup { party } => vec![party],
+            StepKind::Wait { parties, .. } => parties.iter().map(String::as_str).collect(),
+            StepKind::Play { into, record, .. } => vec![into, record],
+            StepKind::Sleep { .. } => Vec::new(),
+        }
+    }
+}
+
+/// Optional lower and upper bounds (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Bounds {
+    /// Lowest acceptable value.
+    pub min: Option<f64>,
+    /// Highest acceptable value.
+    pub max: Option<f64>,
+}
+
+impl Bounds {
+    /// Whether `v` lies within the bounds.
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.min, self.max) {
+            (Some(a), Some(b)) => write!(f, "{a}..={b}"),
+            (Some(a), None) => write!(f, ">= {a}"),
+            (None, Some(b)) => write!(f, "<= {b}"),
+            (None, None) => f.write_str("any"),
+        }
+    }
+}
+
+/// Audio band for MOS-LQO scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Narrowband (P.862.1, 8 kHz).
+    Nb,
+    /// Wideband (P.862.2, 16 kHz).
+    Wb,
+}
+
+impl Band {
+    /// `nb` or `wb`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Nb => "nb",
+            Band::Wb => "wb",
+        }
+    }
+}
+
+/// `mos_lqo: { min, band }`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MosExpectation {
+    /// Lowest acceptable MOS-LQO.
+    pub min: f64,
+    /// Band to score in (default narrowband).
+    pub band: Band,
+}
+
+/// `fingerprint: { matches: REF }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FingerprintExpectation {
+    /// Reference the recording must match.
+    pub matches: String,
+}
+
+/// `tone: { freq, min_duration }`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ToneExpectation {
+    /// Tone frequency in Hz.
+    pub freq_hz: f64,
+    /// Shortest acceptable tone.
+    pub min_duration: Duration,
+}
+
+/// Kind of call-progress tone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressToneKind {
+    /// Dial tone.
+    Dial,
+    /// Ringback (alerting) tone.
+    Ringback,
+    /// Busy tone.
+    Busy,
+    /// Congestion (reorder) tone.
+    Congestion,
+}
+
+impl ProgressToneKind {
+    /// The name as written in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProgressToneKind::Dial => "dial",
+            ProgressToneKind::Ringback => "ringback",
+            ProgressToneKind::Busy => "busy",
+            ProgressToneKind::Congestion => "congestion",
+        }
+    }
+}
+
+/// `progress_tone: { kind, country }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressToneExpectation {
+    /// Which tone.
+    pub kind: ProgressToneKind,
+    /// ISO 3166-1 alpha-2 country code, upper case (tone plans differ per country).
+    pub country: String,
+}
+
+/// `gaps: { max_ms }`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GapsExpectation {
+    /// Longest acceptable gap (dropout) in milliseconds.
+    pub max_ms: f64,
+}
+
+/// What a `play` step's recording must show. `None` = not checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expectations {
+    /// Audio (above the noise floor) must (true) or must not (false) arrive.
+    pub audio_present: Option<bool>,
+    /// Mouth-to-ear delay bounds in milliseconds.
+    pub delay_ms: Option<Bounds>,
+    /// Full-reference quality floor.
+    pub mos_lqo: Option<MosExpectation>,
+    /// DTMF digits that must be detected, in order.
+    pub dtmf: Option<String>,
+    /// The recording must match this reference's fingerprint.
+    pub fingerprint: Option<FingerprintExpectation>,
+    /// A tone that must be present.
+    pub tone: Option<ToneExpectation>,
+    /// A call-progress tone that must be present.
+    pub progress_tone: Option<ProgressToneExpectation>,
+    /// Audio must (true) or must not (false) be one-way.
+    pub one_way_audio: Option<bool>,
+    /// Longest acceptable gap (dropout).
+    pub gaps: Option<GapsExpectation>,
+    /// Active speech level bounds in dBov.
+    pub level_dbov: Option<Bounds>,
+}
+
+impl Expectations {
+    /// Whether nothing is expected.
+    pub fn is_empty(&self) -> bool {
+        self == &Expectations::default()
+    }
+
+    /// Keys of the expectations that are set, in a fixed order.
+    pub fn keys(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.audio_present.is_some() {
+            v.push("audio_present");
+        }
+        if self.delay_ms.is_some() {
+            v.push("delay_ms");
+        }
+        if self.mos_lqo.is_some() {
+            v.push("mos_lqo");
+        }
+        if self.dtmf.is_some() {
+            v.push("dtmf");
+        }
+        if self.fingerprint.is_some() {
+            v.push("fingerprint");
+        }
+        if self.tone.is_some() {
+            v.push("tone");
+        }
+        if self.progress_tone.is_some() {
+            v.push("progress_tone");
+        }
+        if self.one_way_audio.is_some() {
+            v.push("one_way_audio");
+        }
+        if self.gaps.is_some() {
+            v.push("gaps");
+        }
+        if self.level_dbov.is_some() {
+            v.push("level_dbov");
+        }
+        v
+    }
+}
+
+/// How farend reaches a lab handset over ADB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandsetAccess {
+    /// Through the adb server, by device serial.
+    Serial(String),
+    /// Directly over TCP (`host:port`), as `adb connect` would.
+    Connect(String),
+}
+
+/// One handset of a lab file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandsetSpec {
+    /// Lab-unique id.
+    pub id: String,
+    /// How to reach it.
+    pub access: HandsetAccess,
+    /// Its dialable phone number.
+    pub number: String,
+    /// Sound card endpoint feeding its microphone (`virtual:HOST:PORT`, `pulseaudio:NAME`, `alsa:NAME`).
+    pub mic: String,
+    /// Sound card endpoint capturing its earpiece.
+    pub ear: String,
+    /// Where the handset entry starts in the lab file.
+    pub location: Location,
+}
+
+/// A validated lab file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lab {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// `host:port` of the adb server (`None` = the default 127.0.0.1:5037).
+    pub adb_server: Option<String>,
+    /// The handsets, in file order.
+    pub handsets: Vec<HandsetSpec>,
+}

@@ -1,0 +1,191 @@
+//! Finding scenario files and expanding scenarios into a plan of cases.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, LoadError};
+use crate::model::Scenario;
+
+/// One run of one scenario iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// Stable id: `<scenario name>#<iteration>`.
+    pub id: String,
+    /// The scenario this case runs.
+    pub scenario: Arc<Scenario>,
+    /// 1-based iteration number.
+    pub iteration: u32,
+    /// How many iterations the scenario has in this plan.
+    pub iterations: u32,
+}
+
+/// The cases of a run, in execution order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// Every case, scenario by scenario, iterations in order.
+    pub cases: Vec<Case>,
+}
+
+impl Plan {
+    /// Whether the plan has no cases.
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    /// The cases of shard `index` (0-based) of `count`: every case whose position
+    /// modulo `count` equals `index` (stable across hosts as case ids are).
+    pub fn shard(&self, index: u32, count: u32) -> Plan {
+        let count = count.max(1) as usize;
+        let index = index as usize;
+        Plan {
+            cases: self
+                .cases
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % count == index)
+                .map(|(_, c)| c.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Expands scenarios into cases. `repeat_override` replaces every scenario's `repeat`
+/// (values below 1 count as 1); `filter` keeps the cases whose scenario name or case id
+/// contains it, or, when it has `*` or `?`, matches it as a glob.
+pub fn plan(scenarios: Vec<Scenario>, repeat_override: Option<u32>, filter: Option<&str>) -> Plan {
+    let mut cases = Vec::new();
+    for s in scenarios {
+        let iterations = repeat_override.unwrap_or(s.repeat).max(1);
+        let scenario = Arc::new(s);
+        for iteration in 1..=iterations {
+            let id = format!("{}#{iteration}", scenario.name);
+            if let Some(f) = filter
+                && !(matches_filter(f, &scenario.name) || matches_filter(f, &id))
+            {
+                continue;
+            }
+            cases.push(Case {
+                id,
+                scenario: Arc::clone(&scenario),
+                iteration,
+                iterations,
+            });
+        }
+    }
+    Plan { cases }
+}
+
+/// Whether `text` matches `filter`: a glob (`*` any run, `?` one character) matched against the
+/// whole text when the filter has a wildcard, else a substring test.
+pub fn matches_filter(filter: &str, text: &str) -> bool {
+    if filter.contains('*') || filter.contains('?') {
+        glob_match(filter.as_bytes(), text.as_bytes())
+    } else {
+        text.contains(filter)
+    }
+}
+
+fn glob_match(pat: &[u8], text: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pat.len() && (pat[p] == b'?' || pat[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while p < pat.len() && pat[p] == b'*' {
+        p += 1;
+    }
+    p == pat.len()
+}
+
+/// Resolves command-line paths: files as given; folders become their `*.yaml` / `*.yml`
+/// files (recursively, sorted, hidden entries skipped); a missing path is an error.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| LoadError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let ft = entry.file_type().map_err(io)?;
+        let is_dir = if ft.is_symlink() {
+            path.is_dir()
+        } else {
+            ft.is_dir()
+        };
+        if is_dir {
+            walk(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reports scenarios that share a name (case ids must be unique across a run).
+pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), LoadError> {
+    let mut diagnostics = Vec::new();
+    for (i, s) in scenarios.iter().enumerate() {
+        if let Some(first) = scenarios[..i].iter().find(|o| o.name == s.name) {
+            diagnostics.push(Diagnostic::new(
+                s.path.clone(),
+                1,
+                1,
+                format!(
+                    "scenario name `{}` is also used by {}; names must be unique in a run",
+                    s.name,
+                    first.path.display()
+                ),
+            ));
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadError::Invalid { diagnostics })
+    }
+}

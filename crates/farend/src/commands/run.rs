@@ -1,0 +1,155 @@
+//! `farend run`: load scenarios, set up the lab, run the plan, write the reports.
+
+use super::{CliError, Outcome};
+use crate::output::Progress;
+use clap::Args;
+use farend_report::RunReport;
+use farend_runner::{Lab, RunOptions};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+/// Arguments of `farend run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or folders of them (default: scenarios/).
+    pub paths: Vec<PathBuf>,
+    /// Lab file binding roles to real handsets; without one the built-in virtual lab runs.
+    #[arg(long)]
+    pub lab: Option<PathBuf>,
+    /// Folder for reports; each run writes a sub-folder named after its run id.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Run every scenario this many times, whatever its own `repeat` says.
+    #[arg(long)]
+    pub repeat: Option<u32>,
+    /// Only cases whose scenario name or case id matches (substring, or a glob with `*`).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// How many cases may run at once (handsets permitting).
+    #[arg(long, short = 'j', default_value_t = 2)]
+    pub jobs: usize,
+    /// Show phone numbers in full in reports (they are redacted by default).
+    #[arg(long)]
+    pub no_redact: bool,
+    #[command(flatten)]
+    pub refs: super::RefsArg,
+    #[command(flatten)]
+    pub virtual_lab: super::VirtualLabArgs,
+}
+
+/// A run id from the current UTC time, made unique within `out`.
+fn new_run_dir(out: &Path) -> PathBuf {
+    let now = time::OffsetDateTime::now_utc();
+    let base = format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mut dir = out.join(&base);
+    let mut n = 2;
+    while dir.exists() {
+        dir = out.join(format!("{base}-{n}"));
+        n += 1;
+    }
+    dir
+}
+
+/// Points `out/latest` at the newest run (best effort: not every file system has links).
+fn link_latest(out: &Path, run_dir: &Path) {
+    #[cfg(unix)]
+    if let Some(name) = run_dir.file_name() {
+        let link = out.join("latest");
+        let _ = std::fs::remove_file(&link);
+        let _ = std::os::unix::fs::symlink(name, &link);
+    }
+}
+
+/// The exit code for a finished run: 3 when the lab failed, 1 when a case failed, else 0.
+pub fn exit_code(report: &RunReport) -> ExitCode {
+    let counts = report.counts();
+    if counts.errors > 0 {
+        ExitCode::from(3)
+    } else if counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs `farend run`.
+pub fn run(args: RunArgs) -> Outcome {
+    let refs = args.refs.open()?;
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
+    let scenarios = super::load_scenarios(&paths, &refs)?;
+    let plan = farend_scenario::plan(scenarios, args.repeat, args.filter.as_deref());
+    if plan.cases.is_empty() {
+        return Err(CliError::BadInput("no case matches: nothing to run".into()));
+    }
+    let lab_file = args
+        .lab
+        .as_deref()
+        .map(|p| farend_scenario::load_lab(p).map_err(super::load_error))
+        .transpose()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::LabFault(format!("cannot start the async runtime: {e}")))?;
+
+    // The virtual lab owns its own threads; it lives as long as this function.
+    let mut virtual_lab = None;
+    let lab = match &lab_file {
+        Some(file) => Lab::from_file(file, Default::default()),
+        None => {
+            let config = args.virtual_lab.config(args.jobs);
+            let vl = farend_lab::VirtualLab::start(config)
+                .map_err(|e| CliError::LabFault(format!("cannot start the virtual lab: {e}")))?;
+            let lab = Lab::from_virtual(&vl, Default::default());
+            virtual_lab = Some(vl);
+            lab
+        }
+    }
+    .map_err(|e| CliError::BadInput(e.to_string()))?;
+
+    let run_dir = new_run_dir(&args.out);
+    std::fs::create_dir_all(&run_dir)
+        .map_err(|e| CliError::LabFault(format!("cannot create {}: {e}", run_dir.display())))?;
+    let mut options = RunOptions::new(run_dir.clone());
+    options.jobs = args.jobs.max(1);
+    options.redact = !args.no_redact;
+
+    let progress = Progress::new(plan.cases.len());
+    progress.line(&format!(
+        "farend: {} case(s) from {} scenario file(s) on the {} lab; reports in {}",
+        plan.cases.len(),
+        plan.cases.iter().map(|c| &c.scenario.path).collect::<std::collections::BTreeSet<_>>().len(),
+        lab.kind,
+        run_dir.display()
+    ));
+
+    let cancel = CancellationToken::new();
+    let report = runtime.block_on(async {
+        let token = cancel.clone();
+        let interrupt = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                token.cancel();
+            }
+        });
+        let report = farend_runner::run(&plan, &lab, &refs, &options, cancel.clone(), &|event| progress.event(event)).await;
+        interrupt.abort();
+        report
+    });
+    progress.finish();
+    drop(virtual_lab);
+
+    let files = farend_report::write_all(&report, &run_dir)
+        .map_err(|e| CliError::LabFault(format!("cannot write the report: {e}")))?;
+    link_latest(&args.out, &run_dir);
+    crate::output::summary(&report, &files);
+    Ok(exit_code(&report))
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what farend's build, demo and tests need on Debian/Ubuntu, only what is missing.
+# System packages go through apt-get when run as root or with sudo; otherwise the missing
+# ones are listed and the script fails.
+set -euo pipefail
+
+packages=(
+  adb                          # Debian's real adb: tests drive virtual handsets through it
+  sox libsox-fmt-all           # audio conversion; AMR-NB/WB, GSM, G.711 codecs for tests
+  libxml2-utils                # xmllint: JUnit output is checked against the project's XSD
+  pulseaudio pulseaudio-utils  # a real sound server for the sound-card tests
+  codec2-examples              # public speech recordings (LGPL-2.1) behind audio-refs/
+  asterisk-core-sounds-en-wav  # public speech prompts (CC-BY-SA-3.0) behind audio-refs/
+  opus-tools                   # Opus encode/decode for degraded-speech test material
+  libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
+  libspandsp-dev               # SpanDSP: the DTMF benchmark's peer (never linked into farend)
+  pkg-config build-essential python3-venv
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+    echo "setup: missing Debian packages: ${missing[*]} (run as root or install sudo)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found: install a Rust toolchain (1.88 or newer), e.g. with rustup" >&2
+  exit 1
+fi
+echo "setup: system packages present"

@@ -1,0 +1,69 @@
+//! `farend run scenarios/` on the built-in virtual lab: exit 0, a valid JUnit file that reads
+//! back, results.json with the measured delay, and the evidence on disk.
+
+use farend_e2e::*;
+use quick_junit::{NonSuccessKind, TestCaseStatus};
+
+#[test]
+fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(farend().args(["run", "scenarios", "--jobs", "2", "--out"]).arg(out.path()));
+    assert_eq!(output.status.code(), Some(0), "all sample scenarios pass");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(" passed, 0 failed, 0 error(s)"), "summary line: {stdout}");
+
+    let run_dir = only_run_dir(out.path());
+    let junit = run_dir.join("junit.xml");
+    assert_junit_valid(&junit);
+    let report = read_junit(&junit);
+    let results = read_results(&run_dir);
+
+    // One <testcase> per call iteration, classname = suite.scenario.
+    let testcases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
+    assert_eq!(testcases.len(), results.cases.len());
+    assert!(results.cases.len() >= 5, "the samples include a repeated scenario");
+    assert_eq!(report.tests, results.cases.len());
+    for tc in &testcases {
+        assert!(matches!(tc.status, TestCaseStatus::Success { .. }), "{} passed", tc.name.as_str());
+        let classname = tc.classname.as_ref().expect("classname").as_str();
+        assert!(classname.starts_with("scenarios."), "classname is suite.scenario: {classname}");
+    }
+    assert!(!testcases.iter().any(|tc| matches!(&tc.status, TestCaseStatus::NonSuccess { kind: NonSuccessKind::Error, .. })));
+
+    // The virtual network's configured delay is 60 ms; G.711 adds none.
+    let delays: Vec<f64> = results
+        .cases
+        .iter()
+        .flat_map(|c| &c.measurements)
+        .filter(|m| m.name == "delay_ms")
+        .map(|m| m.value)
+        .collect();
+    assert!(!delays.is_empty(), "delay is measured");
+    for d in &delays {
+        assert!((d - 60.0).abs() <= 1.0, "measured delay {d} ms against configured 60 ms");
+    }
+    // Measurements are JUnit properties too.
+    let delay_props = testcases
+        .iter()
+        .flat_map(|tc| &tc.properties)
+        .filter(|p| p.name.as_str().ends_with("delay_ms"))
+        .count();
+    assert_eq!(delay_props, delays.len());
+
+    // Every attachment exists; recordings are real WAVs with audio in them.
+    for case in &results.cases {
+        assert!(case.attachments.iter().any(|a| a.kind == "command-log"), "{} has command logs", case.id);
+        for a in &case.attachments {
+            let path = run_dir.join(&a.path);
+            assert!(path.exists(), "attachment {}", path.display());
+        }
+        let junit_text = std::fs::read_to_string(&junit).unwrap();
+        for a in case.attachments.iter().filter(|a| a.kind == "recording") {
+            assert!(junit_text.contains(&format!("[[ATTACHMENT|{}", run_dir.join(&a.path).display())));
+        }
+    }
+    // Numbers are redacted by default.
+    let json = std::fs::read_to_string(run_dir.join("results.json")).unwrap();
+    assert!(!json.contains("+421900000001"), "numbers are redacted in results.json");
+    assert!(run_dir.join("report.html").exists());
+}
