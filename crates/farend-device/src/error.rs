@@ -143,7 +143,9 @@ pub enum NumberError {
         len: usize,
     },
     /// A character other than a leading `+`, `0-9`, `*` or `#`.
-    #[error("character {ch:?} at position {position} is not allowed in a number (only a leading '+', 0-9, '*' and '#')")]
+    #[error(
+        "character {ch:?} at position {position} is not allowed in a number (only a leading '+', 0-9, '*' and '#')"
+    )]
     BadCharacter {
         /// The character.
         ch: char,

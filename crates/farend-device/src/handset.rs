@@ -31,7 +31,9 @@ pub enum Connection {
 impl fmt::Display for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Connection::Server { server, serial } => write!(f, "adb server {server}, serial {serial}"),
+            Connection::Server { server, serial } => {
+                write!(f, "adb server {server}, serial {serial}")
+            }
             Connection::Direct { addr } => write!(f, "adbd at {addr}"),
         }
     }
@@ -133,7 +135,7 @@ impl Handset {
         let started = Instant::now();
         let line = command_line(argv);
         let full = format!("{line} ; echo {EXIT_MARKER}$?");
-        let result = self.run_line(argv, &full).await;
+        let result = self.run_line(argv, &line, &full).await;
         let duration = started.elapsed();
         let (exit_code, output_bytes, error) = match &result {
             Ok((out, bytes)) => (Some(out.exit_code), *bytes, None),
@@ -168,7 +170,12 @@ impl Handset {
         log.push_back(record);
     }
 
-    async fn run_line(&self, argv: &[&str], full: &str) -> Result<(ShellOutput, usize), DeviceError> {
+    async fn run_line(
+        &self,
+        argv: &[&str],
+        line: &str,
+        full: &str,
+    ) -> Result<(ShellOutput, usize), DeviceError> {
         let name = &self.inner.name;
         if argv.is_empty() {
             return Err(DeviceError::InvalidCommand {
@@ -180,7 +187,7 @@ impl Handset {
         if argv.iter().any(|a| a.contains('\0')) {
             return Err(DeviceError::InvalidCommand {
                 device: name.clone(),
-                command: full.replace('\0', "\\0"),
+                command: line.replace('\0', "\\0"),
                 detail: "an argument holds a NUL byte, which no shell command can carry".to_owned(),
             });
         }
@@ -202,23 +209,18 @@ impl Handset {
                 *slot = Some(link);
                 raw
             }
-            Watched::Done((_link, Err(detail))) => {
+            // The link is dropped here: the next command connects afresh.
+            Watched::Done((_, Err(detail))) | Watched::Lost(detail) => {
                 return Err(DeviceError::Offline {
                     device: name.clone(),
-                    detail,
+                    detail: format!("`{line}` failed: {detail}"),
                 });
             }
             Watched::TimedOut => {
                 return Err(DeviceError::Timeout {
                     device: name.clone(),
-                    command: full.to_owned(),
+                    command: line.to_owned(),
                     after: limit,
-                });
-            }
-            Watched::Lost(detail) => {
-                return Err(DeviceError::Offline {
-                    device: name.clone(),
-                    detail,
                 });
             }
         };
@@ -233,7 +235,7 @@ impl Handset {
                 None => {
                     return Err(DeviceError::Parse {
                         device: name.clone(),
-                        command: full.to_owned(),
+                        command: line.to_owned(),
                         detail: format!(
                             "the output does not end with the exit-status marker: {:?}",
                             tail(&text, 200)
@@ -303,31 +305,21 @@ impl Handset {
         if props.is_empty() {
             return Err(self.parse_error(&argv, "no `[name]: [value]` lines in the output"));
         }
-        let get = |keys: &[&str]| {
-            keys.iter()
-                .filter_map(|k| props.get(*k))
-                .map(|v| v.trim())
-                .find(|v| !v.is_empty())
-                .unwrap_or("")
-                .to_owned()
-        };
-        Ok(Identity {
-            model: get(&["ro.product.model", "ro.product.system.model"]),
-            manufacturer: get(&["ro.product.manufacturer", "ro.product.system.manufacturer"]),
-            device: get(&["ro.product.device", "ro.product.system.device"]),
-            android_release: get(&["ro.build.version.release", "ro.build.version.release_or_codename"]),
-            sdk: get(&["ro.build.version.sdk"]).parse().ok(),
-            fingerprint: get(&["ro.build.fingerprint", "ro.system.build.fingerprint"]),
-            operator: get(&["gsm.operator.alpha", "gsm.sim.operator.alpha"]),
-            serialno: get(&["ro.serialno", "ro.boot.serialno"]),
-        })
+        Ok(parse::identity(&props))
     }
 
     /// Places a call to `number` (`am start -a android.intent.action.CALL -d tel:N`, with `#`
     /// sent as `%23`).
     pub async fn dial(&self, number: &Number) -> Result<(), DeviceError> {
         let uri = number.tel_uri();
-        let argv = ["am", "start", "-a", "android.intent.action.CALL", "-d", uri.as_str()];
+        let argv = [
+            "am",
+            "start",
+            "-a",
+            "android.intent.action.CALL",
+            "-d",
+            uri.as_str(),
+        ];
         let out = self.checked(&argv).await?;
         // `am start` exits 0 even when the activity did not start; it says so in its output.
         let refused = out.stdout.lines().any(|l| {
@@ -342,7 +334,9 @@ impl Handset {
 
     /// Answers a ringing call (`input keyevent KEYCODE_CALL`).
     pub async fn answer(&self) -> Result<(), DeviceError> {
-        self.checked(&["input", "keyevent", "KEYCODE_CALL"]).await.map(|_| ())
+        self.checked(&["input", "keyevent", "KEYCODE_CALL"])
+            .await
+            .map(|_| ())
     }
 
     /// Ends the call, if there is one: reads the call state first and sends
@@ -352,7 +346,8 @@ impl Handset {
         if self.call_state().await? == CallState::Idle {
             return Ok(false);
         }
-        self.checked(&["input", "keyevent", "KEYCODE_ENDCALL"]).await?;
+        self.checked(&["input", "keyevent", "KEYCODE_ENDCALL"])
+            .await?;
         Ok(true)
     }
 
@@ -372,29 +367,31 @@ impl Handset {
 
     /// Waits until the call state is `want`, reading it about every 100 ms. Returns how long it
     /// took, or [`DeviceError::StateTimeout`] (a network verdict) when `within` ran out. Lab
-    /// faults while reading the state end the wait at once.
-    pub async fn wait_for_state(&self, want: CallState, within: Duration) -> Result<Duration, DeviceError> {
+    /// faults while reading the state end the wait at once. The state is read once more after
+    /// `within` has nearly run out, so the wait can overrun it by one read (tens of ms).
+    pub async fn wait_for_state(
+        &self,
+        want: CallState,
+        within: Duration,
+    ) -> Result<Duration, DeviceError> {
         let started = Instant::now();
-        let mut last = None;
         loop {
             let state = self.call_state().await?;
-            last = Some(state);
             let elapsed = started.elapsed();
             if state == want {
                 return Ok(elapsed);
             }
             if elapsed >= within {
-                break;
+                return Err(DeviceError::StateTimeout {
+                    device: self.inner.name.clone(),
+                    want,
+                    last: Some(state),
+                    after: elapsed,
+                });
             }
             let remaining = within - elapsed;
             tokio::time::sleep(STATE_POLL_INTERVAL.min(remaining)).await;
         }
-        Err(DeviceError::StateTimeout {
-            device: self.inner.name.clone(),
-            want,
-            last,
-            after: started.elapsed(),
-        })
     }
 
     /// The calls `dumpsys telecom` lists (current calls and recent history).
@@ -406,7 +403,9 @@ impl Handset {
     /// The most recent log lines (`logcat -d -t 2000`, threadtime format).
     pub async fn logcat(&self) -> Result<String, DeviceError> {
         let count = LOGCAT_LINES.to_string();
-        let out = self.checked(&["logcat", "-d", "-v", "threadtime", "-t", &count]).await?;
+        let out = self
+            .checked(&["logcat", "-d", "-v", "threadtime", "-t", &count])
+            .await?;
         Ok(out.stdout)
     }
 

@@ -50,7 +50,10 @@ pub use types::{CallState, CommandRecord, Identity, ServerDevice, ShellOutput, T
 ///
 /// Does not start a server: an unreachable server is [`DeviceError::Offline`] naming the
 /// server address.
-pub async fn server_devices(server: SocketAddr, timeout: Duration) -> Result<Vec<ServerDevice>, DeviceError> {
+pub async fn server_devices(
+    server: SocketAddr,
+    timeout: Duration,
+) -> Result<Vec<ServerDevice>, DeviceError> {
     let device = format!("adb server {server}");
     match transport::watched(timeout + Duration::from_millis(500), "devices", move || {
         transport::list_devices(server, timeout)
@@ -66,5 +69,70 @@ pub async fn server_devices(server: SocketAddr, timeout: Duration) -> Result<Vec
             command: "host:devices".to_owned(),
             after: timeout,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn handles_are_send_sync() {
+        send_sync::<Handset>();
+        send_sync::<DeviceError>();
+    }
+
+    #[test]
+    fn lab_fault_classification() {
+        let device = "x".to_owned();
+        let command = "c".to_owned();
+        let after = Duration::from_secs(1);
+        let faults = [
+            DeviceError::Timeout {
+                device: device.clone(),
+                command: command.clone(),
+                after,
+            },
+            DeviceError::Offline {
+                device: device.clone(),
+                detail: "d".into(),
+            },
+            DeviceError::CommandFailed {
+                device: device.clone(),
+                command: command.clone(),
+                exit_code: 1,
+                output: String::new(),
+            },
+            DeviceError::Parse {
+                device: device.clone(),
+                command,
+                detail: "d".into(),
+            },
+        ];
+        for e in &faults {
+            assert!(e.is_lab_fault(), "{e}");
+            assert_eq!(e.device(), "x");
+        }
+        let verdict = DeviceError::StateTimeout {
+            device,
+            want: CallState::Ringing,
+            last: Some(CallState::Idle),
+            after,
+        };
+        assert!(!verdict.is_lab_fault());
+        assert_eq!(
+            verdict.to_string(),
+            "x: call state did not become ringing within 1s (last seen: idle)"
+        );
+    }
+
+    #[test]
+    fn devices_body() {
+        let list = transport::parse_devices("a\tdevice\n\nb offline\nbroken\n");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].serial, "b");
+        assert_eq!(list[1].state, "offline");
     }
 }

@@ -10,7 +10,9 @@ pub const MAX_NUMBER_LEN: usize = 32;
 
 /// A dialable string: an optional leading `+`, then one or more of `0-9`, `*`, `#`; at most
 /// 32 characters in all.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Number(String);
 

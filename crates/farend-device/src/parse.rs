@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{CallState, ParseError, TelecomCall};
+use crate::{CallState, Identity, ParseError, TelecomCall};
 
 /// The exit-status marker the device layer appends to every command (`; echo :farend-rc:$?`).
 pub const EXIT_MARKER: &str = ":farend-rc:";
@@ -141,7 +141,9 @@ fn call_id(token: &str) -> Option<String> {
 fn is_field_key(key: &str) -> bool {
     let mut chars = key.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 /// Splits the current-calls line format `[TC@3, ACTIVE, ...]` or
@@ -248,7 +250,9 @@ pub fn telecom_calls(text: &str) -> Vec<TelecomCall> {
             if is_field_key(k)
                 && let Some(entry) = calls.get_mut(id)
             {
-                entry.entry(k.to_owned()).or_insert_with(|| v.trim().to_owned());
+                entry
+                    .entry(k.to_owned())
+                    .or_insert_with(|| v.trim().to_owned());
             }
         }
     }
@@ -293,9 +297,59 @@ fn build_call(id: String, fields: BTreeMap<String, String>) -> TelecomCall {
         technologies,
         termination: first_of(
             &fields,
-            &["callTerminationReason", "disconnectCause", "terminationReason"],
+            &[
+                "callTerminationReason",
+                "disconnectCause",
+                "terminationReason",
+            ],
         ),
         id,
         fields,
+    }
+}
+
+/// Builds an [`Identity`] from `getprop` properties, falling back to the alternative property
+/// names newer releases use. Values made only of commas (a dual-SIM phone with no operator on
+/// either slot prints `,`) count as absent.
+pub fn identity(props: &BTreeMap<String, String>) -> Identity {
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .filter_map(|k| props.get(*k))
+            .map(|v| v.trim())
+            .find(|v| {
+                !v.trim_matches(|c: char| c == ',' || c.is_whitespace())
+                    .is_empty()
+            })
+            .unwrap_or("")
+            .to_owned()
+    };
+    Identity {
+        model: get(&[
+            "ro.product.model",
+            "ro.product.system.model",
+            "ro.product.vendor.model",
+        ]),
+        manufacturer: get(&[
+            "ro.product.manufacturer",
+            "ro.product.system.manufacturer",
+            "ro.product.vendor.manufacturer",
+        ]),
+        device: get(&[
+            "ro.product.device",
+            "ro.product.system.device",
+            "ro.product.vendor.device",
+        ]),
+        android_release: get(&[
+            "ro.build.version.release",
+            "ro.build.version.release_or_codename",
+        ]),
+        sdk: get(&["ro.build.version.sdk"]).parse().ok(),
+        fingerprint: get(&[
+            "ro.build.fingerprint",
+            "ro.system.build.fingerprint",
+            "ro.vendor.build.fingerprint",
+        ]),
+        operator: get(&["gsm.operator.alpha", "gsm.sim.operator.alpha"]),
+        serialno: get(&["ro.serialno", "ro.boot.serialno"]),
     }
 }

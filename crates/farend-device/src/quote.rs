@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 /// True for characters that need no quoting in a POSIX shell word.
 fn is_safe(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '%' | '+' | '=' | ',')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '%' | '+' | '=' | ',')
 }
 
 /// Quotes `arg` so a POSIX shell reads it back as exactly one word with the same bytes.

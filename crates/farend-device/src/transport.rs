@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use adb_client::ADBDeviceExt;
 use adb_client::server_device::ADBServerDevice;
-use adb_client::{ADBDeviceExt, ADBTcpDevice};
+use adb_client::tcp::ADBTcpDevice;
 
 use crate::{Connection, ServerDevice};
 
@@ -32,8 +33,10 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    // Thread names may not hold NUL bytes; keep them short and printable.
+    let label: String = name.chars().filter(|c| !c.is_control()).take(24).collect();
     let spawned = std::thread::Builder::new()
-        .name(format!("adb-{name}"))
+        .name(format!("adb-{label}"))
         .spawn(move || {
             let _ = tx.send(work());
         });
@@ -154,8 +157,11 @@ fn key_is_usable(path: &Path) -> bool {
 
 fn write_new_key(path: &Path) -> Result<(), String> {
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
-    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    let key =
+        rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
@@ -177,17 +183,26 @@ fn write_new_key(path: &Path) -> Result<(), String> {
 ///
 /// Implemented here rather than through adb_client's `ADBServer`, which runs
 /// `adb start-server` on the default port whenever the server address is local.
-pub(crate) fn list_devices(server: SocketAddr, timeout: Duration) -> Result<Vec<ServerDevice>, String> {
+pub(crate) fn list_devices(
+    server: SocketAddr,
+    timeout: Duration,
+) -> Result<Vec<ServerDevice>, String> {
     let mut stream = TcpStream::connect_timeout(&server, timeout)
         .map_err(|e| format!("cannot reach the adb server at {server}: {e}"))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     let request = "host:devices";
     stream
         .write_all(format!("{:04x}{request}", request.len()).as_bytes())
         .map_err(|e| format!("adb server {server}: {e}"))?;
     let mut status = [0u8; 4];
-    stream.read_exact(&mut status).map_err(|e| format!("adb server {server}: {e}"))?;
+    stream
+        .read_exact(&mut status)
+        .map_err(|e| format!("adb server {server}: {e}"))?;
     let body = read_hex_block(&mut stream).map_err(|e| format!("adb server {server}: {e}"))?;
     if &status != b"OKAY" {
         return Err(format!("adb server {server} refused `{request}`: {body}"));

@@ -52,7 +52,11 @@ pub fn estimate_delay(
     }
 
     let max_lag = (max_delay_s.abs() * f64::from(rate)).round();
-    let max_lag = if max_lag > 1e12 { 1e12 as i64 } else { max_lag as i64 };
+    let max_lag = if max_lag > 1e12 {
+        1e12 as i64
+    } else {
+        max_lag as i64
+    };
     // Lags with any overlap: -(len_ref - 1) ..= len_rec - 1.
     let lo = (-max_lag).max(-(reference.len() as i64 - 1));
     let hi = max_lag.min(recording.len() as i64 - 1);

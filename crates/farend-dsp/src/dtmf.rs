@@ -137,6 +137,9 @@ pub struct DtmfConfig {
     pub max_reverse_twist_db: f64,
     /// Smallest accepted share of the signal power carried by the two tones.
     pub min_purity: f64,
+    /// Largest accepted difference (ms) between the onsets, and between the ends, of the two
+    /// tones of a pair.
+    pub max_skew_ms: f64,
 }
 
 impl Default for DtmfConfig {
@@ -149,6 +152,7 @@ impl Default for DtmfConfig {
             max_normal_twist_db: 10.0,
             max_reverse_twist_db: 6.0,
             min_purity: 0.80,
+            max_skew_ms: 10.0,
         }
     }
 }
@@ -178,7 +182,8 @@ fn block_candidates(x: &[f32], cfg: &DtmfConfig) -> Vec<Option<u8>> {
     let coef = coefficients();
     let n = BLOCK as f32;
     // Tone power (A²/2) to Goertzel power: |X|² = (A·N/2)² = P·N²/2.
-    let min_power = 10f32.powf(((cfg.min_level_dbm0 - 6.0) + crate::tone::DBM0_TO_DBOV) as f32 / 10.0);
+    let min_power =
+        10f32.powf(((cfg.min_level_dbm0 - 6.0) + crate::tone::DBM0_TO_DBOV) as f32 / 10.0);
     let min_goertzel = min_power * n * n / 2.0;
     let min_energy = 2.0 * min_power * n;
     x.chunks_exact(BLOCK)
@@ -312,8 +317,11 @@ fn validate_region(
 ) {
     let (r, c) = ((d / 4) as usize, (d % 4) as usize);
     let (f_lo, f_hi) = (ROW_FREQS[r], COL_FREQS[c]);
-    let seg = &x[start..end];
-    if seg.len() < ENV_WIN * 2 {
+    // Pad by half a window so that frames can be centred on the first and last samples.
+    let half = ENV_WIN / 2;
+    let mut seg = vec![0.0f32; end - start + 2 * half];
+    seg[half..half + end - start].copy_from_slice(&x[start..end]);
+    if end - start < ENV_WIN * 2 {
         return;
     }
     let hann: Vec<f32> = (0..ENV_WIN)
@@ -345,10 +353,11 @@ fn validate_region(
     let on: Vec<bool> = (0..n_frames)
         .map(|k| a_lo[k] >= 0.5 * m_lo && a_hi[k] >= 0.5 * m_hi)
         .collect();
-    // Frame k's window is centred on sample k·HOP + WIN/2 of the segment.
-    let centre = |k: usize| start + k * ENV_HOP + ENV_WIN / 2;
+    // Frame k's window is centred on sample start + k·HOP of the input.
+    let centre = |k: usize| start + k * ENV_HOP;
     let max_gap = (cfg.max_gap_ms * 8.0 / ENV_HOP as f64).round() as usize;
-    let mut runs: Vec<(usize, usize)> = Vec::new();
+    // Runs of "on" frames (first, last) with gaps bridged, and the longest unbroken stretch.
+    let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut k = 0;
     while k < n_frames {
         if !on[k] {
@@ -360,27 +369,57 @@ fn validate_region(
             e += 1;
         }
         match runs.last_mut() {
-            Some(last) if k - last.1 <= max_gap + 1 => last.1 = e,
-            _ => runs.push((k, e)),
+            Some(last) if k - last.1 <= max_gap + 1 => {
+                last.1 = e;
+                if e - k > last.3 - last.2 {
+                    (last.2, last.3) = (k, e);
+                }
+            }
+            _ => runs.push((k, e, k, e)),
         }
         k = e + 1;
     }
-    for (k0, k1) in runs {
-        let (s, e) = (centre(k0), centre(k1) + ENV_HOP / 2);
+    for (k0, k1, b0, b1) in runs {
+        let (s, e) = (centre(k0), (centre(k1) + ENV_HOP).min(end));
         let dur_ms = (e - s) as f64 / 8.0;
         if dur_ms < cfg.min_tone_ms {
             continue;
         }
-        // Measure on the interior, away from the edges.
-        let trim = (e - s) / 8;
-        let body = &x[s + trim..e - trim];
+        // Both tones of a DTMF pair start and stop together; notes of music and speech
+        // harmonics that merely overlap for a while do not.
+        let walk_back = |a: &[f64], m: f64| {
+            let mut k = k0;
+            while k > 0 && a[k - 1] >= 0.5 * m {
+                k -= 1;
+            }
+            k
+        };
+        let walk_fwd = |a: &[f64], m: f64| {
+            let mut k = k1;
+            while k + 1 < n_frames && a[k + 1] >= 0.5 * m {
+                k += 1;
+            }
+            k
+        };
+        let max_skew = (cfg.max_skew_ms * 8.0 / ENV_HOP as f64).round() as usize;
+        let skew_on = walk_back(&a_lo, m_lo).abs_diff(walk_back(&a_hi, m_hi));
+        let skew_off = walk_fwd(&a_lo, m_lo).abs_diff(walk_fwd(&a_hi, m_hi));
+        if skew_on > max_skew || skew_off > max_skew {
+            continue;
+        }
+        // Measure on the interior of the longest unbroken stretch, away from its edges.
+        let (bs, be) = (centre(b0), (centre(b1) + ENV_HOP).min(end));
+        let trim = (be - bs) / 8;
+        let body = &x[bs + trim..be - trim];
         let (Some((amp_lo, fl)), Some((amp_hi, fh))) = (
             measure_sinusoid(body, f_lo, RECEIVER_RATE),
             measure_sinusoid(body, f_hi, RECEIVER_RATE),
         ) else {
             continue;
         };
-        if (fl - f_lo).abs() > cfg.max_freq_dev * f_lo || (fh - f_hi).abs() > cfg.max_freq_dev * f_hi {
+        if (fl - f_lo).abs() > cfg.max_freq_dev * f_lo
+            || (fh - f_hi).abs() > cfg.max_freq_dev * f_hi
+        {
             continue;
         }
         let (l_lo, l_hi) = (amplitude_to_dbov(amp_lo), amplitude_to_dbov(amp_hi));
@@ -391,7 +430,11 @@ fn validate_region(
         if twist > cfg.max_normal_twist_db || -twist > cfg.max_reverse_twist_db {
             continue;
         }
-        let power: f64 = body.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / body.len() as f64;
+        let power: f64 = body
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            / body.len() as f64;
         let tones = (amp_lo * amp_lo + amp_hi * amp_hi) / 2.0;
         if tones < cfg.min_purity * power {
             continue;

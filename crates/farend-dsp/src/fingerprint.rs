@@ -1,12 +1,23 @@
 //! Acoustic fingerprints for telephony: which reference a recording carries, and where.
 //!
 //! The fingerprint is a sub-band energy-difference code (in the family of Haitsma and
-//! Kalker's): every 16 ms the 300–3000 Hz band is split into 33 mel-spaced sub-bands, and
+//! Kalker's): every 16 ms the 300–3000 Hz band of a 32 ms window is split into 33
+//! mel-spaced sub-bands; band energies are smoothed over three frames (about 64 ms), and
 //! each of 32 bits records whether the log-energy difference between neighbouring sub-bands
-//! rose or fell since the previous frame. Log energies make the bits blind to level changes
-//! and to any fixed frequency response of the path (codec, handset, line); differences over
-//! time and frequency make them robust to noise and to narrowband codecs. Recordings are
-//! matched by bit error rate (BER) against every alignment of every reference.
+//! rose or fell over the last 32 ms. Log energies make the bits blind to level changes and
+//! to any fixed frequency response of the path (codec, handset, line); differences over
+//! time and frequency make them robust to noise and to narrowband codecs.
+//!
+//! Identification compares a query with every alignment of every reference by bit error
+//! rate (BER). Only the 12 most reliable bits of each query word (largest energy
+//! differences) and only its loud frames count, which keeps noise and concealed frame loss
+//! out of the comparison. The query is fingerprinted at four sub-frame phases, so offsets
+//! come out at 4 ms steps, refined by interpolation to about a millisecond. A match needs
+//! a BER of at most 0.36 over at least 85 % of the shorter of query and reference, and at
+//! most 0.40 in each third of it (a real match is good throughout; a word or two in common
+//! is not): on 3 s of AMR-NB 4.75 speech with frame loss and 10 dB SNR the right alignment
+//! sits near 0.25, unrelated speech stays above 0.38 (the same speaker saying the same
+//! words in another recording can come close).
 //!
 //! ```
 //! use farend_dsp::fingerprint::{Index, identify};
@@ -41,6 +52,12 @@ pub const WINDOW_S: f64 = 0.032;
 pub const LOW_HZ: f64 = 300.0;
 /// Highest frequency the fingerprint looks at, in hertz.
 pub const HIGH_HZ: f64 = 3000.0;
+/// Number of analysis frames whose band energies are summed (smoothing over time).
+pub const SMOOTH: usize = 3;
+/// Time difference, in frames, the bits compare (2 frames = 32 ms).
+pub const LAG: usize = 2;
+/// Bits per query word compared: the ones with the largest energy differences.
+pub const QUERY_BITS: usize = 12;
 /// Lowest sample rate the fingerprint accepts (the band must fit below Nyquist).
 pub const MIN_RATE: u32 = 6400;
 /// Highest sample rate the fingerprint accepts.
@@ -59,6 +76,8 @@ pub enum FingerprintError {
 pub struct Fingerprint {
     /// Fingerprint words; word `n` describes the audio from `n * HOP_S` on.
     pub frames: Vec<u32>,
+    /// Per-word mask of the bits worth comparing (all ones for references).
+    pub masks: Vec<u32>,
     /// Per-word weight in 0..=255: low for frames that were silent or far below the
     /// loudest part (pauses, lost frames), which carry little information.
     pub weights: Vec<u8>,
@@ -195,32 +214,71 @@ impl Extractor {
 
     /// Fingerprints `samples` (−1.0..1.0 at this extractor's rate).
     pub fn extract(&mut self, samples: &[f32]) -> Fingerprint {
+        self.extract_masked(samples, BITS)
+    }
+
+    /// Fingerprints `samples` and marks, per word, the `keep` bits whose energy differences
+    /// were largest (the others are the likeliest to flip under noise).
+    pub fn extract_masked(&mut self, samples: &[f32], keep: usize) -> Fingerprint {
         let words = self.frames_for(samples.len());
         let mut frames = Vec::with_capacity(words);
+        let mut masks = Vec::with_capacity(words);
         let mut energies = Vec::with_capacity(words + 1);
-        let mut prev = [0f32; BITS + 1];
-        let mut cur = [0f32; BITS + 1];
         // A floor far below any audible level keeps digital silence finite and bit-stable.
         const FLOOR: f32 = 1e-9;
+        let mut raw: Vec<[f32; BITS + 1]> = Vec::with_capacity(words + 1);
+        let mut totals = Vec::with_capacity(words + 1);
+        let mut cur = [0f32; BITS + 1];
         for n in 0..=words {
             let start = (n as f64 * self.hop).round() as usize;
             let total = self.band_energies(samples, start, &mut cur);
-            for v in cur.iter_mut() {
-                *v = (*v + FLOOR).ln();
-            }
-            if n > 0 {
-                let mut word = 0u32;
-                for m in 0..BITS {
-                    let d = (cur[m] - cur[m + 1]) - (prev[m] - prev[m + 1]);
-                    word |= u32::from(d > 0.0) << m;
+            raw.push(cur);
+            totals.push(total);
+        }
+        let sm = SMOOTH;
+        let logs: Vec<[f32; BITS + 1]> = (0..raw.len())
+            .map(|n| {
+                let lo = n.saturating_sub(sm / 2);
+                let hi = (lo + sm).min(raw.len());
+                let mut acc = [0f32; BITS + 1];
+                for r in &raw[lo..hi] {
+                    for (a, v) in acc.iter_mut().zip(r) {
+                        *a += v;
+                    }
                 }
-                frames.push(word);
-                energies.push(total);
+                for a in acc.iter_mut() {
+                    *a = (*a + FLOOR).ln();
+                }
+                acc
+            })
+            .collect();
+        let lag = LAG;
+        let mut strength = [0f32; BITS];
+        for n in 1..=words {
+            let cur = &logs[n];
+            let prev = &logs[n.saturating_sub(lag)];
+            let mut word = 0u32;
+            for m in 0..BITS {
+                let d = (cur[m] - cur[m + 1]) - (prev[m] - prev[m + 1]);
+                word |= u32::from(d > 0.0) << m;
+                strength[m] = d.abs();
             }
-            std::mem::swap(&mut prev, &mut cur);
+            let mut mask = u32::MAX;
+            if keep < BITS {
+                let mut sorted = strength;
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                let cut = sorted[keep.max(1) - 1];
+                mask = 0;
+                for (m, &st) in strength.iter().enumerate() {
+                    mask |= u32::from(st >= cut) << m;
+                }
+            }
+            frames.push(word);
+            masks.push(mask);
+            energies.push(totals[n]);
         }
         let weights = frame_weights(&energies);
-        Fingerprint { frames, weights }
+        Fingerprint { frames, masks, weights }
     }
 }
 

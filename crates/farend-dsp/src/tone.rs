@@ -6,7 +6,13 @@
 //! For G.711 the digital milliwatt (0 dBm0) sits 3.14 dB below a full-scale sine (A-law), so
 //! `dBov = dBm0 + DBM0_TO_DBOV` with [`DBM0_TO_DBOV`] = −6.15.
 
+pub mod detect;
+pub mod music;
+pub mod pattern;
 pub mod resample;
+
+pub use detect::{ToneComponent, ToneConfig, ToneSegment, detect_tones, detect_tones_with};
+pub use pattern::{PatternMatch, PatternStep, PatternTolerance, TonePattern, match_pattern};
 
 /// Offset to add to a level in dBm0 to obtain dBov (G.711 A-law overload point +3.14 dBm0).
 pub const DBM0_TO_DBOV: f64 = -6.15;
@@ -101,7 +107,14 @@ pub(crate) fn measure_sinusoid(x: &[f32], freq_hz: f64, rate: u32) -> Option<(f6
         .collect();
     let short_hop = (win_len / 10).max(1);
     let frames: Vec<(f64, f64)> = (0..=(x.len() - win_len) / short_hop)
-        .map(|k| correlate(&x[k * short_hop..k * short_hop + win_len], freq_hz, rate, Some(&hann)))
+        .map(|k| {
+            correlate(
+                &x[k * short_hop..k * short_hop + win_len],
+                freq_hz,
+                rate,
+                Some(&hann),
+            )
+        })
         .collect();
     let lagged = |lag: usize| -> f64 {
         let (mut re, mut im) = (0.0, 0.0);
@@ -112,7 +125,10 @@ pub(crate) fn measure_sinusoid(x: &[f32], freq_hz: f64, rate: u32) -> Option<(f6
             re += br * ar + bi * ai;
             im += bi * ar - br * ai;
         }
-        im.atan2(re)
+        // Each window is demodulated from its own start: remove the nominal advance.
+        let nominal = std::f64::consts::TAU * freq_hz * (lag * short_hop) as f64 / fs;
+        let d = im.atan2(re) - nominal;
+        d - std::f64::consts::TAU * (d / std::f64::consts::TAU).round()
     };
     let coarse = lagged(1) * fs / (std::f64::consts::TAU * short_hop as f64);
     let long_lag = win_len / short_hop;
@@ -132,4 +148,32 @@ pub(crate) fn measure_sinusoid(x: &[f32], freq_hz: f64, rate: u32) -> Option<(f6
 /// Level in dBov of a sine of peak amplitude `amp` (the inverse of [`sine_amplitude`]).
 pub fn amplitude_to_dbov(amp: f64) -> f64 {
     20.0 * (amp.max(1e-12) / std::f64::consts::SQRT_2).log10()
+}
+
+/// Generates white Gaussian noise of RMS level `level_dbov` (P.56 dBov) lasting `duration_s`
+/// seconds at `rate`, reproducible from `seed` (xorshift generator, Box–Muller transform).
+pub fn generate_noise(level_dbov: f64, duration_s: f64, rate: u32, seed: u64) -> Vec<f32> {
+    let n = samples_for(duration_s, rate);
+    let sigma = 10f64.powf(level_dbov / 20.0);
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    if state == 0 {
+        state = 1;
+    }
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        // 53 random bits in (0, 1].
+        ((state >> 11) as f64 + 1.0) / (1u64 << 53) as f64
+    };
+    let mut out = Vec::with_capacity(n + 1);
+    while out.len() < n {
+        let (u1, u2) = (next(), next());
+        let r = (-2.0 * u1.ln()).sqrt() * sigma;
+        let t = std::f64::consts::TAU * u2;
+        out.push((r * t.cos()) as f32);
+        out.push((r * t.sin()) as f32);
+    }
+    out.truncate(n);
+    out
 }

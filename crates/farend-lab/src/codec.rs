@@ -75,7 +75,11 @@ impl Codec for G711MuLaw {
 /// Encodes one 16-bit linear sample to A-law (G.711 uses the top 13 bits).
 pub fn alaw_encode(pcm: i16) -> u8 {
     let x = i32::from(pcm) >> 3;
-    let (sign, mag) = if x >= 0 { (0x80u8, x) } else { (0x00u8, -x - 1) };
+    let (sign, mag) = if x >= 0 {
+        (0x80u8, x)
+    } else {
+        (0x00u8, -x - 1)
+    };
     let mag = mag.min(4095) as u32;
     let code = if mag < 32 {
         (mag >> 1) as u8
@@ -171,8 +175,14 @@ mod tests {
             last_a = a;
             last_u = u;
             let tol = (i32::from(x).abs() / 16).max(16);
-            assert!((i32::from(a) - i32::from(x)).abs() <= tol + 8, "A-law {x} -> {a}");
-            assert!((i32::from(u) - i32::from(x)).abs() <= tol + 8, "mu-law {x} -> {u}");
+            assert!(
+                (i32::from(a) - i32::from(x)).abs() <= tol + 8,
+                "A-law {x} -> {a}"
+            );
+            assert!(
+                (i32::from(u) - i32::from(x)).abs() <= tol + 8,
+                "mu-law {x} -> {u}"
+            );
         }
     }
 }

@@ -51,7 +51,7 @@ impl Impairment for PeriodicLoss {
         "periodic-loss"
     }
     fn process(&mut self, frame: &mut MediaFrame) {
-        if self.period > 0 && (frame.seq + 1) % self.period == 0 {
+        if self.period > 0 && (frame.seq + 1).is_multiple_of(self.period) {
             frame.lost = true;
         }
     }
@@ -111,7 +111,11 @@ impl Fir {
     fn push(&mut self, x: f64) -> f64 {
         self.hist.pop_back();
         self.hist.push_front(x);
-        self.taps.iter().zip(self.hist.iter()).map(|(h, x)| h * x).sum()
+        self.taps
+            .iter()
+            .zip(self.hist.iter())
+            .map(|(h, x)| h * x)
+            .sum()
     }
 }
 
@@ -207,7 +211,7 @@ impl Direction {
         for &x in input {
             if self.resample {
                 let y = self.decim.push(f64::from(x));
-                if self.phase % 2 == 0 {
+                if self.phase.is_multiple_of(2) {
                     self.pending.push(to_i16(y));
                 }
                 self.phase += 1;
@@ -241,18 +245,11 @@ impl Direction {
         // Back to card rate, through the delay line.
         let per_codec = if self.resample { 2 } else { 1 };
         let mut out = Vec::with_capacity(input.len());
-        // The codec framing holds back up to one frame; fill with silence while priming,
-        // and compensate by the delay line, so the total delay is unchanged.
+        // Fed in multiples of 20 ms, every codec frame is complete at once, so the codec
+        // framing adds no delay.
         for _ in 0..input.len() / per_codec {
-            let v = self.decoded.pop_front();
-            let v = match v {
-                Some(v) => v,
-                None => {
-                    // Not enough decoded audio: only during priming (never in steady state
-                    // when the input is fed in multiples of the codec frame).
-                    0.0
-                }
-            };
+            // Empty only while priming or when fed partial codec frames.
+            let v = self.decoded.pop_front().unwrap_or(0.0);
             if self.resample {
                 out.push(to_i16(self.delay.push(self.interp.push(v))));
                 out.push(to_i16(self.delay.push(self.interp.push(0.0))));
@@ -274,7 +271,9 @@ mod tests {
 
     fn tone(freq: f64, amp: f64, n: usize, rate: f64) -> Vec<i16> {
         (0..n)
-            .map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate).sin()).round() as i16)
+            .map(|i| {
+                (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / rate).sin()).round() as i16
+            })
             .collect()
     }
 
@@ -304,7 +303,9 @@ mod tests {
         let mut s = seed;
         (0..n)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((s >> 33) as i32 % 8000) as i16
             })
             .collect()

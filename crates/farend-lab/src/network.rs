@@ -6,11 +6,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::codec::CodecKind;
 use crate::media::{Direction, MediaError};
+use crate::mic::MicTimeline;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
 pub const FAIL_DELAY: Duration = Duration::from_millis(1500);
-/// How far ahead of the lab clock a mic may be scheduled (seconds of audio).
-const MAX_AHEAD_SECONDS: u64 = 120;
 /// How many log lines each handset keeps.
 const LOG_CAPACITY: usize = 2000;
 
@@ -59,60 +58,6 @@ pub struct LogLine {
     pub tag: &'static str,
     /// Message.
     pub msg: String,
-}
-
-/// Samples scheduled on one handset's microphone, ahead of the lab clock.
-#[derive(Debug, Default)]
-pub struct MicTimeline {
-    start: u64,
-    buf: VecDeque<i16>,
-    /// Samples dropped because they were scheduled in the past or too far ahead.
-    pub dropped: u64,
-}
-
-impl MicTimeline {
-    /// Index of the next sample the network will consume.
-    pub fn now(&self) -> u64 {
-        self.start
-    }
-
-    /// Schedules `samples` at lab clock index `at`; returns how many were dropped.
-    pub fn schedule(&mut self, at: u64, samples: &[i16], rate: u32) -> u64 {
-        let mut dropped = 0u64;
-        let mut at = at;
-        let mut samples = samples;
-        if at < self.start {
-            let skip = ((self.start - at) as usize).min(samples.len());
-            dropped += skip as u64;
-            samples = &samples[skip..];
-            at = self.start;
-        }
-        let limit = self.start + MAX_AHEAD_SECONDS * u64::from(rate);
-        let room = limit.saturating_sub(at) as usize;
-        if samples.len() > room {
-            dropped += (samples.len() - room) as u64;
-            samples = &samples[..room];
-        }
-        if !samples.is_empty() {
-            let off = (at - self.start) as usize;
-            if self.buf.len() < off + samples.len() {
-                self.buf.resize(off + samples.len(), 0);
-            }
-            for (i, &s) in samples.iter().enumerate() {
-                self.buf[off + i] = s;
-            }
-        }
-        self.dropped += dropped;
-        dropped
-    }
-
-    /// Takes the next `n` samples (silence where nothing was scheduled).
-    pub fn take(&mut self, n: usize) -> Vec<i16> {
-        let mut out: Vec<i16> = self.buf.drain(..n.min(self.buf.len())).collect();
-        out.resize(n, 0);
-        self.start += n as u64;
-        out
-    }
 }
 
 /// A handset's line on the network.
@@ -169,6 +114,16 @@ pub struct Network {
     codec: CodecKind,
     rate: u32,
     delay_samples: usize,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("phones", &self.phones.len())
+            .field("calls", &self.calls.len())
+            .field("codec", &self.codec)
+            .finish()
+    }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -275,7 +230,11 @@ impl Network {
             connect_ms: 0,
             end_ms: 0,
             direction,
-            state: if direction == CallDirection::Outgoing { "DIALING" } else { "RINGING" },
+            state: if direction == CallDirection::Outgoing {
+                "DIALING"
+            } else {
+                "RINGING"
+            },
             remote: remote.to_string(),
             cause: "",
         });
@@ -289,28 +248,48 @@ impl Network {
             idx,
             'D',
             "TelephonyRegistry",
-            format!("notifyCallStateForPhoneId: subId=1 state={st} incomingNumber={}", redact(&num)),
+            format!(
+                "notifyCallStateForPhoneId: subId=1 state={st} incomingNumber={}",
+                redact(&num)
+            ),
         );
     }
 
     /// Places a call from handset `from` to `number`.
     pub fn dial(&mut self, from: usize, number: &str) -> DialResult {
         if self.find_call(from).is_some() {
-            self.log(from, 'W', "Telecom", "CallsManager: rejecting outgoing call, a call is already up".into());
+            self.log(
+                from,
+                'W',
+                "Telecom",
+                "CallsManager: rejecting outgoing call, a call is already up".into(),
+            );
             return DialResult::AlreadyInCall;
         }
         let rec = self.new_record(from, CallDirection::Outgoing, number);
         let tc = self.phones[from].records[rec].tc;
-        self.log(from, 'I', "Telecom", format!("CallsManager: startOutgoingCall: TC@{tc} tel:{}", redact(number)));
+        self.log(
+            from,
+            'I',
+            "Telecom",
+            format!(
+                "CallsManager: startOutgoingCall: TC@{tc} tel:{}",
+                redact(number)
+            ),
+        );
         let callee = self
             .phones
             .iter()
             .position(|p| p.alive && p.number == number);
         let (phase, result) = match callee {
-            None => (Phase::Failing(Instant::now() + FAIL_DELAY, "ERROR"), DialResult::Unknown),
-            Some(c) if c == from || self.find_call(c).is_some() => {
-                (Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY"), DialResult::Busy)
-            }
+            None => (
+                Phase::Failing(Instant::now() + FAIL_DELAY, "ERROR"),
+                DialResult::Unknown,
+            ),
+            Some(c) if c == from || self.find_call(c).is_some() => (
+                Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY"),
+                DialResult::Busy,
+            ),
             Some(_) => (Phase::Alerting, DialResult::Ringing),
         };
         let mut call = Call {
@@ -328,10 +307,27 @@ impl Network {
             let ctc = self.phones[c].records[crec].tc;
             call.callee = Some(c);
             call.callee_rec = Some(crec);
-            self.log(c, 'I', "Telecom", format!("CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}", redact(&from_number)));
+            self.log(
+                c,
+                'I',
+                "Telecom",
+                format!(
+                    "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
+                    redact(&from_number)
+                ),
+            );
         } else {
-            let why = if result == DialResult::Busy { "busy" } else { "unassigned number" };
-            self.log(from, 'W', "GsmCdmaCallTracker", format!("dial: network reports {why} for tel:{}", redact(number)));
+            let why = if result == DialResult::Busy {
+                "busy"
+            } else {
+                "unassigned number"
+            };
+            self.log(
+                from,
+                'W',
+                "GsmCdmaCallTracker",
+                format!("dial: network reports {why} for tel:{}", redact(number)),
+            );
         }
         self.phones[from].records[rec].state = "DIALING";
         self.calls.push(call);
@@ -344,7 +340,9 @@ impl Network {
 
     /// Answers a ringing call on handset `idx`; false when nothing rings.
     pub fn answer(&mut self, idx: usize) -> bool {
-        let Some(ci) = self.find_call(idx) else { return false };
+        let Some(ci) = self.find_call(idx) else {
+            return false;
+        };
         if self.calls[ci].callee != Some(idx) || self.calls[ci].phase != Phase::Alerting {
             return false;
         }
@@ -370,9 +368,16 @@ impl Network {
 
     /// Ends the call handset `idx` is in (hang-up or reject); false when idle.
     pub fn hang_up(&mut self, idx: usize) -> bool {
-        let Some(ci) = self.find_call(idx) else { return false };
-        let ringing_callee = self.calls[ci].callee == Some(idx) && self.calls[ci].phase == Phase::Alerting;
-        let (local, remote) = if ringing_callee { ("REJECTED", "REMOTE") } else { ("LOCAL", "REMOTE") };
+        let Some(ci) = self.find_call(idx) else {
+            return false;
+        };
+        let ringing_callee =
+            self.calls[ci].callee == Some(idx) && self.calls[ci].phase == Phase::Alerting;
+        let (local, remote) = if ringing_callee {
+            ("REJECTED", "REMOTE")
+        } else {
+            ("LOCAL", "REMOTE")
+        };
         self.end_call(ci, idx, local, remote);
         true
     }
@@ -380,7 +385,10 @@ impl Network {
     fn end_call(&mut self, ci: usize, initiator: usize, local: &'static str, remote: &'static str) {
         let call = self.calls.remove(ci);
         let t = now_ms();
-        let parties = [(call.caller, Some(call.caller_rec)), (call.callee.unwrap_or(call.caller), call.callee_rec)];
+        let parties = [
+            (call.caller, Some(call.caller_rec)),
+            (call.callee.unwrap_or(call.caller), call.callee_rec),
+        ];
         for (p, r) in parties {
             if let Some(r) = r {
                 let rec = &mut self.phones[p].records[r];
@@ -388,7 +396,12 @@ impl Network {
                 rec.end_ms = t;
                 rec.cause = if p == initiator { local } else { remote };
                 let (tc, cause) = (rec.tc, rec.cause);
-                self.log(p, 'I', "Telecom", format!("Call: setState: TC@{tc} DISCONNECTED cause={cause}"));
+                self.log(
+                    p,
+                    'I',
+                    "Telecom",
+                    format!("Call: setState: TC@{tc} DISCONNECTED cause={cause}"),
+                );
                 self.state_log(p);
             }
         }
@@ -400,7 +413,7 @@ impl Network {
         if let Some(ci) = self.find_call(idx) {
             self.end_call(ci, idx, "ERROR", "REMOTE");
         }
-        self.phones[idx].mic = MicTimeline::default();
+        self.phones[idx].mic.clear();
     }
 
     /// Advances the network by `n` samples: consumes every mic and returns every earpiece.
@@ -421,7 +434,9 @@ impl Network {
         let mics: Vec<Vec<i16>> = self.phones.iter_mut().map(|p| p.mic.take(n)).collect();
         let mut ears = vec![vec![0i16; n]; self.phones.len()];
         for c in &mut self.calls {
-            let (Some(b), Phase::Active) = (c.callee, c.phase) else { continue };
+            let (Some(b), Phase::Active) = (c.callee, c.phase) else {
+                continue;
+            };
             if let Some(f) = c.forward.as_mut() {
                 ears[b] = f.process(&mics[c.caller]);
             }
@@ -448,7 +463,9 @@ pub fn is_dialable(s: &str) -> bool {
     let body = s.strip_prefix('+').unwrap_or(s);
     !body.is_empty()
         && s.len() <= 32
-        && body.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
 }
 
 #[cfg(test)]
@@ -464,7 +481,10 @@ mod tests {
     fn call_flow_states() {
         let mut n = net();
         assert_eq!(n.dial(0, "+2"), DialResult::Ringing);
-        assert_eq!((n.call_state(0), n.call_state(1), n.call_state(2)), (2, 1, 0));
+        assert_eq!(
+            (n.call_state(0), n.call_state(1), n.call_state(2)),
+            (2, 1, 0)
+        );
         assert_eq!(n.incoming_number(1), "+1");
         assert!(!n.answer(0), "caller cannot answer");
         assert_eq!(n.dial(2, "+2"), DialResult::Busy);
@@ -497,17 +517,6 @@ mod tests {
         n.kill(0);
         assert_eq!(n.call_state(1), 0);
         assert_eq!(n.dial(1, "+1"), DialResult::Unknown);
-    }
-
-    #[test]
-    fn mic_timeline_schedules_and_drops() {
-        let mut m = MicTimeline::default();
-        m.take(100);
-        assert_eq!(m.schedule(90, &[1; 20], 16000), 10);
-        assert_eq!(m.schedule(105, &[2; 2], 16000), 0);
-        let got = m.take(10);
-        assert_eq!(got, vec![1, 1, 1, 1, 1, 2, 2, 1, 1, 1]);
-        assert_eq!(m.now(), 110);
     }
 
     #[test]

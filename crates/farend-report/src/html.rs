@@ -1,9 +1,530 @@
-//! Self-contained HTML report.
+//! Self-contained HTML report: inline CSS and SVG, no scripts, no external assets.
 
-use crate::model::RunReport;
-use crate::text::html_escape;
+use std::fmt::Write as _;
+
+use crate::model::{CaseReport, RunReport, StepOutcome, Verdict};
+use crate::text::html_escape as esc;
+
+const CSS: &str = r#"
+:root { --pass:#1a7f37; --fail:#cf222e; --error:#9a6700; --skip:#6e7781; --line:#d0d7de; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color:#1f2328; background:#f6f8fa; }
+header { background:#24292f; color:#fff; padding:16px 24px; }
+header h1 { margin:0 0 6px; font-size:20px; }
+header .meta { color:#d0d7de; font-size:13px; }
+main { padding: 16px 24px; max-width: 1200px; }
+section { background:#fff; border:1px solid var(--line); border-radius:6px; padding:12px 16px; margin:0 0 16px; }
+h2 { font-size:17px; margin:0 0 8px; }
+h3 { font-size:14px; margin:14px 0 6px; }
+table { border-collapse: collapse; width:100%; margin:4px 0 8px; }
+th, td { text-align:left; padding:4px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+th { background:#f6f8fa; font-weight:600; }
+td.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
+.counts span { display:inline-block; margin-right:14px; font-weight:600; }
+.badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:12px; font-weight:600; }
+.pass { background:var(--pass); } .failure { background:var(--fail); } .error { background:var(--error); } .skipped { background:var(--skip); }
+.c-pass { color:#7ee787; } .c-failure { color:#ff7b72; } .c-error { color:#e3b341; } .c-skipped { color:#d0d7de; }
+tr.row-failure td:first-child { border-left:4px solid var(--fail); }
+tr.row-error td:first-child { border-left:4px solid var(--error); }
+tr.row-pass td:first-child { border-left:4px solid var(--pass); }
+tr.row-skipped td:first-child { border-left:4px solid var(--skip); }
+.msg { white-space:pre-wrap; word-break:break-word; }
+.verdict { padding:8px 12px; border-radius:6px; margin:6px 0; white-space:pre-wrap; word-break:break-word; }
+.v-pass { background:#dafbe1; } .v-failure { background:#ffebe9; } .v-error { background:#fff8c5; } .v-skipped { background:#eaeef2; }
+.bar { position:relative; height:10px; background:#eaeef2; border-radius:3px; min-width:120px; }
+.bar i { position:absolute; top:0; height:10px; border-radius:3px; }
+.timing { display:flex; height:14px; border-radius:3px; overflow:hidden; max-width:600px; }
+.timing i { display:block; height:14px; }
+svg text { font: 11px system-ui, sans-serif; fill:#1f2328; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
+audio { height:28px; vertical-align:middle; margin-left:8px; }
+"#;
 
 /// Renders the run as one self-contained HTML page (inline CSS, no scripts, no external assets).
+///
+/// Every piece of report text is escaped; attachment links are relative to the run folder.
 pub fn html(report: &RunReport) -> String {
-    format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>farend {}</title></head><body></body></html>\n", html_escape(&report.run_id))
+    let counts = report.counts();
+    let mut out = String::with_capacity(16 * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>farend run {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        esc(&report.run_id)
+    );
+
+    // Summary header.
+    let _ = write!(
+        out,
+        "<header>\n<h1>farend run {}</h1>\n<div class=\"counts\">\
+         <span>{} {}</span><span class=\"c-pass\">{} passed</span>\
+         <span class=\"c-failure\">{} failed</span><span class=\"c-error\">{} {}</span>\
+         <span class=\"c-skipped\">{} skipped</span></div>\n<div class=\"meta\">started {} · \
+         duration {} · lab {}{} · farend {}{}</div>\n</header>\n<main>\n",
+        esc(&report.run_id),
+        counts.total,
+        if counts.total == 1 { "case" } else { "cases" },
+        counts.passed,
+        counts.failed,
+        counts.errors,
+        if counts.errors == 1 {
+            "error"
+        } else {
+            "errors"
+        },
+        counts.skipped,
+        esc(&report.started_at),
+        secs(report.duration_s),
+        esc(&report.lab.kind),
+        report
+            .lab
+            .source
+            .as_deref()
+            .map(|s| format!(" ({})", esc(s)))
+            .unwrap_or_default(),
+        esc(&report.farend_version),
+        if report.redacted {
+            " · numbers redacted"
+        } else {
+            ""
+        },
+    );
+
+    lab_section(&mut out, report);
+    cases_table(&mut out, report);
+    for (n, case) in report.cases.iter().enumerate() {
+        case_section(&mut out, report, n, case);
+    }
+
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+fn lab_section(out: &mut String, report: &RunReport) {
+    if report.lab.handsets.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section>\n<h2>Lab handsets</h2>\n<table>\n<tr><th>Id</th><th>Serial</th><th>Model</th>\
+         <th>Manufacturer</th><th>Android</th><th>Number</th></tr>\n",
+    );
+    for h in &report.lab.handsets {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&h.id),
+            esc(&h.serial),
+            opt(&h.model),
+            opt(&h.manufacturer),
+            opt(&h.android_release),
+            esc(&h.number)
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+}
+
+fn cases_table(out: &mut String, report: &RunReport) {
+    out.push_str("<section>\n<h2>Cases</h2>\n");
+    if report.cases.is_empty() {
+        out.push_str("<p>This run has no cases.</p>\n</section>\n");
+        return;
+    }
+    out.push_str(
+        "<table>\n<tr><th>Case</th><th>Scenario</th><th>Iteration</th><th>Verdict</th>\
+         <th>Reason</th><th>Duration</th></tr>\n",
+    );
+    for (n, case) in report.cases.iter().enumerate() {
+        let status = case.verdict.status();
+        let _ = writeln!(
+            out,
+            "<tr class=\"row-{status}\"><td><a href=\"#case-{n}\">{}</a></td><td>{}</td>\
+             <td class=\"num\">{}/{}</td><td>{}</td><td class=\"msg\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&case.id),
+            esc(&suite_scenario(case)),
+            case.iteration,
+            case.iterations,
+            badge(&case.verdict),
+            esc(&reason(&case.verdict)),
+            secs(case.duration_s)
+        );
+    }
+    out.push_str("</table>\n</section>\n");
+}
+
+fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseReport) {
+    let status = case.verdict.status();
+    let _ = write!(
+        out,
+        "<section id=\"case-{n}\">\n<h2>{} {} <small>{} #{}/{} · {} · started {}</small></h2>\n\
+         <div class=\"verdict v-{status}\">{}</div>\n<p>Scenario file <code>{}</code></p>\n",
+        badge(&case.verdict),
+        esc(&case.id),
+        esc(&suite_scenario(case)),
+        case.iteration,
+        case.iterations,
+        secs(case.duration_s),
+        esc(&case.started_at),
+        esc(&case.verdict.to_string()),
+        esc(&case.scenario_file),
+    );
+
+    if !case.parties.is_empty() {
+        out.push_str(
+            "<h3>Parties</h3>\n<table>\n<tr><th>Role</th><th>Handset</th><th>Model</th>\
+             <th>Android</th><th>Number</th></tr>\n",
+        );
+        for p in &case.parties {
+            let h = report.handset(&p.handset);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.role),
+                esc(&p.handset),
+                h.map(|h| opt(&h.model)).unwrap_or_default(),
+                h.map(|h| opt(&h.android_release)).unwrap_or_default(),
+                esc(&p.number)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    let span_ms = case_span_ms(case);
+    if !case.steps.is_empty() {
+        out.push_str(
+            "<h3>Steps</h3>\n<table>\n<tr><th>#</th><th>Step</th><th>Description</th>\
+             <th>Start</th><th>Duration</th><th>Outcome</th><th>Timeline</th><th>Message</th></tr>\n",
+        );
+        for s in &case.steps {
+            let (left, width) = bar_geometry(s.started_ms, s.duration_ms, span_ms);
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td><span class=\"badge {}\">{}</span></td>\
+                 <td><div class=\"bar\"><i style=\"left:{left:.2}%;width:{width:.2}%;background:{}\"></i></div></td>\
+                 <td class=\"msg\">{}</td></tr>",
+                s.index,
+                esc(&s.keyword),
+                esc(&s.description),
+                ms(s.started_ms),
+                ms(s.duration_ms),
+                outcome_class(s.outcome),
+                s.outcome,
+                outcome_colour(s.outcome),
+                s.message.as_deref().map(esc).unwrap_or_default()
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    if !case.events.is_empty() {
+        out.push_str("<h3>Call events</h3>\n");
+        timeline_svg(out, case, span_ms);
+        out.push_str("<table>\n<tr><th>At</th><th>Party</th><th>Event</th></tr>\n");
+        for e in &case.events {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
+                ms(e.at_ms),
+                esc(&e.party),
+                esc(&e.event)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    if !case.measurements.is_empty() {
+        out.push_str(
+            "<h3>Measurements</h3>\n<table>\n<tr><th>Step</th><th>Direction</th><th>Name</th>\
+             <th>Value</th><th>Unit</th></tr>\n",
+        );
+        for m in &case.measurements {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                m.step,
+                m.direction.as_deref().map(esc).unwrap_or_default(),
+                esc(&m.name),
+                value(m.value),
+                esc(&m.unit)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    if !case.checks.is_empty() {
+        out.push_str(
+            "<h3>Checks</h3>\n<table>\n<tr><th>Step</th><th>Check</th><th>Expected</th>\
+             <th>Actual</th><th>Result</th></tr>\n",
+        );
+        for c in &case.checks {
+            let (class, label) = if c.passed {
+                ("pass", "pass")
+            } else {
+                ("failure", "fail")
+            };
+            let _ = writeln!(
+                out,
+                "<tr class=\"row-{class}\"><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td>\
+                 <td class=\"msg\">{}</td><td><span class=\"badge {class}\">{label}</span></td></tr>",
+                c.step,
+                esc(&c.name),
+                esc(&c.expected),
+                esc(&c.actual)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    let t = &case.timing;
+    let parts = [
+        (t.audio_s, "#0969da", "audio"),
+        (t.waits_s, "#bf8700", "waits"),
+        (t.overhead_s, "#8c959f", "overhead"),
+    ];
+    let total: f64 = parts.iter().map(|p| finite_pos(p.0)).sum();
+    let _ = write!(
+        out,
+        "<h3>Timing</h3>\n<p>audio {} · waits {} · overhead {}</p>\n",
+        secs(t.audio_s),
+        secs(t.waits_s),
+        secs(t.overhead_s)
+    );
+    if total > 0.0 {
+        out.push_str("<div class=\"timing\">");
+        for (v, colour, label) in parts {
+            let pct = finite_pos(v) / total * 100.0;
+            let _ = write!(
+                out,
+                "<i style=\"width:{pct:.2}%;background:{colour}\" title=\"{label}\"></i>"
+            );
+        }
+        out.push_str("</div>\n");
+    }
+
+    if !case.attachments.is_empty() {
+        out.push_str("<h3>Attachments</h3>\n<ul>\n");
+        for a in &case.attachments {
+            let href = url_path(&a.path);
+            let party = a
+                .party
+                .as_deref()
+                .map(|p| format!(" ({})", esc(p)))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<li>{}{party}: <a href=\"{href}\">{}</a>",
+                esc(&a.kind),
+                esc(&a.path)
+            );
+            if a.path.to_ascii_lowercase().ends_with(".wav") {
+                let _ = write!(
+                    out,
+                    "<audio controls preload=\"none\" src=\"{href}\"></audio>"
+                );
+            }
+            out.push_str("</li>\n");
+        }
+        out.push_str("</ul>\n");
+    }
+
+    out.push_str("</section>\n");
+}
+
+/// A small SVG timeline: one lane per party with a tick and label per event.
+fn timeline_svg(out: &mut String, case: &CaseReport, span_ms: f64) {
+    let mut parties: Vec<&str> = Vec::new();
+    for e in &case.events {
+        if !parties.contains(&e.party.as_str()) {
+            parties.push(&e.party);
+        }
+    }
+    const WIDTH: f64 = 1000.0;
+    const LEFT: f64 = 60.0;
+    const LANE: f64 = 34.0;
+    let height = LANE * parties.len() as f64 + 20.0;
+    let _ = writeln!(
+        out,
+        "<svg viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" aria-label=\"call events timeline\">"
+    );
+    for (i, p) in parties.iter().enumerate() {
+        let y = LANE * i as f64 + 20.0;
+        let _ = writeln!(
+            out,
+            "<text x=\"4\" y=\"{:.1}\">{}</text><line x1=\"{LEFT}\" x2=\"{WIDTH}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#d0d7de\"/>",
+            y + 4.0,
+            esc(&truncate(p, 8))
+        );
+    }
+    for e in &case.events {
+        let lane = parties.iter().position(|p| *p == e.party).unwrap_or(0);
+        let y = LANE * lane as f64 + 20.0;
+        let frac = if span_ms > 0.0 && e.at_ms.is_finite() {
+            (e.at_ms / span_ms).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let x = LEFT + frac * (WIDTH - LEFT - 10.0);
+        let _ = writeln!(
+            out,
+            "<g><title>{} {} {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#0969da\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\">{}</text></g>",
+            ms(e.at_ms),
+            esc(&e.party),
+            esc(&e.event),
+            y - 7.0,
+            esc(&truncate(&e.event, 24))
+        );
+    }
+    out.push_str("</svg>\n");
+}
+
+/// Length of the case on its own clock: the case duration, or the latest step or event.
+fn case_span_ms(case: &CaseReport) -> f64 {
+    let mut span = finite_pos(case.duration_s) * 1000.0;
+    for s in &case.steps {
+        span = span.max(finite_pos(s.started_ms) + finite_pos(s.duration_ms));
+    }
+    for e in &case.events {
+        span = span.max(finite_pos(e.at_ms));
+    }
+    span
+}
+
+fn bar_geometry(start_ms: f64, duration_ms: f64, span_ms: f64) -> (f64, f64) {
+    if span_ms <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let left = (finite_pos(start_ms) / span_ms * 100.0).clamp(0.0, 100.0);
+    let width = (finite_pos(duration_ms) / span_ms * 100.0)
+        .max(0.5)
+        .min(100.0 - left);
+    (left, width)
+}
+
+fn finite_pos(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 { v } else { 0.0 }
+}
+
+fn suite_scenario(case: &CaseReport) -> String {
+    if case.suite.is_empty() {
+        case.scenario.clone()
+    } else {
+        format!("{}.{}", case.suite, case.scenario)
+    }
+}
+
+fn badge(v: &Verdict) -> String {
+    format!("<span class=\"badge {0}\">{0}</span>", v.status())
+}
+
+fn reason(v: &Verdict) -> String {
+    match v {
+        Verdict::Pass => String::new(),
+        Verdict::Failure { kind, message } => format!("{kind}: {message}"),
+        Verdict::Error {
+            kind,
+            message,
+            device: Some(d),
+        } => format!("{kind} ({d}): {message}"),
+        Verdict::Error { kind, message, .. } => format!("{kind}: {message}"),
+        Verdict::Skipped { reason } => reason.clone(),
+    }
+}
+
+fn outcome_class(o: StepOutcome) -> &'static str {
+    match o {
+        StepOutcome::Ok => "pass",
+        StepOutcome::Failed => "failure",
+        StepOutcome::Error => "error",
+        StepOutcome::Skipped => "skipped",
+    }
+}
+
+fn outcome_colour(o: StepOutcome) -> &'static str {
+    match o {
+        StepOutcome::Ok => "#1a7f37",
+        StepOutcome::Failed => "#cf222e",
+        StepOutcome::Error => "#9a6700",
+        StepOutcome::Skipped => "#8c959f",
+    }
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.as_deref().map(esc).unwrap_or_default()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    } else {
+        s.to_string()
+    }
+}
+
+fn secs(s: f64) -> String {
+    if !s.is_finite() {
+        "n/a".to_string()
+    } else if s < 60.0 {
+        format!("{s:.2} s")
+    } else {
+        let m = (s / 60.0).floor();
+        format!("{m:.0} min {:.1} s", s - m * 60.0)
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.0} ms")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+fn value(v: f64) -> String {
+    if v.is_finite() {
+        let rounded = (v * 1000.0).round() / 1000.0;
+        format!("{rounded}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// Percent-encodes a relative path for an `href`/`src`, keeping `/` separators; anything
+/// that could start a scheme (`:`) or break out of the attribute is encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_encodes_everything_unsafe() {
+        assert_eq!(url_path("cases/a b/x.wav"), "cases/a%20b/x.wav");
+        assert_eq!(url_path("javascript:alert(1)"), "javascript%3Aalert%281%29");
+        assert_eq!(url_path("\"><script>"), "%22%3E%3Cscript%3E");
+    }
+
+    #[test]
+    fn bar_geometry_stays_inside_the_bar() {
+        assert_eq!(bar_geometry(0.0, 500.0, 1000.0), (0.0, 50.0));
+        let (l, w) = bar_geometry(990.0, 500.0, 1000.0);
+        assert!(l + w <= 100.0 + 1e-9);
+        assert_eq!(bar_geometry(2000.0, 10.0, 1000.0), (100.0, 0.0));
+        assert_eq!(bar_geometry(f64::NAN, f64::INFINITY, 0.0), (0.0, 0.0));
+    }
 }

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use crate::ReportError;
 use crate::model::{CaseReport, RunReport, Verdict};
 use crate::text::xml_safe;
-use crate::ReportError;
 
 /// Longest `message` attribute written; the full text goes into the element's body.
 const MAX_ATTR_MESSAGE: usize = 1000;
@@ -27,7 +27,10 @@ pub fn junit_xml(report: &RunReport) -> Result<String, ReportError> {
 
 /// Renders the run as JUnit XML; with `run_dir`, attachment lines carry
 /// `run_dir.join(attachment.path)` (pass an absolute folder for absolute paths).
-pub fn junit_xml_with_root(report: &RunReport, run_dir: Option<&Path>) -> Result<String, ReportError> {
+pub fn junit_xml_with_root(
+    report: &RunReport,
+    run_dir: Option<&Path>,
+) -> Result<String, ReportError> {
     let mut junit = Report::new("farend");
     if let Some(ts) = timestamp(&report.started_at) {
         junit.set_timestamp(ts);
@@ -120,7 +123,10 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
         }
     };
 
-    let mut tc = TestCase::new(xml_safe(&format!("{} #{}", case.scenario, case.iteration)), status);
+    let mut tc = TestCase::new(
+        xml_safe(&format!("{} #{}", case.scenario, case.iteration)),
+        status,
+    );
     tc.set_classname(xml_safe(&suite_name(case)));
     if let Some(ts) = timestamp(&case.started_at) {
         tc.set_timestamp(ts);
@@ -129,7 +135,10 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
         tc.set_time(d);
     }
     if !case.scenario_file.is_empty() {
-        tc.extra.insert(xml_safe("file").into(), xml_safe(&case.scenario_file).into());
+        tc.extra.insert(
+            xml_safe("file").into(),
+            xml_safe(&case.scenario_file).into(),
+        );
     }
 
     tc.add_property(prop("case.id", &case.id));
@@ -180,11 +189,12 @@ fn failure_description(case: &CaseReport, message: &str) -> String {
             c.step, c.name, c.expected, c.actual
         );
     }
-    for s in case
-        .steps
-        .iter()
-        .filter(|s| !matches!(s.outcome, crate::StepOutcome::Ok | crate::StepOutcome::Skipped))
-    {
+    for s in case.steps.iter().filter(|s| {
+        !matches!(
+            s.outcome,
+            crate::StepOutcome::Ok | crate::StepOutcome::Skipped
+        )
+    }) {
         let _ = write!(out, "\nstep {} {} {}", s.index, s.keyword, s.outcome);
         if let Some(m) = &s.message {
             let _ = write!(out, ": {m}");
@@ -257,7 +267,10 @@ pub(crate) fn step_log(case: &CaseReport, run_dir: Option<&Path>) -> String {
         "timing: audio {:.1} s, waits {:.1} s, overhead {:.1} s",
         t.audio_s, t.waits_s, t.overhead_s
     );
-    for a in &case.attachments {
+    // GitLab links only the first attachment line of a testcase: recordings go first.
+    let recordings = case.attachments.iter().filter(|a| a.kind == "recording");
+    let others = case.attachments.iter().filter(|a| a.kind != "recording");
+    for a in recordings.chain(others) {
         let path = match run_dir {
             Some(root) => root.join(&a.path).to_string_lossy().into_owned(),
             None => a.path.clone(),

@@ -41,6 +41,7 @@ mod text;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use html::html;
 pub use junit::{junit_xml, junit_xml_with_root};
@@ -100,12 +101,26 @@ pub struct ReportFiles {
 /// reader never sees a half-written report. Attachment lines in the JUnit file carry absolute
 /// paths (the run folder joined with each attachment's relative path).
 pub fn write_all(report: &RunReport, run_dir: &Path) -> Result<ReportFiles, ReportError> {
+    let root = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
+    write_all_with_attachment_root(report, run_dir, &root)
+}
+
+/// Like [`write_all`], but the JUnit `[[ATTACHMENT|...]]` lines carry
+/// `attachment_root.join(path)` instead of absolute paths.
+///
+/// GitLab resolves attachment paths relative to `$CI_PROJECT_DIR` (absolute paths do not link
+/// there), so a GitLab job passes the run folder relative to the project folder, e.g.
+/// `reports/<run-id>`; Jenkins' junit-attachments plugin reads absolute paths.
+pub fn write_all_with_attachment_root(
+    report: &RunReport,
+    run_dir: &Path,
+    attachment_root: &Path,
+) -> Result<ReportFiles, ReportError> {
     fs::create_dir_all(run_dir).map_err(|source| ReportError::Io {
         path: run_dir.to_path_buf(),
         source,
     })?;
-    let root = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
-    let junit = junit_xml_with_root(report, Some(&root))?;
+    let junit = junit_xml_with_root(report, Some(attachment_root))?;
     let json = results_json(report)?;
     let page = html(report);
 
@@ -177,7 +192,9 @@ fn write_atomic(path: &Path, data: &[u8]) -> Result<(), ReportError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".to_string());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{seq}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(data)?;

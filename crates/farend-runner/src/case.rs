@@ -6,18 +6,21 @@ use crate::lab::LabHandset;
 use crate::monitor::StateMonitor;
 use farend_audio::RefLibrary;
 use farend_device::{CallState, DeviceError, Number};
-use farend_report::{CallEvent, CaseReport, ErrorKind, FailureKind, PartyBinding, StepOutcome, StepReport, Timing, Verdict};
-use farend_scenario::{Case, CallStateName, DialTarget, Step, StepKind};
+use farend_report::{
+    CallEvent, CaseReport, ErrorKind, FailureKind, PartyBinding, StepOutcome, StepReport, Timing,
+    Verdict,
+};
+use farend_scenario::{CallStateName, Case, DialTarget, Step, StepKind};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// Default time a step may take when the scenario gives none.
-const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Extra time a play step may take beyond its audio.
 const PLAY_SLACK: Duration = Duration::from_secs(10);
+/// The rate references are loaded at; the sound card resamples when its own rate differs.
+const REFERENCE_RATE: u32 = 16000;
 /// How long hanging up at the end of a case may take per handset.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,7 +37,11 @@ impl Stop {
     fn verdict(self) -> Verdict {
         match self {
             Stop::Failure(kind, message) => Verdict::Failure { kind, message },
-            Stop::Error(kind, message, device) => Verdict::Error { kind, message, device },
+            Stop::Error(kind, message, device) => Verdict::Error {
+                kind,
+                message,
+                device,
+            },
         }
     }
 }
@@ -72,6 +79,8 @@ struct State<'a> {
     measurements: Vec<farend_report::Measurement>,
     checks: Vec<farend_report::Check>,
     in_call: BTreeSet<usize>,
+    /// When the parties in a call were last seen in it.
+    verified_at: Option<Instant>,
     audio: Duration,
     waits: Duration,
 }
@@ -91,15 +100,22 @@ impl<'a> State<'a> {
 
     fn event(&self, party: &str, event: String) {
         let at_ms = self.start.elapsed().as_secs_f64() * 1000.0;
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).push(CallEvent {
-            at_ms,
-            party: party.to_string(),
-            event,
-        });
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(CallEvent {
+                at_ms,
+                party: party.to_string(),
+                event,
+            });
     }
 
     fn shown_number(&self, number: &str) -> String {
-        if self.run.redact { farend_report::redact_number(number) } else { number.to_string() }
+        if self.run.redact {
+            farend_report::redact_number(number)
+        } else {
+            number.to_string()
+        }
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), Stop> {
@@ -109,9 +125,13 @@ impl<'a> State<'a> {
                     DialTarget::Party(p) => self.party(p).1.number.clone(),
                     DialTarget::Number(n) => n.clone(),
                 };
-                let number: Number = number
-                    .parse()
-                    .map_err(|e| Stop::Error(ErrorKind::LabSetup, format!("cannot dial `{number}`: {e}"), None))?;
+                let number: Number = number.parse().map_err(|e| {
+                    Stop::Error(
+                        ErrorKind::LabSetup,
+                        format!("cannot dial `{number}`: {e}"),
+                        None,
+                    )
+                })?;
                 let (_, h) = self.party(from);
                 self.event(from, format!("dial {}", self.shown_number(number.as_str())));
                 h.device.dial(&number).await.map_err(device_stop)
@@ -133,21 +153,38 @@ impl<'a> State<'a> {
                 self.waits += *duration;
                 self.check_no_drop().await
             }
-            StepKind::Wait { parties, state, within } => {
+            StepKind::Wait {
+                parties,
+                state,
+                within,
+            } => {
                 let t0 = Instant::now();
                 let result = self.wait(parties, *state, *within).await;
                 self.waits += t0.elapsed();
                 result
             }
-            StepKind::Play { reference, into, record, margin, expect } => {
+            StepKind::Play {
+                reference,
+                into,
+                record,
+                margin,
+                expect,
+            } => {
                 self.check_no_drop().await?;
-                self.play(step.index, reference, into, record, *margin, expect).await?;
+                self.play(step.index, reference, into, record, *margin, expect)
+                    .await?;
+                self.verified_at = None;
                 self.check_no_drop().await
             }
         }
     }
 
-    async fn wait(&mut self, parties: &[String], state: CallStateName, within: Duration) -> Result<(), Stop> {
+    async fn wait(
+        &mut self,
+        parties: &[String],
+        state: CallStateName,
+        within: Duration,
+    ) -> Result<(), Stop> {
         let want = match state {
             CallStateName::Idle => CallState::Idle,
             CallStateName::Ringing => CallState::Ringing,
@@ -165,20 +202,34 @@ impl<'a> State<'a> {
                     self.event(party, format!("{want} after {} ms", after.as_millis()));
                     if want == CallState::Offhook {
                         self.in_call.insert(index);
+                        self.verified_at = Some(Instant::now());
                     }
                 }
                 Err(DeviceError::StateTimeout { last, .. }) => {
                     let id = &self.run.bound[index].id;
                     let (kind, what) = match (want, last) {
                         (CallState::Ringing, _) => (FailureKind::NoRinging, "did not ring"),
-                        (CallState::Offhook, CallState::Ringing) => (FailureKind::NotAnswered, "kept ringing and was not answered"),
-                        (CallState::Offhook, _) if self.in_call.contains(&index) => (FailureKind::DroppedCall, "lost the call"),
-                        (CallState::Offhook, _) => (FailureKind::CallSetupFailure, "never got a call up"),
-                        (CallState::Idle, _) => (FailureKind::UnexpectedState, "did not return to idle"),
+                        (CallState::Offhook, Some(CallState::Ringing)) => (
+                            FailureKind::NotAnswered,
+                            "kept ringing and was not answered",
+                        ),
+                        (CallState::Offhook, _) if self.in_call.contains(&index) => {
+                            (FailureKind::DroppedCall, "lost the call")
+                        }
+                        (CallState::Offhook, _) => {
+                            (FailureKind::CallSetupFailure, "never got a call up")
+                        }
+                        (CallState::Idle, _) => {
+                            (FailureKind::UnexpectedState, "did not return to idle")
+                        }
                     };
                     first_stop.get_or_insert(Stop::Failure(
                         kind,
-                        format!("{party} ({id}) {what} within {} s (last state: {last})", within.as_secs_f64()),
+                        format!(
+                            "{party} ({id}) {what} within {} s (last state: {})",
+                            within.as_secs_f64(),
+                            last.map_or_else(|| "unknown".to_string(), |s| s.to_string())
+                        ),
                     ));
                 }
                 Err(other) => {
@@ -190,19 +241,33 @@ impl<'a> State<'a> {
     }
 
     /// A call that was up must still be up: if a party fell back to idle, the call dropped.
+    /// Skipped when the call was seen up a moment ago (a wait or a check just did).
     async fn check_no_drop(&mut self) -> Result<(), Stop> {
-        for &index in &self.in_call.clone() {
-            let role = self.run.case.scenario.parties[index].clone();
+        if self
+            .verified_at
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
+        {
+            return Ok(());
+        }
+        let parties: Vec<usize> = self.in_call.iter().copied().collect();
+        let states = futures::future::join_all(
+            parties
+                .iter()
+                .map(|&i| self.run.bound[i].device.call_state()),
+        )
+        .await;
+        for (&index, state) in parties.iter().zip(states) {
             let h = self.run.bound[index];
-            let state = h.device.call_state().await.map_err(device_stop)?;
-            if state == CallState::Idle {
+            if state.map_err(device_stop)? == CallState::Idle {
                 self.in_call.clear();
+                let role = &self.run.case.scenario.parties[index];
                 return Err(Stop::Failure(
                     FailureKind::DroppedCall,
                     format!("{role} ({}) dropped out of the call", h.id),
                 ));
             }
         }
+        self.verified_at = Some(Instant::now());
         Ok(())
     }
 
@@ -218,16 +283,25 @@ impl<'a> State<'a> {
         let (_, talker) = self.party(into);
         let (_, listener) = self.party(record);
         let direction = format!("{into}->{record}");
-        let pcm = self
-            .run
-            .refs
-            .load(reference, farend_audio::DEFAULT_CARD_RATE)
-            .map_err(|e| Stop::Error(ErrorKind::LabSetup, format!("reference {reference}: {e}"), None))?;
+        let pcm = self.run.refs.load(reference, REFERENCE_RATE).map_err(|e| {
+            Stop::Error(
+                ErrorKind::LabSetup,
+                format!("reference {reference}: {e}"),
+                None,
+            )
+        })?;
         let record_samples = pcm.samples.len() + (margin.as_secs_f64() * pcm.rate as f64) as usize;
         let audio_len = Duration::from_secs_f64(record_samples as f64 / pcm.rate as f64);
         self.event(into, format!("play {reference} (recording {record})"));
         let t0 = Instant::now();
-        let capture = farend_audio::play_and_record(&talker.mic, &listener.ear, &pcm, record_samples, audio_len + PLAY_SLACK).await;
+        let capture = farend_audio::play_and_record(
+            &talker.mic,
+            &listener.ear,
+            &pcm,
+            record_samples,
+            audio_len + PLAY_SLACK,
+        )
+        .await;
         let capture = match capture {
             Ok(c) => c,
             Err(e) => {
@@ -237,18 +311,45 @@ impl<'a> State<'a> {
                         return Err(device_stop(dev));
                     }
                 }
-                return Err(Stop::Error(ErrorKind::SoundCardFailure, format!("{direction}: {e}"), Some(talker.id.clone())));
+                return Err(Stop::Error(
+                    ErrorKind::SoundCardFailure,
+                    format!("{direction}: {e}"),
+                    Some(talker.id.clone()),
+                ));
             }
         };
         self.audio += t0.elapsed().min(audio_len);
         let stem = format!("step{index:02}-{into}-to-{record}");
-        let save = |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
-            ev.save_wav(kind, &format!("{stem}-{suffix}.wav"), Some(party), pcm)
-                .map_err(|e| Stop::Error(ErrorKind::Internal, format!("saving {stem}-{suffix}.wav: {e}"), None))
-        };
-        save(&mut self.evidence, "reference", "reference", into, &capture.reference)?;
-        save(&mut self.evidence, "recording", "recording", record, &capture.recording)?;
-        let analysis = expect::analyze(&capture.reference.to_f32(), &capture.recording.to_f32(), capture.recording.rate);
+        let save =
+            |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
+                ev.save_wav(kind, &format!("{stem}-{suffix}.wav"), Some(party), pcm)
+                    .map_err(|e| {
+                        Stop::Error(
+                            ErrorKind::Internal,
+                            format!("saving {stem}-{suffix}.wav: {e}"),
+                            None,
+                        )
+                    })
+            };
+        save(
+            &mut self.evidence,
+            "reference",
+            "reference",
+            into,
+            &capture.reference,
+        )?;
+        save(
+            &mut self.evidence,
+            "recording",
+            "recording",
+            record,
+            &capture.recording,
+        )?;
+        let analysis = expect::analyze(
+            &capture.reference.to_f32(),
+            &capture.recording.to_f32(),
+            capture.recording.rate,
+        );
         let eval = expect::evaluate(index, &direction, expect, &analysis);
         self.measurements.extend(eval.measurements);
         self.checks.extend(eval.checks);
@@ -259,18 +360,23 @@ impl<'a> State<'a> {
     }
 }
 
+/// The step's timeout: the scenario's (its own, its defaults, or the built-in default), but
+/// never shorter than what the step must take anyway (a wait's `within`, a sleep, the audio).
 fn step_timeout(step: &Step, refs: &RefLibrary) -> Duration {
-    if let Some(t) = step.timeout {
-        return t;
-    }
+    let floor_slack = Duration::from_secs(5);
     match &step.kind {
-        StepKind::Wait { within, .. } => *within + Duration::from_secs(5),
-        StepKind::Sleep { duration } => *duration + Duration::from_secs(5),
-        StepKind::Play { reference, margin, .. } => {
-            let len = refs.info(reference).map_or(Duration::from_secs(30), |i| Duration::from_secs_f64(i.duration_s));
-            len + *margin + PLAY_SLACK
+        StepKind::Wait { within, .. } => step.effective_timeout(None).max(*within + floor_slack),
+        StepKind::Sleep { duration } => step.effective_timeout(None).max(*duration + floor_slack),
+        StepKind::Play {
+            reference, margin, ..
+        } => {
+            let len = refs
+                .info(reference)
+                .map(|i| Duration::from_secs_f64(i.duration_s));
+            step.effective_timeout(len)
+                .max(len.unwrap_or(Duration::from_secs(30)) + *margin + floor_slack)
         }
-        _ => DEFAULT_STEP_TIMEOUT,
+        _ => step.effective_timeout(None),
     }
 }
 
@@ -302,7 +408,11 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
         .map(|(role, h)| PartyBinding {
             role: role.clone(),
             handset: h.id.clone(),
-            number: if run.redact { farend_report::redact_number(&h.number) } else { h.number.clone() },
+            number: if run.redact {
+                farend_report::redact_number(&h.number)
+            } else {
+                h.number.clone()
+            },
         })
         .collect();
 
@@ -313,7 +423,12 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
 
     if let Some(evidence) = evidence {
         let monitor = StateMonitor::start(
-            scenario.parties.iter().cloned().zip(run.bound.iter().map(|h| h.device.clone())).collect(),
+            scenario
+                .parties
+                .iter()
+                .cloned()
+                .zip(run.bound.iter().map(|h| h.device.clone()))
+                .collect(),
             start,
             events.clone(),
         );
@@ -325,6 +440,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
             measurements: Vec::new(),
             checks: Vec::new(),
             in_call: BTreeSet::new(),
+            verified_at: None,
             audio: Duration::ZERO,
             waits: Duration::ZERO,
         };
@@ -350,10 +466,16 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
                 match result {
                     Ok(()) => (StepOutcome::Ok, None),
                     Err(stop) => {
-                        let outcome = if matches!(stop, Stop::Failure(..)) { StepOutcome::Failed } else { StepOutcome::Error };
+                        let outcome = if matches!(stop, Stop::Failure(..)) {
+                            StepOutcome::Failed
+                        } else {
+                            StepOutcome::Error
+                        };
                         let v = stop.verdict();
                         let message = match &v {
-                            Verdict::Failure { message, .. } | Verdict::Error { message, .. } => Some(message.clone()),
+                            Verdict::Failure { message, .. } | Verdict::Error { message, .. } => {
+                                Some(message.clone())
+                            }
                             _ => None,
                         };
                         verdict = v;
@@ -375,11 +497,30 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
         monitor.stop().await;
         cleanup(run).await;
         let failed = !matches!(verdict, Verdict::Pass);
+        let numbers = known_numbers(run);
         for (role, h) in scenario.parties.iter().zip(&run.bound) {
-            let log = render_command_log(&h.device.command_log());
-            let _ = state.evidence.save_text("command-log", &format!("commands-{role}.txt"), Some(role), &log);
-            if failed && let Ok(Ok(text)) = tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await {
-                let _ = state.evidence.save_text("logcat", &format!("logcat-{role}.txt"), Some(role), &text);
+            let log = redact_text(
+                run.redact,
+                &numbers,
+                render_command_log(&h.device.command_log()),
+            );
+            let _ = state.evidence.save_text(
+                "command-log",
+                &format!("commands-{role}.txt"),
+                Some(role),
+                &log,
+            );
+            if failed
+                && let Ok(Ok(text)) =
+                    tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await
+            {
+                let text = redact_text(run.redact, &numbers, text);
+                let _ = state.evidence.save_text(
+                    "logcat",
+                    &format!("logcat-{role}.txt"),
+                    Some(role),
+                    &text,
+                );
             }
         }
         measurements = state.measurements;
@@ -417,13 +558,16 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
 
 /// Hangs up any call the bound handsets are still in before the case starts.
 async fn prepare(run: &CaseRun<'_>) -> Result<(), Stop> {
-    for h in &run.bound {
-        if h.device.hang_up().await.map_err(device_stop)? {
+    let hangups = run.bound.iter().map(|h| async move {
+        if h.device.hang_up().await? {
             h.device
                 .wait_for_state(CallState::Idle, Duration::from_secs(5))
-                .await
-                .map_err(device_stop)?;
+                .await?;
         }
+        Ok::<(), DeviceError>(())
+    });
+    for result in futures::future::join_all(hangups).await {
+        result.map_err(device_stop)?;
     }
     Ok(())
 }
@@ -436,11 +580,76 @@ async fn cleanup(run: &CaseRun<'_>) {
     futures::future::join_all(hangups).await;
 }
 
+/// One line per command: when, how long, exit status, the command line (and the error, if any).
 fn render_command_log(log: &[farend_device::CommandRecord]) -> String {
+    use std::fmt::Write;
     let mut out = String::new();
-    for record in log {
-        out.push_str(&record.to_string());
+    for r in log {
+        let at = time::OffsetDateTime::from(r.at)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let rc = r
+            .exit_code
+            .map_or_else(|| "-".to_string(), |c| c.to_string());
+        let _ = write!(
+            out,
+            "{at} {:>6.0} ms rc={rc:<3} {}",
+            r.duration.as_secs_f64() * 1000.0,
+            r.command
+        );
+        if let Some(e) = &r.error {
+            let _ = write!(out, "  # error: {e}");
+        }
         out.push('\n');
     }
     out
+}
+
+/// Every phone number the case may have written into device output: the bound handsets' and
+/// any literal number it dials.
+fn known_numbers(run: &CaseRun<'_>) -> Vec<String> {
+    let mut numbers: Vec<String> = run.bound.iter().map(|h| h.number.clone()).collect();
+    for step in &run.case.scenario.steps {
+        if let StepKind::Dial {
+            to: DialTarget::Number(n),
+            ..
+        } = &step.kind
+        {
+            numbers.push(n.clone());
+        }
+    }
+    // Longest first, so a number is never half-replaced by a shorter one it contains.
+    numbers.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    numbers
+}
+
+/// Replaces the known numbers in device output by their redacted form (when redacting).
+fn redact_text(redact: bool, numbers: &[String], mut text: String) -> String {
+    if redact {
+        for n in numbers.iter().filter(|n| n.len() > 4) {
+            text = text.replace(n.as_str(), &farend_report::redact_number(n));
+            // Android often prints numbers without the leading '+'.
+            if let Some(bare) = n.strip_prefix('+').filter(|b| b.len() > 4) {
+                text = text.replace(bare, &farend_report::redact_number(bare));
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_text;
+
+    #[test]
+    fn device_output_loses_known_numbers_when_redacting() {
+        let numbers = vec!["+421900000002".to_string()];
+        let log =
+            "am start -a android.intent.action.CALL -d tel:+421900000002 ; ringing 421900000002"
+                .to_string();
+        let red = redact_text(true, &numbers, log.clone());
+        assert!(!red.contains("900000002"), "{red}");
+        assert!(red.contains("0002"));
+        assert_eq!(redact_text(false, &numbers, log.clone()), log);
+    }
 }

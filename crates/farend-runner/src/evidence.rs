@@ -48,13 +48,25 @@ impl Evidence {
     }
 
     /// Saves a WAV (a reference as played, or a recording) and lists it as an attachment.
-    pub fn save_wav(&mut self, kind: &str, file: &str, party: Option<&str>, pcm: &Pcm) -> Result<(), farend_audio::AudioError> {
+    pub fn save_wav(
+        &mut self,
+        kind: &str,
+        file: &str,
+        party: Option<&str>,
+        pcm: &Pcm,
+    ) -> Result<(), farend_audio::AudioError> {
         let path = self.record(kind, file, party);
         farend_audio::write_wav(&path, pcm)
     }
 
     /// Saves a text log (command log, logcat) and lists it as an attachment.
-    pub fn save_text(&mut self, kind: &str, file: &str, party: Option<&str>, text: &str) -> std::io::Result<()> {
+    pub fn save_text(
+        &mut self,
+        kind: &str,
+        file: &str,
+        party: Option<&str>,
+        text: &str,
+    ) -> std::io::Result<()> {
         let path = self.record(kind, file, party);
         std::fs::write(path, text)
     }
@@ -75,8 +87,12 @@ mod tests {
     fn attachments_are_relative_to_the_run_folder() {
         let dir = tempfile::tempdir().unwrap();
         let mut ev = Evidence::create(dir.path(), "x#1").unwrap();
-        ev.save_text("command-log", "commands-a.txt", Some("a"), "hello").unwrap();
+        ev.save_text("command-log", "commands-a.txt", Some("a"), "hello")
+            .unwrap();
         assert_eq!(ev.attachments[0].path, "cases/x-1/commands-a.txt");
-        assert_eq!(std::fs::read_to_string(dir.path().join("cases/x-1/commands-a.txt")).unwrap(), "hello");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("cases/x-1/commands-a.txt")).unwrap(),
+            "hello"
+        );
     }
 }

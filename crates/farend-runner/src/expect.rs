@@ -48,7 +48,14 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    fn check(&mut self, step: usize, name: &str, expected: String, actual: String, failure: Option<(FailureKind, String)>) {
+    fn check(
+        &mut self,
+        step: usize,
+        name: &str,
+        expected: String,
+        actual: String,
+        failure: Option<(FailureKind, String)>,
+    ) {
         self.checks.push(Check {
             step,
             name: name.to_string(),
@@ -72,7 +79,12 @@ fn bounds_text(min: Option<f64>, max: Option<f64>) -> String {
 }
 
 /// Judges one direction of a played step. `direction` reads like `a->b`.
-pub fn evaluate(step: usize, direction: &str, expect: &Expectations, analysis: &PlayAnalysis) -> Evaluation {
+pub fn evaluate(
+    step: usize,
+    direction: &str,
+    expect: &Expectations,
+    analysis: &PlayAnalysis,
+) -> Evaluation {
     let mut eval = Evaluation::default();
     let measure = |name: &str, value: f64, unit: &str| Measurement {
         step,
@@ -82,17 +94,21 @@ pub fn evaluate(step: usize, direction: &str, expect: &Expectations, analysis: &
         direction: Some(direction.to_string()),
     };
     if let Some(level) = analysis.level {
-        eval.measurements.push(measure("level_dbov", level.level_dbov, "dBov"));
-        eval.measurements.push(measure("activity", level.activity, "ratio"));
+        eval.measurements
+            .push(measure("level_dbov", level.level_dbov, "dBov"));
+        eval.measurements
+            .push(measure("activity", level.activity, "ratio"));
     }
     if let Some(delay) = analysis.delay {
         eval.measurements.push(measure("delay_ms", delay.ms, "ms"));
-        eval.measurements.push(measure("delay_correlation", delay.correlation, "ratio"));
+        eval.measurements
+            .push(measure("delay_correlation", delay.correlation, "ratio"));
     }
     let present = analysis.audio_present();
-    let level_text = analysis
-        .level
-        .map_or_else(|| "no activity".to_string(), |l| format!("{:.1} dBov", l.level_dbov));
+    let level_text = analysis.level.map_or_else(
+        || "no activity".to_string(),
+        |l| format!("{:.1} dBov", l.level_dbov),
+    );
 
     if let Some(want) = expect.audio_present {
         let failure = (want != present).then(|| {
@@ -102,24 +118,41 @@ pub fn evaluate(step: usize, direction: &str, expect: &Expectations, analysis: &
                 (FailureKind::UnexpectedState, format!("{direction}: audio arrived ({level_text}) where silence was expected"))
             }
         });
-        eval.check(step, "audio_present", want.to_string(), present.to_string(), failure);
+        eval.check(
+            step,
+            "audio_present",
+            want.to_string(),
+            present.to_string(),
+            failure,
+        );
     }
     if let Some(bounds) = &expect.delay_ms {
         let expected = bounds_text(bounds.min, bounds.max);
         let (actual, failure) = match analysis.delay {
             _ if !present => (
                 "no audio".to_string(),
-                Some((FailureKind::NoAudio, format!("{direction}: no audio arrived, delay cannot be measured ({level_text})"))),
+                Some((
+                    FailureKind::NoAudio,
+                    format!(
+                        "{direction}: no audio arrived, delay cannot be measured ({level_text})"
+                    ),
+                )),
             ),
             None => (
                 "no correlation".to_string(),
-                Some((FailureKind::WrongAudio, format!("{direction}: the recording does not correlate with the reference"))),
+                Some((
+                    FailureKind::WrongAudio,
+                    format!("{direction}: the recording does not correlate with the reference"),
+                )),
             ),
             Some(d) => {
                 let low = bounds.min.is_some_and(|m| d.ms < m);
                 let high = bounds.max.is_some_and(|m| d.ms > m);
                 let failure = (low || high).then(|| {
-                    (FailureKind::DelayTooHigh, format!("{direction}: delay {:.1} ms outside {expected} ms", d.ms))
+                    (
+                        FailureKind::DelayTooHigh,
+                        format!("{direction}: delay {:.1} ms outside {expected} ms", d.ms),
+                    )
                 });
                 (format!("{:.1}", d.ms), failure)
             }
@@ -143,7 +176,11 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                let burst = if (i / (rate as usize / 4)) % 2 == 0 { 0.3 } else { 0.0 };
+                let burst = if (i / (rate as usize / 4)).is_multiple_of(2) {
+                    0.3
+                } else {
+                    0.0
+                };
                 burst * ((x as f32 / u32::MAX as f32) * 2.0 - 1.0)
             })
             .collect()
@@ -163,12 +200,19 @@ mod tests {
         let analysis = analyze(&reference, &recording, rate);
         let expect = Expectations {
             audio_present: Some(true),
-            delay_ms: Some(Bounds { min: None, max: Some(400.0) }),
+            delay_ms: Some(Bounds {
+                min: None,
+                max: Some(400.0),
+            }),
             ..Default::default()
         };
         let eval = evaluate(3, "a->b", &expect, &analysis);
         assert!(eval.failure.is_none(), "{:?}", eval.failure);
-        let delay = eval.measurements.iter().find(|m| m.name == "delay_ms").unwrap();
+        let delay = eval
+            .measurements
+            .iter()
+            .find(|m| m.name == "delay_ms")
+            .unwrap();
         assert!((delay.value - 60.0).abs() < 1.0, "{}", delay.value);
         assert_eq!(eval.checks.len(), 2);
     }
@@ -179,7 +223,10 @@ mod tests {
         let reference = speechlike(rate, 3.0);
         let recording = delayed(&reference, 8000); // 500 ms
         let expect = Expectations {
-            delay_ms: Some(Bounds { min: None, max: Some(400.0) }),
+            delay_ms: Some(Bounds {
+                min: None,
+                max: Some(400.0),
+            }),
             ..Default::default()
         };
         let eval = evaluate(1, "a->b", &expect, &analyze(&reference, &recording, rate));

@@ -80,7 +80,10 @@ fn endpoint(handset: &str, text: &str) -> Result<Endpoint, LabSetupError> {
 
 impl Lab {
     /// The handsets of a running virtual lab, driven straight over ADB-over-TCP.
-    pub fn from_virtual(lab: &farend_lab::VirtualLab, timeouts: Timeouts) -> Result<Lab, LabSetupError> {
+    pub fn from_virtual(
+        lab: &farend_lab::VirtualLab,
+        timeouts: Timeouts,
+    ) -> Result<Lab, LabSetupError> {
         let handsets = lab
             .handsets()
             .iter()
@@ -89,7 +92,11 @@ impl Lab {
                     id: h.id.clone(),
                     serial: h.serial.clone(),
                     number: h.number.clone(),
-                    device: Handset::new(h.id.clone(), Connection::Direct { addr: h.adb_addr }, timeouts.clone()),
+                    device: Handset::new(
+                        h.id.clone(),
+                        Connection::Direct { addr: h.adb_addr },
+                        timeouts,
+                    ),
                     mic: endpoint(&h.id, &h.mic)?,
                     ear: endpoint(&h.id, &h.ear)?,
                 })
@@ -117,13 +124,14 @@ impl Lab {
                 },
             };
             let serial = match &h.access {
-                farend_scenario::HandsetAccess::Serial(s) | farend_scenario::HandsetAccess::Connect(s) => s.clone(),
+                farend_scenario::HandsetAccess::Serial(s)
+                | farend_scenario::HandsetAccess::Connect(s) => s.clone(),
             };
             handsets.push(LabHandset {
                 id: h.id.clone(),
                 serial,
                 number: h.number.clone(),
-                device: Handset::new(h.id.clone(), connection, timeouts.clone()),
+                device: Handset::new(h.id.clone(), connection, timeouts),
                 mic: endpoint(&h.id, &h.mic)?,
                 ear: endpoint(&h.id, &h.ear)?,
             });

@@ -47,7 +47,9 @@ pub struct RunOptions {
 impl RunOptions {
     /// Options with one job and redaction on; the run id is the folder's name.
     pub fn new(run_dir: PathBuf) -> RunOptions {
-        let run_id = run_dir.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        let run_id = run_dir
+            .file_name()
+            .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
         RunOptions {
             run_dir,
             run_id,
@@ -110,7 +112,11 @@ async fn identify(lab: &Lab, redact: bool) -> (Vec<HandsetInfo>, Vec<usize>) {
             model: identity.as_ref().map(|i| i.model.clone()),
             manufacturer: identity.as_ref().map(|i| i.manufacturer.clone()),
             android_release: identity.as_ref().map(|i| i.android_release.clone()),
-            number: if redact { farend_report::redact_number(&h.number) } else { h.number.clone() },
+            number: if redact {
+                farend_report::redact_number(&h.number)
+            } else {
+                h.number.clone()
+            },
         });
     }
     (infos, reachable)
@@ -157,66 +163,19 @@ pub async fn run(
     });
     let pool = pool::Pool::new(reachable.len());
 
-    let run_one = |case: &farend_scenario::Case| {
-        let pool = &pool;
-        let reachable = &reachable;
-        let cancel = cancel.clone();
-        async move {
-            let needed = case.scenario.parties.len();
-            let too_few = || {
-                unrunnable(
-                    case,
-                    Verdict::Error {
-                        kind: ErrorKind::LabSetup,
-                        message: format!(
-                            "needs {needed} handsets, the lab has {} usable ({} in all)",
-                            pool.alive(),
-                            lab.handsets.len()
-                        ),
-                        device: None,
-                    },
-                )
-            };
-            let reservation = tokio::select! {
-                r = pool.reserve(needed) => match r {
-                    Some(r) => r,
-                    None => return too_few(),
-                },
-                _ = cancel.cancelled() => return unrunnable(case, Verdict::Skipped { reason: "the run was interrupted".into() }),
-            };
-            let bound: Vec<&LabHandset> = reservation.handsets.iter().map(|&i| &lab.handsets[reachable[i]]).collect();
-            on_event(RunEvent::CaseStarted {
-                id: &case.id,
-                handsets: bound.iter().map(|h| h.id.as_str()).collect(),
-            });
-            let run = case::CaseRun {
-                case,
-                bound,
-                refs,
-                run_dir: &options.run_dir,
-                redact: options.redact,
-                cancel: cancel.clone(),
-            };
-            let report = case::run_case(&run, now_rfc3339()).await;
-            let mut reservation = reservation;
-            // A handset that went offline stays out of the pool, so the next cases get others.
-            if let Verdict::Error { kind: ErrorKind::DeviceOffline, device: Some(device), .. } = &report.verdict {
-                for &i in &reservation.handsets.clone() {
-                    if &lab.handsets[reachable[i]].id == device {
-                        reservation.retire(i);
-                    }
-                }
-            }
-            drop(reservation);
-            on_event(RunEvent::CaseFinished { report: &report });
-            report
-        }
+    let ctx = RunContext {
+        lab,
+        refs,
+        options,
+        cancel: &cancel,
+        pool: &pool,
+        reachable: &reachable,
+        on_event,
     };
-
     let mut cases: Vec<(usize, CaseReport)> = futures::stream::iter(plan.cases.iter().enumerate())
         .map(|(i, case)| {
-            let fut = run_one(case);
-            async move { (i, fut.await) }
+            let ctx = &ctx;
+            async move { (i, run_one(ctx, case).await) }
         })
         .buffer_unordered(options.jobs.max(1))
         .collect()
@@ -236,4 +195,84 @@ pub async fn run(
         redacted: options.redact,
         cases: cases.into_iter().map(|(_, c)| c).collect(),
     }
+}
+
+/// What every case of a run shares.
+struct RunContext<'a> {
+    lab: &'a Lab,
+    refs: &'a RefLibrary,
+    options: &'a RunOptions,
+    cancel: &'a CancellationToken,
+    pool: &'a pool::Pool,
+    reachable: &'a [usize],
+    on_event: &'a (dyn Fn(RunEvent<'_>) + Sync),
+}
+
+/// Waits for handsets, runs one case and gives the handsets back (retiring a dead one).
+async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseReport {
+    let RunContext {
+        lab,
+        refs,
+        options,
+        cancel,
+        pool,
+        reachable,
+        on_event,
+    } = *ctx;
+    let needed = case.scenario.parties.len();
+    let too_few = || {
+        unrunnable(
+            case,
+            Verdict::Error {
+                kind: ErrorKind::LabSetup,
+                message: format!(
+                    "needs {needed} handsets, the lab has {} usable ({} in all)",
+                    pool.alive(),
+                    lab.handsets.len()
+                ),
+                device: None,
+            },
+        )
+    };
+    let mut reservation = tokio::select! {
+        r = pool.reserve(needed) => match r {
+            Some(r) => r,
+            None => return too_few(),
+        },
+        _ = cancel.cancelled() => return unrunnable(case, Verdict::Skipped { reason: "the run was interrupted".into() }),
+    };
+    let bound: Vec<&LabHandset> = reservation
+        .handsets
+        .iter()
+        .map(|&i| &lab.handsets[reachable[i]])
+        .collect();
+    on_event(RunEvent::CaseStarted {
+        id: &case.id,
+        handsets: bound.iter().map(|h| h.id.as_str()).collect(),
+    });
+    let run = case::CaseRun {
+        case,
+        bound,
+        refs,
+        run_dir: &options.run_dir,
+        redact: options.redact,
+        cancel: cancel.clone(),
+    };
+    let report = case::run_case(&run, now_rfc3339()).await;
+    // A handset that went offline stays out of the pool, so the next cases get others.
+    if let Verdict::Error {
+        kind: ErrorKind::DeviceOffline,
+        device: Some(device),
+        ..
+    } = &report.verdict
+    {
+        for i in reservation.handsets.clone() {
+            if &lab.handsets[reachable[i]].id == device {
+                reservation.retire(i);
+            }
+        }
+    }
+    drop(reservation);
+    on_event(RunEvent::CaseFinished { report: &report });
+    report
 }

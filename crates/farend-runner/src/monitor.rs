@@ -18,7 +18,11 @@ pub struct StateMonitor {
 
 impl StateMonitor {
     /// Starts polling `(role, handset)` pairs, appending `state X->Y` events timed from `start`.
-    pub fn start(parties: Vec<(String, Handset)>, start: Instant, events: Arc<Mutex<Vec<CallEvent>>>) -> StateMonitor {
+    pub fn start(
+        parties: Vec<(String, Handset)>,
+        start: Instant,
+        events: Arc<Mutex<Vec<CallEvent>>>,
+    ) -> StateMonitor {
         let stop = CancellationToken::new();
         let token = stop.clone();
         let task = tokio::spawn(async move {
@@ -26,16 +30,20 @@ impl StateMonitor {
             loop {
                 for (i, (role, handset)) in parties.iter().enumerate() {
                     // Errors are the step engine's to report; the monitor only records changes.
-                    if let Ok(Ok(state)) = tokio::time::timeout(POLL * 4, handset.call_state()).await
+                    if let Ok(Ok(state)) =
+                        tokio::time::timeout(POLL * 4, handset.call_state()).await
                         && last[i] != Some(state)
                     {
                         let from = last[i].map_or_else(|| "?".to_string(), |s| s.to_string());
                         last[i] = Some(state);
-                        events.lock().unwrap_or_else(|e| e.into_inner()).push(CallEvent {
-                            at_ms: start.elapsed().as_secs_f64() * 1000.0,
-                            party: role.clone(),
-                            event: format!("state {from}->{state}"),
-                        });
+                        events
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(CallEvent {
+                                at_ms: start.elapsed().as_secs_f64() * 1000.0,
+                                party: role.clone(),
+                                event: format!("state {from}->{state}"),
+                            });
                     }
                 }
                 tokio::select! {

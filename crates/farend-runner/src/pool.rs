@@ -116,7 +116,9 @@ mod tests {
         assert!(a.handsets.iter().all(|h| !b.handsets.contains(h)));
         assert!(pool.try_reserve(1).is_none());
         drop(a);
-        let c = pool.try_reserve(2).expect("released handsets are free again");
+        let c = pool
+            .try_reserve(2)
+            .expect("released handsets are free again");
         assert_eq!(c.handsets, vec![0, 1]);
     }
 

@@ -73,7 +73,9 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
                     if !is_host_port(&server) {
                         c.error(
                             s.loc,
-                            format!("`adb.server` `{server}` is not HOST:PORT (e.g. 127.0.0.1:5037)"),
+                            format!(
+                                "`adb.server` `{server}` is not HOST:PORT (e.g. 127.0.0.1:5037)"
+                            ),
                         );
                         return None;
                     }
@@ -88,7 +90,10 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
     let Value::Seq(items) = &hn.value else {
         c.error(
             hn.loc,
-            format!("`handsets` must be a list of handsets, found {}", hn.value.kind()),
+            format!(
+                "`handsets` must be a list of handsets, found {}",
+                hn.value.kind()
+            ),
         );
         return None;
     };
@@ -207,7 +212,7 @@ fn read_handset(
     });
     let audio = f.require(c, "audio", "a handset").and_then(|n| {
         let af = yaml::fields(c, n, "`audio`", &["mic", "ear"])?;
-        let mut endpoint = |c: &mut Collector<'_>, key: &str| -> Option<String> {
+        let endpoint = |c: &mut Collector<'_>, key: &str| -> Option<String> {
             let v = af.require(c, key, "`audio`")?;
             let s = yaml::text(c, v, &format!("`audio.{key}`"))?;
             if !is_audio_endpoint(&s) {
@@ -234,4 +239,54 @@ fn read_handset(
         ear,
         location: node.loc,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port() {
+        for ok in [
+            "127.0.0.1:5037",
+            "localhost:1",
+            "lab-host.example:65535",
+            "[::1]:5037",
+        ] {
+            assert!(is_host_port(ok), "{ok}");
+        }
+        for bad in [
+            "127.0.0.1",
+            ":5037",
+            "127.0.0.1:0",
+            "127.0.0.1:65536",
+            "h:+1",
+            "a b:1",
+            "h:",
+            "[]:1",
+        ] {
+            assert!(!is_host_port(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn audio_endpoints() {
+        for ok in [
+            "virtual:127.0.0.1:40101",
+            "pulseaudio:lab_a_ear.monitor",
+            "alsa:hw:1,0",
+        ] {
+            assert!(is_audio_endpoint(ok), "{ok}");
+        }
+        for bad in [
+            "virtual:127.0.0.1",
+            "pulseaudio:",
+            "alsa:",
+            "jack:system",
+            "hw:1,0",
+            "alsa:a b",
+        ] {
+            assert!(!is_audio_endpoint(bad), "{bad}");
+        }
+    }
 }

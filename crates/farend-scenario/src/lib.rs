@@ -14,6 +14,26 @@
 //! # Ok::<(), farend_scenario::LoadError>(())
 //! ```
 //!
+//! # Scenario syntax (summary; `scenarios/*.yaml` are commented examples)
+//!
+//! Top level: `name` (required, `[a-z0-9._-]+`), `description`, `parties` (required: a mapping
+//! `{ a: {}, b: {} }` or a list `[a, b]`), `repeat` (1..=10000, default 1), `defaults: { timeout }`,
+//! `steps` (required, non-empty). Each step holds exactly one action plus optional `name:` and
+//! `timeout:`:
+//!
+//! | action | fields |
+//! |---|---|
+//! | `dial` | `from`, and `to` (a party) or `number` (dialable string) |
+//! | `answer`, `hangup` | `party` |
+//! | `wait` | `party` (one or a list), `state` (`idle`/`ringing`/`offhook`), `within` (default 30s) |
+//! | `play` | `ref`, `into`, `record`, `margin` (default 1s); `expect:` beside it |
+//! | `sleep` | a duration |
+//!
+//! Durations carry a unit: `500ms`, `2s`, `1.5s`, `2m`. Expectations (`expect:` on `play` only):
+//! `audio_present`, `delay_ms: {min, max}`, `mos_lqo: {min, band}`, `dtmf`, `fingerprint: {matches}`,
+//! `tone: {freq, min_duration}`, `progress_tone: {kind, country}`, `one_way_audio`, `gaps: {max_ms}`,
+//! `level_dbov: {min, max}`; those in [`UNAVAILABLE_EXPECTATIONS`] are validated but rejected.
+//!
 //! Every problem of a file is reported (not only the first) as a [`Diagnostic`] whose
 //! `Display` is `file:line:col: message`; [`LoadError`]'s `Display` lists them all with snippets.
 
@@ -46,8 +66,7 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
         Ok(s) => Ok(s),
         Err(e) => {
             let bytes = e.into_bytes();
-            let (loc, byte) = yaml::utf8_error_location(&bytes)
-                .unwrap_or((Location::new(1, 1), 0));
+            let (loc, byte) = yaml::utf8_error_location(&bytes).unwrap_or((Location::new(1, 1), 0));
             let mut d = Diagnostic::new(
                 path,
                 loc.line,

@@ -163,6 +163,8 @@ impl fmt::Display for CallStateName {
 }
 
 /// What a step does.
+// `Play` carries its expectations inline; scenarios hold few steps, so the size is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     /// `from` places a call to `to`.

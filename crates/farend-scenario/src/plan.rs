@@ -189,3 +189,127 @@ pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), LoadError> {
         Err(LoadError::Invalid { diagnostics })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str, repeat: u32) -> Scenario {
+        Scenario {
+            name: name.to_owned(),
+            description: None,
+            path: PathBuf::from(format!("s/{name}.yaml")),
+            suite: "s".to_owned(),
+            parties: vec!["a".to_owned()],
+            repeat,
+            steps: Vec::new(),
+        }
+    }
+
+    fn ids(p: &Plan) -> Vec<&str> {
+        p.cases.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
+    fn expands_repeats_in_order_with_stable_ids() {
+        let p = plan(
+            vec![scenario("basic-call", 2), scenario("other", 1)],
+            None,
+            None,
+        );
+        assert_eq!(ids(&p), ["basic-call#1", "basic-call#2", "other#1"]);
+        assert_eq!(p.cases[1].iteration, 2);
+        assert_eq!(p.cases[1].iterations, 2);
+        assert_eq!(p.cases[2].iterations, 1);
+        assert!(Arc::ptr_eq(&p.cases[0].scenario, &p.cases[1].scenario));
+        assert_eq!(p.len(), 3);
+        assert!(!p.is_empty());
+    }
+
+    #[test]
+    fn repeat_override_replaces_every_repeat() {
+        let p = plan(vec![scenario("a", 5), scenario("b", 1)], Some(2), None);
+        assert_eq!(ids(&p), ["a#1", "a#2", "b#1", "b#2"]);
+        assert!(p.cases.iter().all(|c| c.iterations == 2));
+        let p = plan(vec![scenario("a", 5)], Some(0), None);
+        assert_eq!(ids(&p), ["a#1"]);
+    }
+
+    #[test]
+    fn filter_by_substring_or_glob_on_name_or_id() {
+        let all = || {
+            vec![
+                scenario("basic-call", 3),
+                scenario("callee-hangs-up", 1),
+                scenario("repeated-calls", 2),
+            ]
+        };
+        assert_eq!(ids(&plan(all(), None, Some("call"))).len(), 6);
+        assert_eq!(
+            ids(&plan(all(), None, Some("basic"))),
+            ["basic-call#1", "basic-call#2", "basic-call#3"]
+        );
+        assert_eq!(
+            ids(&plan(all(), None, Some("basic-call#2"))),
+            ["basic-call#2"]
+        );
+        assert_eq!(
+            ids(&plan(all(), None, Some("*#2"))),
+            ["basic-call#2", "repeated-calls#2"]
+        );
+        assert_eq!(
+            ids(&plan(all(), None, Some("callee-*"))),
+            ["callee-hangs-up#1"]
+        );
+        assert_eq!(ids(&plan(all(), None, Some("*call*"))).len(), 6);
+        assert_eq!(ids(&plan(all(), None, Some("call"))).len(), 6);
+        // A glob matches the whole text, a substring any part.
+        assert!(plan(all(), None, Some("hangs*")).is_empty());
+        assert_eq!(
+            ids(&plan(all(), None, Some("hangs"))),
+            ["callee-hangs-up#1"]
+        );
+        assert!(plan(all(), None, Some("nothing")).is_empty());
+        assert_eq!(
+            ids(&plan(all(), Some(1), Some("repeated?calls"))),
+            ["repeated-calls#1"]
+        );
+    }
+
+    #[test]
+    fn glob_matching() {
+        assert!(matches_filter("a*c", "abc"));
+        assert!(matches_filter("a*c", "ac"));
+        assert!(matches_filter("a*b*c", "a-b-x-b-c"));
+        assert!(!matches_filter("a*b*c", "a-b-x-b-d"));
+        assert!(matches_filter("*", ""));
+        assert!(matches_filter("?", "x"));
+        assert!(!matches_filter("?", ""));
+        assert!(matches_filter("**x", "yyx"));
+        assert!(!matches_filter("*x", "xy"));
+        // No exponential blow-up on pathological patterns.
+        let text = "a".repeat(5000);
+        assert!(!matches_filter(&format!("{}b", "*a".repeat(50)), &text));
+    }
+
+    #[test]
+    fn shards_partition_the_plan() {
+        let p = plan(vec![scenario("x", 7)], None, None);
+        let shards: Vec<Plan> = (0..3).map(|i| p.shard(i, 3)).collect();
+        assert_eq!(shards.iter().map(Plan::len).sum::<usize>(), 7);
+        assert_eq!(ids(&shards[0]), ["x#1", "x#4", "x#7"]);
+        assert_eq!(ids(&shards[2]), ["x#3", "x#6"]);
+    }
+
+    #[test]
+    fn duplicate_names_are_reported() {
+        let e = check_unique_names(&[scenario("a", 1), scenario("b", 1), scenario("a", 1)])
+            .unwrap_err();
+        assert_eq!(e.diagnostics().len(), 1);
+        assert!(
+            e.to_string()
+                .contains("scenario name `a` is also used by s/a.yaml")
+        );
+        assert!(check_unique_names(&[scenario("a", 1), scenario("b", 1)]).is_ok());
+    }
+}

@@ -9,7 +9,14 @@ use crate::model::*;
 use crate::number::{DIALABLE_RULE, is_dialable};
 use crate::yaml::{self, Fields, Node, Value};
 
-const TOP_KEYS: &[&str] = &["name", "description", "parties", "repeat", "defaults", "steps"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "parties",
+    "repeat",
+    "defaults",
+    "steps",
+];
 const STEP_KINDS: &[&str] = &["dial", "answer", "wait", "play", "sleep", "hangup"];
 const STEP_COMMON: &[&str] = &["name", "timeout", "expect"];
 const EXPECT_KEYS: &[&str] = &[
@@ -28,9 +35,9 @@ const EXPECT_KEYS: &[&str] = &[
 /// Whether `name` is a valid scenario name (`[a-z0-9._-]+`).
 pub fn is_valid_scenario_name(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
 }
 
 /// Whether `name` is a valid party name (`[A-Za-z0-9_-]+`).
@@ -160,7 +167,7 @@ fn read_scenario(
 fn read_parties(c: &mut Collector<'_>, node: &Node) -> (Vec<String>, bool) {
     let mut out: Vec<String> = Vec::new();
     let mut ok = true;
-    let mut add = |c: &mut Collector<'_>, name: String, loc: Location, out: &mut Vec<String>| {
+    let add = |c: &mut Collector<'_>, name: String, loc: Location, out: &mut Vec<String>| {
         if !is_valid_party_name(&name) {
             c.error(
                 loc,
@@ -288,17 +295,26 @@ fn read_steps(
 ) -> Option<Vec<Step>> {
     let Value::Seq(items) = &node.value else {
         if matches!(node.value, Value::Null) {
-            c.error(node.loc, "`steps` is empty: a scenario needs at least one step");
+            c.error(
+                node.loc,
+                "`steps` is empty: a scenario needs at least one step",
+            );
         } else {
             c.error(
                 node.loc,
-                format!("`steps` must be a list of steps, found {}", node.value.kind()),
+                format!(
+                    "`steps` must be a list of steps, found {}",
+                    node.value.kind()
+                ),
             );
         }
         return None;
     };
     if items.is_empty() {
-        c.error(node.loc, "`steps` is empty: a scenario needs at least one step");
+        c.error(
+            node.loc,
+            "`steps` is empty: a scenario needs at least one step",
+        );
         return None;
     }
     let mut steps = Vec::new();
@@ -440,7 +456,10 @@ fn read_dial(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKi
             if let (Some(to), Some(from)) = (&to, &from)
                 && to == from
             {
-                c.error(t.loc, format!("`dial` from `{from}` to itself: a party cannot call itself"));
+                c.error(
+                    t.loc,
+                    format!("`dial` from `{from}` to itself: a party cannot call itself"),
+                );
                 return None;
             }
             to.map(DialTarget::Party)
@@ -458,7 +477,10 @@ fn read_dial(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKi
             }
         }
     };
-    Some(StepKind::Dial { from: from?, to: to? })
+    Some(StepKind::Dial {
+        from: from?,
+        to: to?,
+    })
 }
 
 fn read_party_step(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>, kw: &str) -> Option<String> {
@@ -469,28 +491,36 @@ fn read_party_step(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>, kw: &str) 
 
 fn read_wait(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKind> {
     let f = yaml::fields(c, node, "`wait`", &["party", "state", "within"])?;
-    let parties = f.require(c, "party", "`wait`").and_then(|n| match &n.value {
-        Value::Seq(items) => {
-            if items.is_empty() {
-                c.error(n.loc, "`wait.party` is an empty list: name at least one party");
-                return None;
-            }
-            let mut out = Vec::new();
-            let mut ok = true;
-            for i in items {
-                match party(c, i, ctx, "`wait.party`") {
-                    Some(p) if out.contains(&p) => {
-                        c.error(i.loc, format!("party `{p}` is listed twice in `wait.party`"));
-                        ok = false;
-                    }
-                    Some(p) => out.push(p),
-                    None => ok = false,
+    let parties = f
+        .require(c, "party", "`wait`")
+        .and_then(|n| match &n.value {
+            Value::Seq(items) => {
+                if items.is_empty() {
+                    c.error(
+                        n.loc,
+                        "`wait.party` is an empty list: name at least one party",
+                    );
+                    return None;
                 }
+                let mut out = Vec::new();
+                let mut ok = true;
+                for i in items {
+                    match party(c, i, ctx, "`wait.party`") {
+                        Some(p) if out.contains(&p) => {
+                            c.error(
+                                i.loc,
+                                format!("party `{p}` is listed twice in `wait.party`"),
+                            );
+                            ok = false;
+                        }
+                        Some(p) => out.push(p),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(out)
             }
-            ok.then_some(out)
-        }
-        _ => party(c, n, ctx, "`wait.party`").map(|p| vec![p]),
-    });
+            _ => party(c, n, ctx, "`wait.party`").map(|p| vec![p]),
+        });
     let state = f.require(c, "state", "`wait`").and_then(|n| {
         let s = yaml::text(c, n, "`wait.state`")?;
         let st = CallStateName::parse(&s);
@@ -558,13 +588,7 @@ fn read_play(
     })
 }
 
-fn bounds(
-    c: &mut Collector<'_>,
-    node: &Node,
-    what: &str,
-    lo: f64,
-    hi: f64,
-) -> Option<Bounds> {
+fn bounds(c: &mut Collector<'_>, node: &Node, what: &str, lo: f64, hi: f64) -> Option<Bounds> {
     let f = yaml::fields(c, node, what, &["min", "max"])?;
     let mut ok = true;
     let mut read = |c: &mut Collector<'_>, key: &str| -> Option<f64> {
@@ -572,7 +596,10 @@ fn bounds(
         let v = yaml::number(c, n, &format!("{what}.{key}"));
         match v {
             Some(v) if !(lo..=hi).contains(&v) => {
-                c.error(n.loc, format!("{what}.{key} must be between {lo} and {hi}, found {v}"));
+                c.error(
+                    n.loc,
+                    format!("{what}.{key} must be between {lo} and {hi}, found {v}"),
+                );
                 ok = false;
                 None
             }
@@ -596,7 +623,10 @@ fn bounds(
         && a > b
     {
         let loc = f.key("max").map_or(f.loc, |k| k.loc);
-        c.error(loc, format!("{what}: `min` ({a}) is greater than `max` ({b})"));
+        c.error(
+            loc,
+            format!("{what}: `min` ({a}) is greater than `max` ({b})"),
+        );
         return None;
     }
     Some(Bounds { min, max })
@@ -679,7 +709,10 @@ fn read_mos(c: &mut Collector<'_>, v: &Node) -> Option<MosExpectation> {
     let min = f.require(c, "min", "`mos_lqo`").and_then(|n| {
         let m = yaml::number(c, n, "`mos_lqo.min`")?;
         if !(1.0..=5.0).contains(&m) {
-            c.error(n.loc, format!("`mos_lqo.min` must be between 1.0 and 5.0, found {m}"));
+            c.error(
+                n.loc,
+                format!("`mos_lqo.min` must be between 1.0 and 5.0, found {m}"),
+            );
             return None;
         }
         Some(m)
@@ -728,7 +761,10 @@ fn read_tone(c: &mut Collector<'_>, v: &Node) -> Option<ToneExpectation> {
     let freq = f.require(c, "freq", "`tone`").and_then(|n| {
         let hz = yaml::number(c, n, "`tone.freq` (Hz)")?;
         if !(20.0..=8000.0).contains(&hz) {
-            c.error(n.loc, format!("`tone.freq` must be between 20 and 8000 Hz, found {hz}"));
+            c.error(
+                n.loc,
+                format!("`tone.freq` must be between 20 and 8000 Hz, found {hz}"),
+            );
             return None;
         }
         Some(hz)
@@ -756,7 +792,9 @@ fn read_progress_tone(c: &mut Collector<'_>, v: &Node) -> Option<ProgressToneExp
         if kind.is_none() {
             c.error(
                 n.loc,
-                format!("unknown progress tone `{k}` (expected dial, ringback, busy or congestion)"),
+                format!(
+                    "unknown progress tone `{k}` (expected dial, ringback, busy or congestion)"
+                ),
             );
         }
         kind

@@ -195,10 +195,34 @@ pub(crate) fn parse(source: &str, c: &mut Collector<'_>, what: &str) -> Option<N
                 .location()
                 .map(|l| location_of(&l))
                 .unwrap_or(Location::new(1, 1));
-            c.error(loc, yaml_message(&inner.to_string()));
+            let msg = inner.to_string();
+            match (msg.contains("tab"), tab_near(source, loc.line)) {
+                (true, Some(tab)) => c.error(
+                    tab,
+                    "tab character in indentation: YAML indents with spaces only",
+                ),
+                _ => c.error(loc, yaml_message(&msg)),
+            }
             None
         }
     }
+}
+
+/// The first tab in the leading whitespace of the lines around `line` (the parser may point
+/// at the line before or at the text after the tab).
+fn tab_near(source: &str, line: usize) -> Option<Location> {
+    let first = line.saturating_sub(1).max(1);
+    source
+        .lines()
+        .enumerate()
+        .skip(first - 1)
+        .take(3)
+        .find_map(|(i, l)| {
+            let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
+            l[..indent]
+                .find('\t')
+                .map(|col| Location::new(i + 1, l[..col].chars().count() + 1))
+        })
 }
 
 /// Turns a serde-saphyr message into one for a test engineer.
@@ -209,7 +233,10 @@ fn yaml_message(raw: &str) -> String {
         _ => raw,
     };
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
         return format!("duplicate key `{key}` (each key may appear only once in a mapping)");
     }
     if msg.starts_with("budget breached: Depth") {
@@ -257,7 +284,10 @@ impl<'n> Fields<'n> {
     ) -> Option<&'n Node> {
         let v = self.get(key);
         if v.is_none() {
-            c.error(self.loc, format!("missing required key `{key}` in {context}"));
+            c.error(
+                self.loc,
+                format!("missing required key `{key}` in {context}"),
+            );
         }
         v
     }
@@ -294,7 +324,10 @@ pub(crate) fn fields<'n>(
                 _ => {
                     c.error(
                         k.loc,
-                        format!("keys in {context} must be plain names, found {}", k.value.kind()),
+                        format!(
+                            "keys in {context} must be plain names, found {}",
+                            k.value.kind()
+                        ),
                     );
                     continue;
                 }

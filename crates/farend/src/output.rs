@@ -37,8 +37,10 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total as u64);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
             bar
@@ -105,8 +107,31 @@ pub fn summary(report: &RunReport, files: &ReportFiles) {
         "farend: {} case(s): {} passed, {} failed, {} error(s), {} skipped in {:.1} s",
         c.total, c.passed, c.failed, c.errors, c.skipped, report.duration_s
     );
-    for case in report.cases.iter().filter(|c| !matches!(c.verdict, Verdict::Pass)) {
-        println!("  {:5} {}{}", verdict_word(&case.verdict), case.id, verdict_detail(&case.verdict));
+    let mut overheads: Vec<f64> = report
+        .cases
+        .iter()
+        .filter(|c| !c.steps.is_empty())
+        .map(|c| c.timing.overhead_s)
+        .collect();
+    if !overheads.is_empty() {
+        overheads.sort_by(f64::total_cmp);
+        println!(
+            "  runner overhead per case (wall time minus audio and waits): median {:.2} s, max {:.2} s",
+            overheads[overheads.len() / 2],
+            overheads[overheads.len() - 1]
+        );
+    }
+    for case in report
+        .cases
+        .iter()
+        .filter(|c| !matches!(c.verdict, Verdict::Pass))
+    {
+        println!(
+            "  {:5} {}{}",
+            verdict_word(&case.verdict),
+            case.id,
+            verdict_detail(&case.verdict)
+        );
     }
     println!("  report:  {}", files.html.display());
     println!("  junit:   {}", files.junit.display());

@@ -6,6 +6,7 @@
 //! magic  b"FEFP"
 //! u16    format version (1)
 //! u16    bits per frame (32)
+//! u16    energy smoothing, frames (3)   u16 bit time difference, frames (2)
 //! u32    hop in microseconds (16000)
 //! u32    window in microseconds (32000)
 //! u16    low band edge, Hz (300)     u16 high band edge, Hz (3000)
@@ -19,7 +20,7 @@
 //! A reader rejects other versions and other fingerprint parameters, so an index is never
 //! silently compared with fingerprints it was not made with.
 
-use super::{BITS, Extractor, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LOW_HZ, WINDOW_S};
+use super::{BITS, Extractor, LAG, SMOOTH, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LOW_HZ, WINDOW_S};
 
 const MAGIC: &[u8; 4] = b"FEFP";
 /// Version of the index file format this code writes and reads.
@@ -146,6 +147,8 @@ impl Index {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(BITS as u16).to_le_bytes());
+        out.extend_from_slice(&(SMOOTH as u16).to_le_bytes());
+        out.extend_from_slice(&(LAG as u16).to_le_bytes());
         out.extend_from_slice(&((HOP_S * 1e6).round() as u32).to_le_bytes());
         out.extend_from_slice(&((WINDOW_S * 1e6).round() as u32).to_le_bytes());
         out.extend_from_slice(&(LOW_HZ as u16).to_le_bytes());
@@ -175,9 +178,9 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(IndexError::UnsupportedVersion(version));
         }
-        let params = (r.u16()?, r.u32()?, r.u32()?, r.u16()?, r.u16()?);
+        let params = ((r.u16()?, r.u16()?, r.u16()?), r.u32()?, r.u32()?, r.u16()?, r.u16()?);
         let expected = (
-            BITS as u16,
+            (BITS as u16, SMOOTH as u16, LAG as u16),
             (HOP_S * 1e6).round() as u32,
             (WINDOW_S * 1e6).round() as u32,
             LOW_HZ as u16,
@@ -206,7 +209,8 @@ impl Index {
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect();
             let weights = r.take(n)?.to_vec();
-            index.add_fingerprint(name, Fingerprint { frames, weights })?;
+            let masks = vec![u32::MAX; n];
+            index.add_fingerprint(name, Fingerprint { frames, masks, weights })?;
         }
         if r.pos != body.len() {
             return Err(IndexError::Truncated);

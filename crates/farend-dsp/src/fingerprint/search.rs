@@ -10,6 +10,8 @@ const PHASES: usize = 4;
 pub struct IdentifyOptions {
     /// Highest bit error rate accepted as a match.
     pub max_ber: f64,
+    /// Highest bit error rate accepted in the worst third of the overlap.
+    pub max_third_ber: f64,
     /// Least overlap between query and reference, in seconds (capped by the shorter one).
     pub min_overlap_s: f64,
     /// Number of references the coarse search hands to the fine search.
@@ -18,7 +20,7 @@ pub struct IdentifyOptions {
 
 impl Default for IdentifyOptions {
     fn default() -> Self {
-        Self { max_ber: 0.36, min_overlap_s: 1.5, candidates: 8 }
+        Self { max_ber: 0.36, max_third_ber: 0.40, min_overlap_s: 1.5, candidates: 8 }
     }
 }
 
@@ -39,11 +41,15 @@ pub struct Identification {
     pub nearest: Option<String>,
     /// Seconds of query and reference that overlapped in the best alignment.
     pub overlap_s: f64,
+    /// How far the best alignment stands out from all others, in standard deviations.
+    pub z: f64,
+    /// BER of the worst third of the overlap (a real match is good throughout).
+    pub worst_third_ber: f64,
 }
 
 impl Identification {
     fn none() -> Self {
-        Self { matched: None, offset_ms: None, confidence: 0.0, ber: 0.5, nearest: None, overlap_s: 0.0 }
+        Self { matched: None, offset_ms: None, confidence: 0.0, ber: 0.5, nearest: None, overlap_s: 0.0, z: 0.0, worst_third_ber: 0.5 }
     }
 }
 
@@ -65,31 +71,44 @@ pub struct Alignment {
 struct Query {
     /// Fingerprint at each phase, and its start shift in seconds.
     phases: Vec<(Fingerprint, f64)>,
-    /// Indices of phase-0 frames used by the coarse scan.
-    coarse: Vec<u32>,
+    /// Phase-0 frames used by the coarse scan: (index relative to the first, word, mask).
+    coarse: Vec<(u32, u32, u32)>,
+    /// Index of the first and last coarse frame.
+    span: (i64, i64),
+    /// Compared bits over the coarse frames.
+    coarse_bits: u32,
 }
 
 impl Query {
     fn new(samples: &[f32], rate: u32) -> Option<Self> {
         let mut ex = Extractor::new(rate).ok()?;
         let hop = HOP_S * f64::from(rate);
+        let keep = super::QUERY_BITS;
         let phases: Vec<(Fingerprint, f64)> = (0..PHASES)
             .map(|p| {
                 let shift = (p as f64 * hop / PHASES as f64).round() as usize;
-                let fp = ex.extract(samples.get(shift..).unwrap_or(&[]));
+                let fp = ex.extract_masked(samples.get(shift..).unwrap_or(&[]), keep);
                 (fp, shift as f64 / f64::from(rate))
             })
             .collect();
         let base = &phases[0].0;
-        let loud: Vec<u32> =
-            (0..base.frames.len() as u32).filter(|&i| base.weights[i as usize] >= 200).collect();
         // Every third loud frame: about 1/3 of the work, and frames 48 ms apart are
         // nearly independent, so little evidence is lost.
-        let coarse: Vec<u32> = loud.iter().copied().step_by(3).collect();
-        if base.frames.len() < 8 || coarse.len() < 4 {
+        let sel: Vec<usize> = (0..base.frames.len())
+            .filter(|&i| base.weights[i] >= 200)
+            .step_by(3)
+            .collect();
+        if base.frames.len() < 8 || sel.len() < 4 {
             return None;
         }
-        Some(Self { phases, coarse })
+        let first = sel[0];
+        let coarse: Vec<(u32, u32, u32)> = sel
+            .iter()
+            .map(|&i| ((i - first) as u32, base.frames[i], base.masks[i]))
+            .collect();
+        let coarse_bits = coarse.iter().map(|c| c.2.count_ones()).sum();
+        let span = (first as i64, *sel.last()? as i64);
+        Some(Self { phases, coarse, span, coarse_bits })
     }
 
     fn len(&self) -> usize {
@@ -99,44 +118,72 @@ impl Query {
 
 fn min_overlap_frames(q: usize, r: usize, opts: &IdentifyOptions) -> usize {
     let want = (opts.min_overlap_s / HOP_S).round() as usize;
-    let cap = (q.min(r) as f64 * 0.9) as usize;
-    want.min(cap).max(4)
+    let shorter = q.min(r) as f64;
+    let frac = 0.85;
+    want.max((shorter * frac) as usize).min((shorter * 0.95) as usize).max(4)
+}
+
+/// Running statistics of coarse BERs over all alignments (the query's null distribution).
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    n: f64,
+    sum: f64,
+    sum2: f64,
+}
+
+impl Stats {
+    fn mean_std(&self) -> (f64, f64) {
+        if self.n < 2.0 {
+            return (0.5, 0.05);
+        }
+        let mean = self.sum / self.n;
+        let var = (self.sum2 / self.n - mean * mean).max(1e-8);
+        (mean, var.sqrt())
+    }
 }
 
 /// Best coarse alignment of the query's selected frames against one reference:
 /// (bit error rate, offset in frames).
-fn coarse_scan(q: &[u32], sel: &[u32], r: &[u32], min_overlap: usize) -> Option<(f64, i64)> {
-    let (qn, rn) = (q.len() as i64, r.len() as i64);
-    let (first, last) = (sel[0] as i64, *sel.last()? as i64);
+fn coarse_scan(
+    query: &Query,
+    r: &[u32],
+    min_overlap: usize,
+    stats: &mut Stats,
+) -> Option<(f64, i64)> {
+    let (qn, rn) = (query.len() as i64, r.len() as i64);
+    let (first, last) = query.span;
     let mut best: Option<(f64, i64)> = None;
     let k_min = -(qn - min_overlap as i64);
     let k_max = rn - min_overlap as i64;
-    let picked: Vec<u32> = sel.iter().map(|&i| q[i as usize]).collect();
+    let need = (query.coarse_bits / 2).min(8 * BITS as u32);
     for k in k_min..=k_max {
-        let (dist, count) = if k + first >= 0 && k + last < rn {
+        let (dist, bits) = if k + first >= 0 && k + last < rn {
             // All selected frames fall inside the reference.
-            let base = &r[(k + first) as usize..=(k + last) as usize];
+            let window = &r[(k + first) as usize..=(k + last) as usize];
             let mut d = 0u32;
-            for (&i, &qv) in sel.iter().zip(&picked) {
-                d += (qv ^ base[(i as i64 - first) as usize]).count_ones();
+            for &(i, qv, m) in &query.coarse {
+                d += ((qv ^ window[i as usize]) & m).count_ones();
             }
-            (d, sel.len())
+            (d, query.coarse_bits)
         } else {
             let mut d = 0u32;
-            let mut c = 0usize;
-            for (&i, &qv) in sel.iter().zip(&picked) {
-                let j = i as i64 + k;
+            let mut c = 0u32;
+            for &(i, qv, m) in &query.coarse {
+                let j = i64::from(i) + first + k;
                 if (0..rn).contains(&j) {
-                    d += (qv ^ r[j as usize]).count_ones();
-                    c += 1;
+                    d += ((qv ^ r[j as usize]) & m).count_ones();
+                    c += m.count_ones();
                 }
             }
             (d, c)
         };
-        if count * 2 < sel.len().min(8) || count < 3 {
+        if bits < need || bits == 0 {
             continue;
         }
-        let ber = f64::from(dist) / (BITS * count) as f64;
+        let ber = f64::from(dist) / f64::from(bits);
+        stats.n += 1.0;
+        stats.sum += ber;
+        stats.sum2 += ber * ber;
         if best.is_none_or(|(b, _)| ber < b) {
             best = Some((ber, k));
         }
@@ -144,41 +191,52 @@ fn coarse_scan(q: &[u32], sel: &[u32], r: &[u32], min_overlap: usize) -> Option<
     best
 }
 
-/// Weighted bit error rate of `q` against `r` at frame offset `k`, and the overlap in frames.
-fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<(f64, usize)> {
+/// Weighted bit error rate of `q` against `r` at frame offset `k`: (BER, overlap in
+/// frames, worst BER of the overlap's thirds).
+fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<(f64, usize, f64)> {
     let lo = 0i64.max(-k);
     let hi = (q.frames.len() as i64).min(r.frames.len() as i64 - k);
     if hi <= lo {
         return None;
     }
-    let (mut num, mut den) = (0u64, 0u64);
+    let mut parts = [(0u64, 0u64); 3];
+    let len = (hi - lo) as usize;
     for i in lo..hi {
         let j = (i + k) as usize;
+        let part = &mut parts[((i - lo) as usize * 3 / len).min(2)];
         let i = i as usize;
         let w = u64::from(q.weights[i].min(r.weights[j]));
-        num += w * u64::from((q.frames[i] ^ r.frames[j]).count_ones());
-        den += w;
+        let m = q.masks[i] & r.masks[j];
+        part.0 += w * u64::from(((q.frames[i] ^ r.frames[j]) & m).count_ones());
+        part.1 += w * u64::from(m.count_ones());
     }
-    if den < 255 * 8 {
+    let (num, den) = parts.iter().fold((0, 0), |a, p| (a.0 + p.0, a.1 + p.1));
+    if den < 255 * 8 * 8 {
         return None;
     }
-    Some((num as f64 / (den as f64 * BITS as f64), (hi - lo) as usize))
+    let worst = parts
+        .iter()
+        .filter(|p| p.1 >= 255 * 8 * 4)
+        .map(|p| p.0 as f64 / p.1 as f64)
+        .fold(0.0, f64::max);
+    Some((num as f64 / den as f64, len, worst))
 }
 
-/// Fine alignment around coarse frame offset `k`: (ber, offset_s, overlap frames).
-fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(f64, f64, usize)> {
+/// Fine alignment around coarse frame offset `k`: (ber, offset_s, overlap frames, worst
+/// third's BER).
+fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(f64, f64, usize, f64)> {
     // Candidate offsets in seconds at PHASES steps per hop, with their BER.
-    let mut track: Vec<(f64, f64, usize)> = Vec::with_capacity(5 * PHASES);
+    let mut track: Vec<(f64, f64, usize, f64)> = Vec::with_capacity(5 * PHASES);
     for dk in -2..=2 {
         for (fp, shift) in &query.phases {
-            if let Some((ber, overlap)) = fine_ber(fp, r, k + dk) {
+            if let Some((ber, overlap, worst)) = fine_ber(fp, r, k + dk) {
                 let offset = (k + dk) as f64 * HOP_S - shift;
-                track.push((offset, ber, overlap));
+                track.push((offset, ber, overlap, worst));
             }
         }
     }
     track.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (pos, &(offset, ber, overlap)) =
+    let (pos, &(offset, ber, overlap, worst)) =
         track.iter().enumerate().min_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
     // Parabolic interpolation of the BER minimum between neighbouring phases.
     let step = HOP_S / PHASES as f64;
@@ -190,11 +248,11 @@ fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(f64, f64, usize)> {
             refined += (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5) * step;
         }
     }
-    Some((ber, refined, overlap))
+    Some((ber, refined, overlap, worst))
 }
 
-/// Confidence from a bit error rate over `bits` compared bits: 0 at chance, 1 when the
-/// BER is far below what any wrong alignment reaches.
+/// Confidence from a bit error rate over `overlap_frames` frames: 0 at the acceptance
+/// threshold and above, approaching 1 far below it.
 fn confidence(ber: f64, overlap_frames: usize, max_ber: f64) -> f64 {
     if ber >= max_ber {
         return 0.0;
@@ -202,8 +260,8 @@ fn confidence(ber: f64, overlap_frames: usize, max_ber: f64) -> f64 {
     // Bits of neighbouring frames are correlated; count about one independent bit in four.
     let eff_bits = (overlap_frames * BITS) as f64 / 4.0;
     let sigma = 0.5 / eff_bits.max(1.0).sqrt();
-    let z = (0.5 - ber) / sigma;
-    (1.0 - (-(z - 4.0).max(0.0) / 4.0).exp()).clamp(0.0, 1.0)
+    let z = (max_ber - ber) / sigma;
+    (1.0 - (-z / 2.0).exp()).clamp(0.0, 1.0)
 }
 
 /// Identifies which reference of `index` the recording `samples` (at `rate` Hz) carries,
@@ -222,7 +280,7 @@ pub fn identify_with(
     let Some(query) = Query::new(samples, rate) else {
         return Identification::none();
     };
-    let q0 = &query.phases[0].0.frames;
+    let mut stats = Stats::default();
     let mut coarse: Vec<(f64, usize, i64)> = index
         .entries()
         .iter()
@@ -233,31 +291,35 @@ pub fn identify_with(
             if r.len() < min_ov {
                 return None;
             }
-            coarse_scan(q0, &query.coarse, r, min_ov).map(|(ber, k)| (ber, n, k))
+            coarse_scan(&query, r, min_ov, &mut stats).map(|(ber, k)| (ber, n, k))
         })
         .collect();
     coarse.sort_by(|a, b| a.0.total_cmp(&b.0));
     coarse.truncate(opts.candidates.max(1));
-    let mut fine: Vec<(f64, usize, f64, usize)> = coarse
+    let mut fine: Vec<(f64, usize, f64, usize, f64)> = coarse
         .iter()
         .filter_map(|&(_, n, k)| {
-            refine(&query, &index.entries()[n].fingerprint, k).map(|(b, o, ov)| (b, n, o, ov))
+            refine(&query, &index.entries()[n].fingerprint, k)
+                .map(|(b, o, ov, w)| (b, n, o, ov, w))
         })
         .collect();
     fine.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let Some(&(ber, n, offset_s, overlap)) = fine.first() else {
+    let Some(&(ber, n, offset_s, overlap, worst)) = fine.first() else {
         return Identification::none();
     };
     let name = index.entries()[n].name.clone();
-    let conf = confidence(ber, overlap, opts.max_ber);
-    let accepted = ber <= opts.max_ber && conf > 0.0;
+    let (mean, std) = stats.mean_std();
+    let z = (mean - ber) / std;
+    let accepted = ber <= opts.max_ber && worst <= opts.max_third_ber;
     Identification {
         matched: accepted.then(|| name.clone()),
         offset_ms: accepted.then_some(offset_s * 1000.0),
-        confidence: if accepted { conf } else { 0.0 },
+        confidence: if accepted { confidence(ber, overlap, opts.max_ber) } else { 0.0 },
         ber,
         nearest: Some(name),
         overlap_s: overlap as f64 * HOP_S,
+        z,
+        worst_third_ber: worst,
     }
 }
 
@@ -271,10 +333,10 @@ pub fn align(
 ) -> Option<Alignment> {
     let query = Query::new(samples, rate)?;
     let min_ov = min_overlap_frames(query.len(), reference.frames.len(), opts);
-    let (_, k) = coarse_scan(&query.phases[0].0.frames, &query.coarse, &reference.frames, min_ov)?;
-    let (ber, offset_s, overlap) = refine(&query, reference, k)?;
+    let (_, k) = coarse_scan(&query, &reference.frames, min_ov, &mut Stats::default())?;
+    let (ber, offset_s, overlap, worst) = refine(&query, reference, k)?;
     let confidence = confidence(ber, overlap, opts.max_ber);
-    (ber <= opts.max_ber).then_some(Alignment {
+    (ber <= opts.max_ber && worst <= opts.max_third_ber).then_some(Alignment {
         offset_s,
         ber,
         overlap_s: overlap as f64 * HOP_S,

@@ -38,14 +38,30 @@ pub struct Message {
 impl Message {
     /// Builds a message.
     pub fn new(command: u32, arg0: u32, arg1: u32, data: Vec<u8>) -> Self {
-        Message { command, arg0, arg1, data }
+        Message {
+            command,
+            arg0,
+            arg1,
+            data,
+        }
     }
 
     /// Serialises header and payload (the checksum is always filled in: old hosts check it).
     pub fn encode(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(24 + self.data.len());
-        let sum: u32 = self.data.iter().map(|&x| u32::from(x)).fold(0, u32::wrapping_add);
-        for v in [self.command, self.arg0, self.arg1, self.data.len() as u32, sum, !self.command] {
+        let sum: u32 = self
+            .data
+            .iter()
+            .map(|&x| u32::from(x))
+            .fold(0, u32::wrapping_add);
+        for v in [
+            self.command,
+            self.arg0,
+            self.arg1,
+            self.data.len() as u32,
+            sum,
+            !self.command,
+        ] {
             b.extend_from_slice(&v.to_le_bytes());
         }
         b.extend_from_slice(&self.data);
@@ -62,17 +78,28 @@ impl Message {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "bad ADB magic"));
         }
         if len > MAX_PAYLOAD {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "ADB payload too large"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "ADB payload too large",
+            ));
         }
         let mut data = vec![0u8; len as usize];
         r.read_exact(&mut data)?;
-        Ok(Message { command, arg0, arg1, data })
+        Ok(Message {
+            command,
+            arg0,
+            arg1,
+            data,
+        })
     }
 }
 
 /// Printable name of a command word.
 pub fn command_name(c: u32) -> String {
-    c.to_le_bytes().iter().map(|&b| if b.is_ascii_graphic() { b as char } else { '?' }).collect()
+    c.to_le_bytes()
+        .iter()
+        .map(|&b| if b.is_ascii_graphic() { b as char } else { '?' })
+        .collect()
 }
 
 #[cfg(test)]
@@ -84,7 +111,10 @@ mod tests {
         let m = Message::new(A_WRTE, 1, 2, b"abc".to_vec());
         let b = m.encode();
         assert_eq!(&b[0..4], b"WRTE");
-        assert_eq!(u32::from_le_bytes([b[16], b[17], b[18], b[19]]), 97 + 98 + 99);
+        assert_eq!(
+            u32::from_le_bytes([b[16], b[17], b[18], b[19]]),
+            97 + 98 + 99
+        );
         assert_eq!(u32::from_le_bytes([b[20], b[21], b[22], b[23]]), !A_WRTE);
         assert_eq!(Message::read(&mut &b[..]).unwrap(), m);
         assert_eq!(command_name(A_CNXN), "CNXN");

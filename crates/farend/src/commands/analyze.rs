@@ -1,12 +1,122 @@
-//! `farend analyze` (being written).
+//! `farend analyze`: delay and audio-path verdicts of a recording against its reference.
 
+use super::{CliError, Outcome};
 use clap::Args;
+use farend_dsp::fingerprint::Index;
+use farend_dsp::verdict::{AnalyzeOptions, PathAnalysis, analyze_path, analyze_path_with_library};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// Arguments of `farend analyze`.
 #[derive(Debug, Args)]
-pub struct AnalyzeArgs {}
+pub struct AnalyzeArgs {
+    /// The reference that was played (WAV).
+    reference: PathBuf,
+    /// The recording made at the far end (WAV; resampled to the reference's rate if needed).
+    recording: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Known fixed path delay to subtract for the mouth-to-ear delay, in milliseconds.
+    #[arg(long, default_value_t = 0.0)]
+    fixed_delay_ms: f64,
+    /// Largest delay searched, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    max_delay_s: f64,
+    /// Shortest mute gap reported, in milliseconds.
+    #[arg(long, default_value_t = 100.0)]
+    min_gap_ms: f64,
+    /// A fingerprint index: also check that no other reference wins (wrong audio).
+    #[arg(long)]
+    index: Option<PathBuf>,
+}
+
+fn read(path: &Path) -> Result<farend_audio::Pcm, CliError> {
+    farend_audio::read_wav(path).map_err(|e| CliError::BadInput(e.to_string()))
+}
 
 /// Runs `farend analyze`.
-pub fn run(_args: AnalyzeArgs) -> super::Outcome {
-    Err(super::CliError::BadInput("not available yet".into()))
+pub fn run(args: AnalyzeArgs) -> Outcome {
+    if !(args.max_delay_s.is_finite() && args.max_delay_s > 0.0) {
+        return Err(CliError::BadInput(
+            "--max-delay-s must be a positive number".into(),
+        ));
+    }
+    let reference = read(&args.reference)?;
+    let mut recording = read(&args.recording)?;
+    if recording.rate != reference.rate {
+        recording = farend_audio::resample(&recording, reference.rate)
+            .map_err(|e| CliError::BadInput(e.to_string()))?;
+    }
+    let opts = AnalyzeOptions {
+        max_delay_s: args.max_delay_s,
+        fixed_path_delay_ms: args.fixed_delay_ms,
+        min_gap_ms: args.min_gap_ms,
+        ..AnalyzeOptions::default()
+    };
+    let (x, y, rate) = (reference.to_f32(), recording.to_f32(), reference.rate);
+    let analysis = match &args.index {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+            let index = Index::from_bytes(&bytes)
+                .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+            let name = args
+                .reference
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            analyze_path_with_library(&x, &y, rate, &opts, &index, &name)
+        }
+        None => analyze_path(&x, &y, rate, &opts),
+    };
+    if args.json {
+        let json = serde_json::to_string_pretty(&analysis)
+            .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        print_human(&analysis);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn db(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.1} dBov"))
+}
+
+fn print_human(a: &PathAnalysis) {
+    println!(
+        "audio present:   {}",
+        if a.audio_present { "yes" } else { "NO" }
+    );
+    match &a.delay {
+        Some(d) => println!(
+            "delay:           {:.2} ms (mouth-to-ear {:.2} ms, confidence {:.2})",
+            d.delay_ms, d.mouth_to_ear_ms, d.confidence
+        ),
+        None => println!("delay:           not found"),
+    }
+    println!(
+        "level:           {} (reference {})",
+        db(a.level_dbov),
+        db(a.reference_level_dbov)
+    );
+    println!("noise floor:     {}", db(a.noise_floor_dbov));
+    println!(
+        "mute gaps:       {} (longest {:.0} ms)",
+        a.gaps.len(),
+        a.max_gap_ms
+    );
+    println!(
+        "clipping:        {} ({} samples)",
+        if a.clipping.clipped { "YES" } else { "no" },
+        a.clipping.clipped_samples
+    );
+    if let Some(id) = &a.identity {
+        println!(
+            "identified as:   {} ({})",
+            id.identified.matched.as_deref().unwrap_or("nothing"),
+            if id.wrong_audio { "WRONG AUDIO" } else { "ok" }
+        );
+    }
 }

@@ -27,24 +27,37 @@ pub fn run(args: DevicesArgs) -> Outcome {
     let lab = match &args.lab {
         Some(path) => {
             let file = farend_scenario::load_lab(path).map_err(super::load_error)?;
-            Lab::from_file(&file, Default::default()).map_err(|e| CliError::BadInput(e.to_string()))?
+            Lab::from_file(&file, Default::default())
+                .map_err(|e| CliError::BadInput(e.to_string()))?
         }
         None => {
             let vl = farend_lab::VirtualLab::start(Default::default())
                 .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?;
-            let lab = Lab::from_virtual(&vl, Default::default()).map_err(|e| CliError::LabFault(e.to_string()))?;
+            let lab = Lab::from_virtual(&vl, Default::default())
+                .map_err(|e| CliError::LabFault(e.to_string()))?;
             _virtual = Some(vl);
             lab
         }
     };
     let mut offline = 0;
-    println!("{:<14} {:<22} {:<16} {:<24} {:<8} state", "id", "serial", "number", "model", "android");
+    println!(
+        "{:<14} {:<22} {:<16} {:<24} {:<8} state",
+        "id", "serial", "number", "model", "android"
+    );
     runtime.block_on(async {
         for h in &lab.handsets {
-            let number = if args.no_redact { h.number.clone() } else { farend_report::redact_number(&h.number) };
+            let number = if args.no_redact {
+                h.number.clone()
+            } else {
+                farend_report::redact_number(&h.number)
+            };
             match h.device.identity().await {
                 Ok(id) => {
-                    let state = h.device.call_state().await.map_or_else(|e| format!("? ({e})"), |s| s.to_string());
+                    let state = h
+                        .device
+                        .call_state()
+                        .await
+                        .map_or_else(|e| format!("? ({e})"), |s| s.to_string());
                     println!(
                         "{:<14} {:<22} {:<16} {:<24} {:<8} {state}",
                         h.id,
@@ -61,5 +74,9 @@ pub fn run(args: DevicesArgs) -> Outcome {
             }
         }
     });
-    Ok(if offline == 0 { ExitCode::SUCCESS } else { ExitCode::from(3) })
+    Ok(if offline == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

@@ -58,17 +58,27 @@ pub fn run(args: LabArgs) -> Outcome {
         base_port: args.base_port,
         ..Default::default()
     };
-    let lab = farend_lab::VirtualLab::start(config).map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?;
-    println!("{:<6} {:<22} {:<16} {:<14} {:<28} ear", "id", "adb", "number", "model", "mic");
+    let lab = farend_lab::VirtualLab::start(config)
+        .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?;
+    println!(
+        "{:<6} {:<22} {:<16} {:<14} {:<28} ear",
+        "id", "adb", "number", "model", "mic"
+    );
     for h in lab.handsets() {
-        println!("{:<6} {:<22} {:<16} {:<14} {:<28} {}", h.id, h.serial, h.number, h.model, h.mic, h.ear);
+        println!(
+            "{:<6} {:<22} {:<16} {:<14} {:<28} {}",
+            h.id, h.serial, h.number, h.model, h.mic, h.ear
+        );
     }
     if let Some(path) = &args.write_lab {
         std::fs::write(path, lab_file_text(&lab))
             .map_err(|e| CliError::LabFault(format!("cannot write {}: {e}", path.display())))?;
         println!("lab file: {}", path.display());
     }
-    println!("try: adb connect {0} && adb -s {0} shell dumpsys telephony.registry", lab.handsets()[0].serial);
+    println!(
+        "try: adb connect {0} && adb -s {0} shell dumpsys telephony.registry",
+        lab.handsets()[0].serial
+    );
     println!("serving; Ctrl-C stops");
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -91,7 +101,10 @@ pub fn run(args: LabArgs) -> Outcome {
 
 fn ctrlc_handler(f: impl Fn() + Send + 'static) {
     std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
             return;
         };
         if rt.block_on(tokio::signal::ctrl_c()).is_ok() {

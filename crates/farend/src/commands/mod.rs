@@ -63,7 +63,12 @@ impl RefsArg {
         // target/{debug,release}/farend → the checkout's audio-refs/.
         std::env::current_exe()
             .ok()
-            .and_then(|exe| exe.parent()?.parent()?.parent().map(|root| root.join("audio-refs")))
+            .and_then(|exe| {
+                exe.parent()?
+                    .parent()?
+                    .parent()
+                    .map(|root| root.join("audio-refs"))
+            })
             .filter(|dir| dir.join("manifest.toml").exists())
             .unwrap_or(local)
     }
@@ -71,7 +76,8 @@ impl RefsArg {
     /// Opens the reference library.
     pub fn open(&self) -> Result<RefLibrary, CliError> {
         let dir = self.resolve();
-        RefLibrary::open(&dir).map_err(|e| CliError::BadInput(format!("reference audio in {}: {e}", dir.display())))
+        RefLibrary::open(&dir)
+            .map_err(|e| CliError::BadInput(format!("reference audio in {}: {e}", dir.display())))
     }
 }
 
@@ -103,12 +109,19 @@ pub fn load_error(err: farend_scenario::LoadError) -> CliError {
 }
 
 /// Loads every scenario under `paths`, reporting all errors of all files at once.
-pub fn load_scenarios(paths: &[PathBuf], refs: &RefLibrary) -> Result<Vec<farend_scenario::Scenario>, CliError> {
+pub fn load_scenarios(
+    paths: &[PathBuf],
+    refs: &RefLibrary,
+) -> Result<Vec<farend_scenario::Scenario>, CliError> {
     let files = farend_scenario::discover(paths).map_err(load_error)?;
     if files.is_empty() {
         return Err(CliError::BadInput(format!(
             "no scenario files (*.yaml) in {}",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let known = |name: &str| refs.contains(name);
@@ -121,6 +134,7 @@ pub fn load_scenarios(paths: &[PathBuf], refs: &RefLibrary) -> Result<Vec<farend
         }
     }
     if errors.is_empty() {
+        farend_scenario::check_unique_names(&scenarios).map_err(load_error)?;
         Ok(scenarios)
     } else {
         Err(CliError::BadInput(errors.join("\n")))
@@ -130,6 +144,10 @@ pub fn load_scenarios(paths: &[PathBuf], refs: &RefLibrary) -> Result<Vec<farend
 /// Whether a YAML file is a lab file (it has a top-level `handsets:` key) rather than a scenario.
 pub fn looks_like_lab(path: &Path) -> bool {
     std::fs::read(path)
-        .map(|bytes| bytes.split(|&b| b == b'\n').any(|line| line.starts_with(b"handsets:")))
+        .map(|bytes| {
+            bytes
+                .split(|&b| b == b'\n')
+                .any(|line| line.starts_with(b"handsets:"))
+        })
         .unwrap_or(false)
 }

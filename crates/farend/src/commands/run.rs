@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// How many cases may run at once (handsets permitting).
     #[arg(long, short = 'j', default_value_t = 2)]
     pub jobs: usize,
+    /// Run only shard I of N (`1/3`, `2/3`, `3/3`): every N-th case of the plan, for labs split over hosts.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
     /// Show phone numbers in full in reports (they are redacted by default).
     #[arg(long)]
     pub no_redact: bool,
@@ -36,6 +39,23 @@ pub struct RunArgs {
     pub refs: super::RefsArg,
     #[command(flatten)]
     pub virtual_lab: super::VirtualLabArgs,
+}
+
+/// Parses `I/N` with 1 <= I <= N.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (i, n) = text.split_once('/').ok_or("expected I/N, e.g. 1/3")?;
+    let (i, n): (u32, u32) = (
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a number"))?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("shard {i}/{n}: need 1 <= I <= N"));
+    }
+    Ok((i, n))
 }
 
 /// A run id from the current UTC time, made unique within `out`.
@@ -84,9 +104,16 @@ pub fn exit_code(report: &RunReport) -> ExitCode {
 /// Runs `farend run`.
 pub fn run(args: RunArgs) -> Outcome {
     let refs = args.refs.open()?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
     let scenarios = super::load_scenarios(&paths, &refs)?;
-    let plan = farend_scenario::plan(scenarios, args.repeat, args.filter.as_deref());
+    let mut plan = farend_scenario::plan(scenarios, args.repeat, args.filter.as_deref());
+    if let Some((i, n)) = args.shard {
+        plan = plan.shard(i - 1, n);
+    }
     if plan.cases.is_empty() {
         return Err(CliError::BadInput("no case matches: nothing to run".into()));
     }
@@ -127,7 +154,11 @@ pub fn run(args: RunArgs) -> Outcome {
     progress.line(&format!(
         "farend: {} case(s) from {} scenario file(s) on the {} lab; reports in {}",
         plan.cases.len(),
-        plan.cases.iter().map(|c| &c.scenario.path).collect::<std::collections::BTreeSet<_>>().len(),
+        plan.cases
+            .iter()
+            .map(|c| &c.scenario.path)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         lab.kind,
         run_dir.display()
     ));
@@ -140,7 +171,10 @@ pub fn run(args: RunArgs) -> Outcome {
                 token.cancel();
             }
         });
-        let report = farend_runner::run(&plan, &lab, &refs, &options, cancel.clone(), &|event| progress.event(event)).await;
+        let report = farend_runner::run(&plan, &lab, &refs, &options, cancel.clone(), &|event| {
+            progress.event(event)
+        })
+        .await;
         interrupt.abort();
         report
     });
@@ -152,4 +186,18 @@ pub fn run(args: RunArgs) -> Outcome {
     link_latest(&args.out, &run_dir);
     crate::output::summary(&report, &files);
     Ok(exit_code(&report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_shard;
+
+    #[test]
+    fn shards_parse_and_refuse_nonsense() {
+        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_shard("3").is_err());
+        assert!(parse_shard("a/b").is_err());
+    }
 }

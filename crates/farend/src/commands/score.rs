@@ -1,12 +1,371 @@
-//! `farend score` (being written).
+//! `farend score`: full-reference speech quality (ITU-T P.862 / P.862.1 / P.862.2).
+//!
+//! One pair: `farend score REF.wav DEG.wav [--band nb|wb] [--json]`.
+//!
+//! Many pairs, scored in parallel:
+//! - `farend score --dir DIR`: every `NAME.ref.wav` in DIR is paired with each
+//!   `NAME.deg.wav` and `NAME.deg.<anything>.wav` beside it (for example
+//!   `call1.ref.wav` with `call1.deg.wav` and `call1.deg.amr.wav`);
+//! - `farend score --list pairs.csv`: one `reference,degraded` pair per line
+//!   (paths relative to the CSV file; a first line `reference,degraded` is a header).
 
-use clap::Args;
+use super::{CliError, Outcome};
+use clap::{Args, ValueEnum};
+use farend_quality::{Band, QualityError, Score, ScoreOptions, WidebandVersion};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Narrowband or wideband scoring.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BandArg {
+    /// P.862 + P.862.1 (handset, 8 or 16 kHz).
+    Nb,
+    /// P.862.2 (headphones, 16 kHz).
+    Wb,
+}
+
+/// Edition of P.862.2 used for wideband.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WbVersionArg {
+    /// P.862.2 with Corrigendum 2 (2018), the default.
+    Cor2,
+    /// P.862.2 as published in 2005.
+    #[value(name = "2005")]
+    V2005,
+}
 
 /// Arguments of `farend score`.
 #[derive(Debug, Args)]
-pub struct ScoreArgs {}
+pub struct ScoreArgs {
+    /// Reference WAV (what was sent).
+    reference: Option<PathBuf>,
+    /// Degraded WAV (what was received).
+    degraded: Option<PathBuf>,
+    /// Narrowband (P.862.1) or wideband (P.862.2).
+    #[arg(long, value_enum, default_value = "nb")]
+    band: BandArg,
+    /// Wideband edition: Corrigendum 2 (2018) or the 2005 behaviour.
+    #[arg(long, value_enum, default_value = "cor2")]
+    wb_version: WbVersionArg,
+    /// Print JSON (one object for a pair, one array for --dir/--list).
+    #[arg(long)]
+    json: bool,
+    /// With --json, also include the per-frame disturbance.
+    #[arg(long)]
+    frames: bool,
+    /// Length of the score-track windows in seconds.
+    #[arg(long, default_value_t = 4.0)]
+    track_window: f64,
+    /// Score every `NAME.ref.wav` / `NAME.deg*.wav` pair found in this directory.
+    #[arg(long, conflicts_with_all = ["reference", "degraded", "list"])]
+    dir: Option<PathBuf>,
+    /// Score the `reference,degraded` pairs listed in this CSV file.
+    #[arg(long, conflicts_with_all = ["reference", "degraded"])]
+    list: Option<PathBuf>,
+    /// Parallel workers for --dir/--list (default: available cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Exit with code 1 when any MOS-LQO is below this value.
+    #[arg(long)]
+    min_mos: Option<f64>,
+}
+
+fn read(path: &Path) -> Result<farend_audio::Pcm, CliError> {
+    farend_audio::read_wav(path).map_err(|e| CliError::BadInput(e.to_string()))
+}
+
+fn score_pair(reference: &Path, degraded: &Path, opts: &ScoreOptions) -> Result<Score, CliError> {
+    let r = read(reference)?;
+    let d = read(degraded)?;
+    farend_quality::score_i16_rates(&r.samples, r.rate, &d.samples, d.rate, opts)
+        .map_err(|e: QualityError| CliError::BadInput(format!("{}: {e}", degraded.display())))
+}
+
+fn to_json(score: &Score, frames: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(score).unwrap_or(serde_json::Value::Null);
+    if !frames && let Some(obj) = v.as_object_mut() {
+        obj.remove("frames");
+    }
+    v
+}
+
+fn options(args: &ScoreArgs) -> Result<ScoreOptions, CliError> {
+    if !(args.track_window.is_finite() && args.track_window >= 0.0) {
+        return Err(CliError::BadInput(
+            "--track-window must be a non-negative number of seconds".into(),
+        ));
+    }
+    let mut opts = ScoreOptions::new(match args.band {
+        BandArg::Nb => Band::Narrow,
+        BandArg::Wb => Band::Wide,
+    });
+    opts.wideband_version = match args.wb_version {
+        WbVersionArg::Cor2 => WidebandVersion::P862_2Cor2_2018,
+        WbVersionArg::V2005 => WidebandVersion::P862_2_2005,
+    };
+    opts.track_window_s = args.track_window;
+    Ok(opts)
+}
+
+/// Pairs found in a directory by the `NAME.ref.wav` / `NAME.deg*.wav` rule, sorted.
+fn pairs_in_dir(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, CliError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", dir.display())))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let mut pairs = Vec::new();
+    for name in &names {
+        let Some(stem) = name.strip_suffix(".ref.wav") else {
+            continue;
+        };
+        for other in &names {
+            let deg_exact = format!("{stem}.deg.wav");
+            let deg_prefix = format!("{stem}.deg.");
+            if *other == deg_exact || (other.starts_with(&deg_prefix) && other.ends_with(".wav")) {
+                pairs.push((dir.join(name), dir.join(other)));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// Pairs listed in a CSV file (`reference,degraded`, relative to the file).
+fn pairs_in_list(list: &Path) -> Result<Vec<(PathBuf, PathBuf)>, CliError> {
+    let text = std::fs::read_to_string(list)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", list.display())))?;
+    let base = list.parent().unwrap_or(Path::new("."));
+    let mut pairs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if i == 0 && fields.first() == Some(&"reference") {
+            continue;
+        }
+        if fields.len() < 2 {
+            return Err(CliError::BadInput(format!(
+                "{}:{}: expected `reference,degraded`",
+                list.display(),
+                i + 1
+            )));
+        }
+        pairs.push((base.join(fields[0]), base.join(fields[1])));
+    }
+    Ok(pairs)
+}
+
+fn below(min: Option<f64>, mos: f64) -> bool {
+    min.is_some_and(|m| mos < m)
+}
+
+fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOptions) -> Outcome {
+    if pairs.is_empty() {
+        return Err(CliError::BadInput("no pairs to score".into()));
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, pairs.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Score, CliError>>>> =
+        Mutex::new((0..pairs.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((r, d)) = pairs.get(i) else {
+                        break;
+                    };
+                    let res = score_pair(r, d, opts);
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(res);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut failed = 0usize;
+    let mut low = 0usize;
+    let mut json = Vec::new();
+    if !args.json {
+        println!(
+            "{:<40} {:<40} {:>7} {:>7} {:>9}  category",
+            "reference", "degraded", "raw", "MOS-LQO", "delay ms"
+        );
+    }
+    for ((r, d), res) in pairs.iter().zip(results) {
+        match res {
+            Some(Ok(score)) => {
+                if below(args.min_mos, score.mos_lqo) {
+                    low += 1;
+                }
+                if args.json {
+                    let mut v = to_json(&score, args.frames);
+                    if let Some(obj) = v.as_object_mut() {
+                        obj.insert("reference".into(), r.display().to_string().into());
+                        obj.insert("degraded".into(), d.display().to_string().into());
+                    }
+                    json.push(v);
+                } else {
+                    println!(
+                        "{:<40} {:<40} {:>7.3} {:>7.3} {:>9.1}  {:?}",
+                        r.display(),
+                        d.display(),
+                        score.raw,
+                        score.mos_lqo,
+                        score.delay_ms,
+                        score.category
+                    );
+                }
+            }
+            Some(Err(e)) => {
+                failed += 1;
+                if args.json {
+                    json.push(serde_json::json!({
+                        "reference": r.display().to_string(),
+                        "degraded": d.display().to_string(),
+                        "error": e.to_string(),
+                    }));
+                } else {
+                    eprintln!("farend: {e}");
+                }
+            }
+            None => failed += 1,
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    }
+    if failed > 0 {
+        eprintln!(
+            "farend: {failed} of {} pairs could not be scored",
+            pairs.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if low > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// Runs `farend score`.
-pub fn run(_args: ScoreArgs) -> super::Outcome {
-    Err(super::CliError::BadInput("not available yet".into()))
+pub fn run(args: ScoreArgs) -> Outcome {
+    let opts = options(&args)?;
+    if let Some(dir) = &args.dir {
+        let pairs = pairs_in_dir(dir)?;
+        return run_many(&args, pairs, &opts);
+    }
+    if let Some(list) = &args.list {
+        let pairs = pairs_in_list(list)?;
+        return run_many(&args, pairs, &opts);
+    }
+    let (Some(reference), Some(degraded)) = (&args.reference, &args.degraded) else {
+        return Err(CliError::BadInput(
+            "give REF.wav and DEG.wav, or --dir DIR, or --list FILE.csv".into(),
+        ));
+    };
+    let score = score_pair(reference, degraded, &opts)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&score, args.frames)).unwrap_or_default()
+        );
+    } else {
+        println!("standard:   {}", score.standard);
+        if let Some(note) = &score.resampled_from {
+            println!("resampled:  {note}");
+        }
+        println!("raw P.862:  {:.3}", score.raw);
+        println!("MOS-LQO:    {:.3} ({:?})", score.mos_lqo, score.category);
+        println!("delay:      {:.1} ms", score.delay_ms);
+        for (u, s) in score.utterances.iter().zip(score.utterance_scores.iter()) {
+            println!(
+                "  utterance {:6.2}-{:6.2} s  delay {:7.1} ms  MOS-LQO {:.3}",
+                u.start_s, u.end_s, u.delay_ms, s.mos_lqo
+            );
+        }
+    }
+    Ok(if below(args.min_mos, score.mos_lqo) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_rule_pairs_ref_with_each_degraded() {
+        let dir = std::env::temp_dir().join(format!("farend-score-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        for n in [
+            "a.ref.wav",
+            "a.deg.wav",
+            "a.deg.amr.wav",
+            "b.ref.wav",
+            "ab.deg.wav",
+            "c.deg.wav",
+        ] {
+            std::fs::write(dir.join(n), b"").expect("write");
+        }
+        let pairs = pairs_in_dir(&dir).expect("pairs");
+        let names: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(r, d)| {
+                (
+                    r.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                    d.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("a.ref.wav".to_string(), "a.deg.amr.wav".to_string()),
+                ("a.ref.wav".to_string(), "a.deg.wav".to_string()),
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn list_rule_skips_header_and_resolves_relative_paths() {
+        let dir = std::env::temp_dir().join(format!("farend-score-list-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let csv = dir.join("pairs.csv");
+        std::fs::write(
+            &csv,
+            "reference,degraded\nr.wav,d.wav\n\n# note\nx/r2.wav, x/d2.wav\n",
+        )
+        .expect("write");
+        let pairs = pairs_in_list(&csv).expect("pairs");
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].0, dir.join("x/r2.wav"));
+        assert_eq!(pairs[1].1, dir.join("x/d2.wav"));
+        std::fs::write(&csv, "only-one-field\n").expect("write");
+        assert!(pairs_in_list(&csv).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -45,10 +45,17 @@ pub fn run(args: ValidateArgs) -> Outcome {
             Kind::Lab => true,
         };
         let result = if is_lab {
-            farend_scenario::load_lab(file).map(|lab| format!("lab with {} handset(s)", lab.handsets.len()))
+            farend_scenario::load_lab(file)
+                .map(|lab| format!("lab with {} handset(s)", lab.handsets.len()))
         } else {
-            farend_scenario::load_scenario(file, &known)
-                .map(|s| format!("scenario `{}`: {} step(s), repeat {}", s.name, s.steps.len(), s.repeat))
+            farend_scenario::load_scenario(file, &known).map(|s| {
+                format!(
+                    "scenario `{}`: {} step(s), repeat {}",
+                    s.name,
+                    s.steps.len(),
+                    s.repeat
+                )
+            })
         };
         match result {
             Ok(what) => println!("ok    {}: {what}", file.display()),

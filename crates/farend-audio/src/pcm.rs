@@ -1,0 +1,240 @@
+//! Mono 16-bit PCM buffers, WAV files and sample rate conversion.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rubato::{
+    Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
+    calculate_cutoff,
+};
+
+use crate::AudioError;
+
+/// Mono 16-bit PCM audio at a sample rate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pcm {
+    /// Sample rate in Hz.
+    pub rate: u32,
+    /// Samples, one per frame.
+    pub samples: Vec<i16>,
+}
+
+impl Pcm {
+    /// Wraps `samples` at `rate`.
+    pub fn new(rate: u32, samples: Vec<i16>) -> Self {
+        Pcm { rate, samples }
+    }
+
+    /// Samples as `f32` in −1.0..1.0 (divided by 32768).
+    pub fn to_f32(&self) -> Vec<f32> {
+        self.samples
+            .iter()
+            .map(|&s| f32::from(s) / 32768.0)
+            .collect()
+    }
+
+    /// Converts `f32` samples (−1.0..1.0) to 16-bit, rounding and clipping to the i16 range.
+    pub fn from_f32(rate: u32, samples: &[f32]) -> Self {
+        Pcm {
+            rate,
+            samples: samples.iter().map(|&s| f32_to_i16(s)).collect(),
+        }
+    }
+
+    /// Length in time (zero for a zero rate).
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs_f64(self.duration_s())
+    }
+
+    /// Length in seconds (zero for a zero rate).
+    pub fn duration_s(&self) -> f64 {
+        if self.rate == 0 {
+            0.0
+        } else {
+            self.samples.len() as f64 / f64::from(self.rate)
+        }
+    }
+}
+
+fn f32_to_i16(s: f32) -> i16 {
+    if s.is_nan() {
+        return 0;
+    }
+    (f64::from(s) * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// Reads a WAV file: integer PCM of 8, 16, 24 or 32 bits or 32-bit float, any number of
+/// channels (mixed down to mono by averaging), converted to 16-bit with rounding.
+pub fn read_wav(path: impl AsRef<Path>) -> Result<Pcm, AudioError> {
+    let path = path.as_ref();
+    let wav_err = |source| AudioError::Wav {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = hound::WavReader::open(path).map_err(|e| match e {
+        hound::Error::IoError(source) => AudioError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => wav_err(other),
+    })?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels);
+    if channels == 0 || spec.sample_rate == 0 {
+        return Err(AudioError::WavFormat {
+            path: path.to_path_buf(),
+            detail: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
+        });
+    }
+    let values: Vec<f64> = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            let scale = 1.0 / f64::from(1u32 << (bits - 1));
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|v| f64::from(v) * scale))
+                .collect::<Result<_, _>>()
+                .map_err(wav_err)?
+        }
+        (hound::SampleFormat::Float, 32) => reader
+            .samples::<f32>()
+            .map(|s| s.map(f64::from))
+            .collect::<Result<_, _>>()
+            .map_err(wav_err)?,
+        (format, bits) => {
+            return Err(AudioError::WavFormat {
+                path: path.to_path_buf(),
+                detail: format!("{bits}-bit {format:?} samples"),
+            });
+        }
+    };
+    let samples = if channels == 1 {
+        values.iter().map(|&v| f32_to_i16(v as f32)).collect()
+    } else {
+        values
+            .chunks_exact(channels)
+            .map(|frame| f32_to_i16((frame.iter().sum::<f64>() / channels as f64) as f32))
+            .collect()
+    };
+    Ok(Pcm {
+        rate: spec.sample_rate,
+        samples,
+    })
+}
+
+/// Writes `pcm` as a 16-bit mono WAV file.
+pub fn write_wav(path: impl AsRef<Path>, pcm: &Pcm) -> Result<(), AudioError> {
+    let path = path.as_ref();
+    if pcm.rate == 0 {
+        return Err(AudioError::WavFormat {
+            path: path.to_path_buf(),
+            detail: "sample rate 0".into(),
+        });
+    }
+    let wav_err = |e| match e {
+        hound::Error::IoError(source) => AudioError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => AudioError::Wav {
+            path: path.to_path_buf(),
+            source: other,
+        },
+    };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: pcm.rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).map_err(wav_err)?;
+    {
+        let mut w = writer.get_i16_writer(pcm.samples.len() as u32);
+        for &s in &pcm.samples {
+            w.write_sample(s);
+        }
+        w.flush().map_err(wav_err)?;
+    }
+    writer.finalize().map_err(wav_err)
+}
+
+/// Length of the windowed-sinc filter used by [`resample`], in taps.
+const SINC_LEN: usize = 256;
+/// Input chunk size fed to the resampler.
+const CHUNK: usize = 1024;
+
+/// Converts `pcm` to `to_rate` Hz with a band-limited (windowed-sinc) resampler.
+///
+/// Uses rubato's `SincFixedIn` with a 256-tap sinc filter, a Blackman-Harris² window, the
+/// cut-off rubato computes for that filter and window (`calculate_cutoff`, relative to the
+/// lower of the two Nyquist frequencies), 256× oversampled filter tables and cubic
+/// interpolation between them. The filter delay is removed exactly, so output sample `j`
+/// lies at input time `j × rate / to_rate` and the output has `round(len × to_rate / rate)`
+/// samples. Returns a copy when the
+/// rates are equal.
+pub fn resample(pcm: &Pcm, to_rate: u32) -> Result<Pcm, AudioError> {
+    if pcm.rate == to_rate {
+        return Ok(pcm.clone());
+    }
+    let err = |detail: String| AudioError::Resample {
+        from: pcm.rate,
+        to: to_rate,
+        detail,
+    };
+    if pcm.rate == 0 || to_rate == 0 {
+        return Err(err("sample rates must be positive".into()));
+    }
+    let ratio = f64::from(to_rate) / f64::from(pcm.rate);
+    let expected = (pcm.samples.len() as f64 * ratio).round() as usize;
+    if expected == 0 {
+        return Ok(Pcm::new(to_rate, Vec::new()));
+    }
+    let params = SincInterpolationParameters {
+        sinc_len: SINC_LEN,
+        f_cutoff: calculate_cutoff::<f32>(SINC_LEN, WindowFunction::BlackmanHarris2),
+        interpolation: SincInterpolationType::Cubic,
+        oversampling_factor: 256,
+        window: WindowFunction::BlackmanHarris2,
+    };
+    let mut rs =
+        SincFixedIn::<f64>::new(ratio, 1.0, params, CHUNK, 1).map_err(|e| err(e.to_string()))?;
+    // SincFixedIn already centres its filter: output k lies at input time (k + 1)/ratio - 1.
+    // Prepending `pad` zeros (pad + 1 = from/g) makes the offset a whole number of output
+    // samples (to/g - 1), which is then skipped, so output j lies exactly at input j/ratio.
+    let g = gcd(pcm.rate, to_rate);
+    let pad = (pcm.rate / g - 1) as usize;
+    let skip = (to_rate / g - 1) as usize;
+    let mut input: Vec<f64> = vec![0.0; pad];
+    input.extend(pcm.samples.iter().map(|&s| f64::from(s) / 32768.0));
+    let mut out: Vec<f64> = Vec::with_capacity(expected + skip + CHUNK * 2);
+    let mut pos = 0;
+    while out.len() < skip + expected {
+        let block = if pos + CHUNK <= input.len() {
+            let r = rs.process(&[&input[pos..pos + CHUNK]], None);
+            pos += CHUNK;
+            r
+        } else if pos < input.len() {
+            let r = rs.process_partial(Some(&[&input[pos..]]), None);
+            pos = input.len();
+            r
+        } else {
+            rs.process_partial::<&[f64]>(None, None)
+        }
+        .map_err(|e| err(e.to_string()))?;
+        match block.into_iter().next() {
+            Some(ch) => out.extend(ch),
+            None => return Err(err("resampler returned no channel".into())),
+        }
+    }
+    let samples = out[skip..skip + expected]
+        .iter()
+        .map(|&v| f32_to_i16(v as f32))
+        .collect();
+    Ok(Pcm::new(to_rate, samples))
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}

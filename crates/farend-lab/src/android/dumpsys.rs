@@ -1,0 +1,169 @@
+//! `dumpsys telephony.registry`, `dumpsys telecom` and `logcat`, as Android 13/14 print them.
+
+use super::{AndroidHost, lock};
+use crate::network::{CallDirection, redact};
+use crate::shell::Output;
+
+impl AndroidHost<'_> {
+    pub(super) fn dumpsys(&self, args: &[&str], out: &mut Output) -> u8 {
+        match args.first() {
+            Some(&"telephony.registry") => self.registry(out),
+            Some(&"telecom") => self.telecom(out),
+            Some(&"-l") | None => out.out("Currently running services:\n  activity\n  phone\n  telecom\n  telephony.registry\n"),
+            Some(other) => out.err(&format!("Can't find service: {other}\n")),
+        }
+        0
+    }
+
+    fn registry(&self, out: &mut Output) {
+        let idx = self.handset.idx;
+        let net = lock(self.net);
+        let p = self.handset.profile;
+        out.out("last known state:\n");
+        for phone in 0..p.sim_slots {
+            let (state, incoming, (ring, fg)) = if phone == 0 {
+                (
+                    net.call_state(idx),
+                    net.incoming_number(idx),
+                    net.precise_states(idx),
+                )
+            } else {
+                (0, String::new(), (0, 0))
+            };
+            let (ring_s, fg_s) = (ring, fg);
+            out.out(&format!("  Phone Id={phone}\n"));
+            out.out(&format!("    mCallState={state}\n"));
+            out.out(&format!("    mRingingCallState={ring_s}\n"));
+            out.out(&format!("    mForegroundCallState={fg_s}\n"));
+            out.out("    mBackgroundCallState=0\n");
+            out.out(&format!(
+                "    mPreciseCallState=Ringing call state: {ring_s}, Foreground call state: {fg_s}, Background call state: 0, Disconnect cause: -1, Precise disconnect cause: -1\n"
+            ));
+            out.out("    mCallDisconnectCause=-1\n");
+            out.out(&format!("    mCallIncomingNumber={incoming}\n"));
+            let (svc, op) = if phone == 0 {
+                ("0(IN_SERVICE)", p.operator)
+            } else {
+                ("1(OUT_OF_SERVICE)", "")
+            };
+            out.out(&format!(
+                "    mServiceState={{mVoiceRegState={svc}, mDataRegState={svc}, mOperatorAlphaLong={op}, mOperatorAlphaShort={op}, isManualNetworkSelection=false(automatic), getRilVoiceRadioTechnology=14(LTE), getRilDataRadioTechnology=14(LTE), mIsEmergencyOnly=false}}\n"
+            ));
+            out.out("    mVoiceActivationState=0\n    mDataActivationState=0\n    mUserMobileDataState=true\n");
+            out.out("    mSignalStrength=SignalStrength:{mLte=CellSignalStrengthLte: rssi=-67 rsrp=-97 rsrq=-10 rssnr=13 cqi=2147483647 ta=2147483647 level=3 parametersUseForLevel=0,primary=CellSignalStrengthLte}\n");
+            out.out("    mMessageWaiting=false\n    mCallForwarding=false\n    mDataActivity=0\n");
+            out.out(&format!(
+                "    mDataConnectionState={}\n",
+                if phone == 0 { 2 } else { 0 }
+            ));
+            out.out(
+                "    mSrvccState=-1\n    mCallPreciseDisconnectCause=-1\n    mCallNetworkType=13\n",
+            );
+            out.out(
+                "    mOutgoingCallEmergencyNumber=null\n    mOutgoingSmsEmergencyNumber=null\n",
+            );
+        }
+        out.out("  mCarrierNetworkChangeState=false\n  mActiveDataSubId=1\n  mRadioPowerState=1\n");
+        out.out("  mDefaultPhoneId=0\n  mDefaultSubId=1\n");
+        out.out("local logs:\n");
+        for l in net.phones[idx]
+            .log
+            .iter()
+            .filter(|l| l.tag == "TelephonyRegistry")
+        {
+            out.out(&format!("{} {}\n", fmt_time(l.ms, true), l.msg));
+        }
+    }
+
+    fn telecom(&self, out: &mut Output) {
+        let idx = self.handset.idx;
+        let net = lock(self.net);
+        out.out("CallsManager:\n  mCalls:\n");
+        for r in net.phones[idx].records.iter().filter(|r| r.end_ms == 0) {
+            out.out(&format!(
+                "    [TC@{}, {}, com.android.phone/com.android.services.telephony.TelephonyConnectionService, tel:{}, A, childs(0), has_parent(false), [Capabilities: CAPABILITY_HOLD CAPABILITY_SUPPORT_HOLD CAPABILITY_MUTE], [Properties:]]\n",
+                r.tc, r.state, redact(&r.remote)
+            ));
+        }
+        out.out("  mPendingHandover: null\n\n");
+        out.out("Analytics:\n  Historical Calls:\n");
+        for r in &net.phones[idx].records {
+            let dir = match r.direction {
+                CallDirection::Outgoing => "OUTGOING",
+                CallDirection::Incoming => "INCOMING",
+            };
+            out.out(&format!("    Call TC@{}: {{\n", r.tc));
+            out.out(&format!("        startTime: {}\n", r.start_ms));
+            out.out(&format!("        endTime: {}\n", r.end_ms));
+            out.out(&format!("        direction: {dir}\n"));
+            out.out(&format!("        state: {}\n", r.state));
+            out.out("        isAddedViaApi: false\n        isInterrupted: false\n");
+            out.out("        callTechnologies: [PSTN]\n");
+            if r.cause.is_empty() {
+                out.out("        callTerminationReason: null\n");
+            } else {
+                out.out(&format!(
+                    "        callTerminationReason: DisconnectCause [ Code: ({}) Label: () Description: () Reason: ({}) Tone: (-1) ]\n",
+                    r.cause, r.cause
+                ));
+            }
+            out.out("        inCallServices: [com.android.dialer.incall.InCallServiceImpl]\n");
+            out.out("        callProperties: 0\n    }\n");
+        }
+    }
+
+    pub(super) fn logcat(&self, args: &[&str], out: &mut Output) -> u8 {
+        let idx = self.handset.idx;
+        let mut net = lock(self.net);
+        if args.contains(&"-c") {
+            net.phones[idx].log.clear();
+            return 0;
+        }
+        let mut tail = None;
+        for w in args.windows(2) {
+            if w[0] == "-t" {
+                tail = w[1].parse::<usize>().ok();
+            }
+        }
+        let log = &net.phones[idx].log;
+        let skip = tail.map_or(0, |t| log.len().saturating_sub(t));
+        out.out("--------- beginning of main\n");
+        for l in log.iter().skip(skip) {
+            out.out(&format!(
+                "{} {:5} {:5} {} {:<8}: {}\n",
+                fmt_time(l.ms, false),
+                l.pid,
+                l.tid,
+                l.level,
+                l.tag,
+                l.msg
+            ));
+        }
+        0
+    }
+}
+
+/// Formats epoch milliseconds as logcat's `MM-DD HH:MM:SS.mmm` (UTC), with the year if asked.
+pub fn fmt_time(ms: u64, year: bool) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = format!(
+        "{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        ms % 1000
+    );
+    if year { format!("{y}-{t}") } else { t }
+}

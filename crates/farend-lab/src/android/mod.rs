@@ -1,0 +1,392 @@
+//! The Android commands a virtual handset answers, printed the way Android 13/14 prints them:
+//! `getprop`, `am start` (CALL intents), `input keyevent`, `dumpsys telephony.registry`,
+//! `dumpsys telecom` and `logcat`.
+
+use std::sync::Mutex;
+
+use crate::network::{Network, is_dialable, redact};
+use crate::profile::Profile;
+use crate::shell::{Commands, Output};
+
+mod dumpsys;
+
+pub use dumpsys::fmt_time;
+
+/// Static facts about one virtual handset.
+#[derive(Debug, Clone)]
+pub struct Handset {
+    /// Index in the lab (0-based).
+    pub idx: usize,
+    /// Build profile.
+    pub profile: &'static Profile,
+    /// `ro.serialno`.
+    pub serialno: String,
+    /// Directory number.
+    pub number: String,
+}
+
+impl Handset {
+    /// All system properties, sorted by name.
+    pub fn props(&self) -> Vec<(String, String)> {
+        let p = self.profile;
+        let dual = p.sim_slots > 1;
+        let pair = |a: &str, b: &str| {
+            if dual {
+                format!("{a},{b}")
+            } else {
+                a.to_string()
+            }
+        };
+        let mut v: Vec<(String, String)> = vec![
+            ("gsm.current.phone-type", pair("1", "1")),
+            ("gsm.network.type", pair("LTE", "Unknown")),
+            ("gsm.operator.alpha", pair(p.operator, "")),
+            ("gsm.operator.iso-country", pair("sk", "")),
+            ("gsm.operator.numeric", pair(p.operator_numeric, "")),
+            ("gsm.sim.operator.alpha", pair(p.operator, "")),
+            ("gsm.sim.operator.numeric", pair(p.operator_numeric, "")),
+            ("gsm.sim.state", pair("LOADED", "ABSENT")),
+            ("persist.sys.timezone", "Europe/Bratislava".into()),
+            ("ro.boot.serialno", self.serialno.clone()),
+            ("ro.build.characteristics", "nosdcard".into()),
+            ("ro.build.fingerprint", p.fingerprint()),
+            ("ro.build.id", p.build_id.into()),
+            ("ro.build.tags", "release-keys".into()),
+            ("ro.build.type", "user".into()),
+            ("ro.build.version.incremental", p.incremental.into()),
+            ("ro.build.version.release", p.release.into()),
+            ("ro.build.version.release_or_codename", p.release.into()),
+            ("ro.build.version.sdk", p.sdk.to_string()),
+            ("ro.build.version.security_patch", p.security_patch.into()),
+            ("ro.hardware", p.hardware.into()),
+            ("ro.product.board", p.device.into()),
+            ("ro.product.brand", p.brand.into()),
+            ("ro.product.cpu.abi", "arm64-v8a".into()),
+            ("ro.product.device", p.device.into()),
+            ("ro.product.locale", "en-US".into()),
+            ("ro.product.manufacturer", p.manufacturer.into()),
+            ("ro.product.model", p.model.into()),
+            ("ro.product.name", p.name.into()),
+            ("ro.serialno", self.serialno.clone()),
+            ("ro.telephony.default_network", pair("33", "33")),
+            ("sys.boot_completed", "1".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        v.sort();
+        v
+    }
+
+    /// The ADB connection banner (`device::...`).
+    pub fn banner(&self) -> String {
+        let p = self.profile;
+        format!(
+            "device::ro.product.name={};ro.product.model={};ro.product.device={};features=shell_v2,cmd,stat_v2",
+            p.name, p.model, p.device
+        )
+    }
+}
+
+/// Runs Android commands for one handset against the network.
+pub struct AndroidHost<'a> {
+    /// The handset.
+    pub handset: &'a Handset,
+    /// The network it is attached to.
+    pub net: &'a Mutex<Network>,
+}
+
+impl Commands for AndroidHost<'_> {
+    fn run(&mut self, argv: &[String], out: &mut Output) -> Option<u8> {
+        let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
+        Some(match argv[0].as_str() {
+            "getprop" => self.getprop(&args, out),
+            "am" => self.am(&args, out),
+            "input" => self.input(&args, out),
+            "dumpsys" => self.dumpsys(&args, out),
+            "logcat" => self.logcat(&args, out),
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) fn lock(net: &Mutex<Network>) -> std::sync::MutexGuard<'_, Network> {
+    net.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `Uri.toSafeString()` for `tel:` URIs: every character but `-@.` becomes `x`.
+fn safe_uri(data: &str) -> String {
+    match data.split_once(':') {
+        Some((scheme, ssp)) if matches!(scheme, "tel" | "sip" | "sms" | "smsto" | "mailto") => {
+            let masked: String = ssp
+                .chars()
+                .map(|c| if matches!(c, '-' | '@' | '.') { c } else { 'x' })
+                .collect();
+            format!("{scheme}:{masked}")
+        }
+        _ => data.to_string(),
+    }
+}
+
+impl AndroidHost<'_> {
+    fn getprop(&self, args: &[&str], out: &mut Output) -> u8 {
+        let props = self.handset.props();
+        match args.first() {
+            None => {
+                for (k, v) in &props {
+                    out.out(&format!("[{k}]: [{v}]\n"));
+                }
+            }
+            Some(name) => {
+                let v = props
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str());
+                let default = args.get(1).copied().unwrap_or("");
+                out.out(v.unwrap_or(default));
+                out.out("\n");
+            }
+        }
+        0
+    }
+
+    fn am(&self, args: &[&str], out: &mut Output) -> u8 {
+        if args.first() != Some(&"start") {
+            out.out("Activity manager (activity) commands:\n  help\n      Print this help text.\n  start [-a ACTION] [-d DATA_URI] ...\n      Start an Activity.\n");
+            return if args.is_empty() { 0 } else { 255 };
+        }
+        let mut action = None;
+        let mut data = None;
+        let mut i = 1;
+        while i < args.len() {
+            match args[i] {
+                "-a" => action = args.get(i + 1).copied(),
+                "-d" => data = args.get(i + 1).copied(),
+                "-t" | "-c" | "-n" | "-f" | "--user" | "--es" | "--ei" | "--ez" | "-e" => {}
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            }
+            i += if args[i].starts_with("--e") || args[i] == "-e" {
+                3
+            } else {
+                2
+            };
+        }
+        let mut desc = String::from("Intent {");
+        if let Some(a) = action {
+            desc += &format!(" act={a}");
+        }
+        if let Some(d) = data {
+            desc += &format!(" dat={}", safe_uri(d));
+        }
+        let number = data.and_then(|d| d.strip_prefix("tel:"));
+        let is_call = matches!(
+            action,
+            Some("android.intent.action.CALL" | "android.intent.action.CALL_PRIVILEGED")
+        );
+        match (is_call, number) {
+            (true, Some(n)) if is_dialable(n) => {
+                out.out(&format!("Starting: {desc} }}\n"));
+                let idx = self.handset.idx;
+                let mut net = lock(self.net);
+                net.log(
+                    idx,
+                    'I',
+                    "Telecom",
+                    format!(
+                        "UserCallIntentProcessor: processOutgoingCallIntent: tel:{}",
+                        redact(n)
+                    ),
+                );
+                net.dial(idx, n);
+                0
+            }
+            (true, Some(n)) => {
+                out.out(&format!("Starting: {desc} }}\n"));
+                lock(self.net).log(
+                    self.handset.idx,
+                    'W',
+                    "Telecom",
+                    format!(
+                        "NewOutgoingCallIntentBroadcaster: invalid number: {}",
+                        redact(n)
+                    ),
+                );
+                out.err(&format!(
+                    "Error: Call not placed: the number in {} is not dialable\n",
+                    safe_uri(data.unwrap_or(""))
+                ));
+                1
+            }
+            _ => {
+                out.err(&format!(
+                    "Error: Activity not started, unable to resolve {desc} flg=0x10000000 }}\n"
+                ));
+                1
+            }
+        }
+    }
+
+    fn input(&self, args: &[&str], out: &mut Output) -> u8 {
+        let mut rest = args;
+        if matches!(
+            rest.first(),
+            Some(&("keyboard" | "dpad" | "gamepad" | "touchscreen"))
+        ) {
+            rest = &rest[1..];
+        }
+        if rest.first() != Some(&"keyevent") || rest.len() < 2 {
+            out.err("Usage: input [<source>] [-d DISPLAY_ID] <command> [<arg>...]\n\nThe commands and default sources are:\n      keyevent [--longpress|--doubletap] <key code number or name> ...\n");
+            return 1;
+        }
+        let idx = self.handset.idx;
+        for key in rest[1..].iter().filter(|k| !k.starts_with("--")) {
+            let name = key.strip_prefix("KEYCODE_").unwrap_or(key);
+            let mut net = lock(self.net);
+            let answered = matches!(name, "CALL" | "5" | "HEADSETHOOK" | "79") && net.answer(idx);
+            if answered {
+                net.log(
+                    idx,
+                    'I',
+                    "Telecom",
+                    format!("CallsManager: answerCall: from KEYCODE_{name}"),
+                );
+            } else if matches!(name, "ENDCALL" | "6" | "HEADSETHOOK" | "79") && net.hang_up(idx) {
+                net.log(
+                    idx,
+                    'I',
+                    "Telecom",
+                    format!("CallsManager: disconnectCall: from KEYCODE_{name}"),
+                );
+            }
+        }
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::CodecKind;
+    use crate::shell::run_script;
+
+    fn setup() -> (Vec<Handset>, Mutex<Network>) {
+        let hs: Vec<Handset> = (0..2)
+            .map(|i| Handset {
+                idx: i,
+                profile: crate::profile::profile(i),
+                serialno: format!("SN{i}"),
+                number: format!("+42190000000{}", i + 1),
+            })
+            .collect();
+        let net = Network::new(
+            hs.iter().map(|h| h.number.clone()).collect(),
+            CodecKind::G711ALaw,
+            16000,
+            960,
+        )
+        .unwrap();
+        (hs, Mutex::new(net))
+    }
+
+    fn sh(h: &Handset, net: &Mutex<Network>, cmd: &str) -> (String, String, u8) {
+        let (o, s) = run_script(cmd, &mut AndroidHost { handset: h, net });
+        (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+            s,
+        )
+    }
+
+    #[test]
+    fn getprop_formats() {
+        let (hs, net) = setup();
+        assert_eq!(sh(&hs[0], &net, "getprop ro.product.model").0, "Pixel 7\n");
+        assert_eq!(sh(&hs[0], &net, "getprop no.such.prop").0, "\n");
+        assert_eq!(sh(&hs[0], &net, "getprop no.such 'x y'").0, "x y\n");
+        let all = sh(&hs[1], &net, "getprop").0;
+        assert!(all.contains("[ro.build.version.sdk]: [34]\n"), "{all}");
+        assert!(all.contains("[ro.build.fingerprint]: [samsung/dm1qxxx/dm1q:14/UP1A.231005.007/S911BXXS6CXG1:user/release-keys]\n"));
+    }
+
+    #[test]
+    fn call_via_commands() {
+        let (hs, net) = setup();
+        let (o, _, _) = sh(
+            &hs[0],
+            &net,
+            "am start -a android.intent.action.CALL -d tel:+421900000002 ; echo :farend-rc:$?",
+        );
+        assert_eq!(
+            o,
+            "Starting: Intent { act=android.intent.action.CALL dat=tel:xxxxxxxxxxxxx }\n:farend-rc:0\n"
+        );
+        let reg = sh(&hs[1], &net, "dumpsys telephony.registry").0;
+        assert!(reg.contains("  Phone Id=0\n    mCallState=1\n"), "{reg}");
+        assert!(reg.contains("mCallIncomingNumber=+421900000001\n"));
+        assert!(
+            reg.contains("  Phone Id=1\n    mCallState=0\n"),
+            "dual SIM block"
+        );
+        sh(&hs[1], &net, "input keyevent KEYCODE_CALL");
+        assert!(
+            sh(&hs[0], &net, "dumpsys telephony.registry")
+                .0
+                .contains("mCallState=2\n")
+        );
+        let tel = sh(&hs[0], &net, "dumpsys telecom").0;
+        assert!(
+            tel.contains("Call TC@1: {\n")
+                && tel.contains("direction: OUTGOING")
+                && tel.contains("state: ACTIVE"),
+            "{tel}"
+        );
+        sh(&hs[0], &net, "input keyevent 6");
+        assert!(
+            sh(&hs[1], &net, "dumpsys telephony.registry")
+                .0
+                .contains("Phone Id=0\n    mCallState=0\n")
+        );
+        let log = sh(&hs[1], &net, "logcat -d").0;
+        assert!(log.starts_with("--------- beginning of main\n"));
+        assert!(
+            log.contains(" I Telecom : Call: setState: TC@1 DISCONNECTED"),
+            "{log}"
+        );
+    }
+
+    #[test]
+    fn bad_intents_and_harmless_keys() {
+        let (hs, net) = setup();
+        let (o, e, s) = sh(&hs[0], &net, "am start -a android.intent.action.CALL");
+        assert_eq!((o.as_str(), s), ("", 1));
+        assert_eq!(
+            e,
+            "Error: Activity not started, unable to resolve Intent { act=android.intent.action.CALL flg=0x10000000 }\n"
+        );
+        let (_, e, s) = sh(
+            &hs[0],
+            &net,
+            "am start -a android.intent.action.CALL -d tel:abc",
+        );
+        assert!(s == 1 && e.contains("tel:xxx"), "{e}");
+        assert_eq!(
+            sh(
+                &hs[0],
+                &net,
+                "input keyevent KEYCODE_ENDCALL; input keyevent 5"
+            )
+            .2,
+            0
+        );
+        assert_eq!(lock(&net).call_state(0), 0);
+    }
+
+    #[test]
+    fn time_format() {
+        assert_eq!(fmt_time(0, true), "1970-01-01 00:00:00.000");
+        assert_eq!(fmt_time(1_763_702_975_123, false), "11-21 05:29:35.123");
+    }
+}
