@@ -69,10 +69,16 @@ fn main() {
             (count, best)
         };
         let (n, cpu) = timed(&|| farend_dsp::dtmf::detect_dtmf(&x, 8000).events.len());
-        println!("dtmf digits={n} events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}", secs / cpu);
+        println!(
+            "dtmf digits={n} events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}",
+            secs / cpu
+        );
         println!("{}", farend_dsp::dtmf::detect_dtmf(&x, 8000).digits);
         let (n, cpu) = timed(&|| farend_dsp::tone::detect_tones(&x, 8000).len());
-        println!("tones digits=0 events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}", secs / cpu);
+        println!(
+            "tones digits=0 events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}",
+            secs / cpu
+        );
         // Progress tones: classify 30 s windows of the detected segments.
         let (n, cpu) = timed(&|| {
             let segs = farend_dsp::tone::detect_tones(&x, 8000);
@@ -81,7 +87,11 @@ fn main() {
             let mut w0 = 0.0;
             while w0 < total {
                 let w1 = (w0 + 30_000.0).min(total);
-                let win: Vec<_> = segs.iter().filter(|s| s.start_ms >= w0 && s.start_ms < w1).cloned().collect();
+                let win: Vec<_> = segs
+                    .iter()
+                    .filter(|s| s.start_ms >= w0 && s.start_ms < w1)
+                    .cloned()
+                    .collect();
                 if farend_dsp::progress::classify_segments(&win, w1, None).is_some() {
                     matches += 1;
                 }
@@ -89,6 +99,9 @@ fn main() {
             }
             matches
         });
-        println!("progress digits=0 events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}", secs / cpu);
+        println!(
+            "progress digits=0 events={n} seconds={secs:.1} cpu={cpu:.4} x_realtime={:.0}",
+            secs / cpu
+        );
     }
 }

@@ -221,6 +221,9 @@ impl Extractor {
     /// were largest (the others are the likeliest to flip under noise).
     pub fn extract_masked(&mut self, samples: &[f32], keep: usize) -> Fingerprint {
         let words = self.frames_for(samples.len());
+        if words == 0 {
+            return Fingerprint { frames: Vec::new(), masks: Vec::new(), weights: Vec::new() };
+        }
         let mut frames = Vec::with_capacity(words);
         let mut masks = Vec::with_capacity(words);
         let mut energies = Vec::with_capacity(words + 1);

@@ -1,7 +1,9 @@
 //! Scores WAV pairs given on the command line (or a conformance CSV) and prints raw scores.
 //!
 //! `cargo run --example pesq_pair -- [--wb|--wb2005] REF.wav DEG.wav` prints one JSON object;
-//! `cargo run --example pesq_pair -- --csv DIR/expected_8k.csv` prints a delta table.
+//! `cargo run --example pesq_pair -- --csv DIR/expected_8k.csv` prints a delta table;
+//! `cargo run --release --example pesq_pair -- --bench N [--wb] REF DEG [REF DEG ...]`
+//! scores each pair N times on one thread and prints milliseconds per pair.
 
 use farend_quality::{Band, ScoreOptions, WidebandVersion, score_i16};
 
@@ -22,6 +24,7 @@ fn main() {
     let mut opts = ScoreOptions::new(Band::Narrow);
     let mut rest = Vec::new();
     let mut csv = None;
+    let mut bench: Option<usize> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -31,6 +34,7 @@ fn main() {
                 opts.wideband_version = WidebandVersion::P862_2_2005;
             }
             "--csv" => csv = it.next().cloned(),
+            "--bench" => bench = it.next().and_then(|v| v.parse().ok()),
             _ => rest.push(a.clone()),
         }
     }
@@ -71,6 +75,30 @@ fn main() {
             }
         }
         println!("worst {worst:.4}");
+        return;
+    }
+    if let Some(n) = bench {
+        let pairs: Vec<(u32, Vec<i16>, Vec<i16>)> = rest
+            .chunks(2)
+            .filter(|c| c.len() == 2)
+            .map(|c| {
+                let (rate, r) = read(&c[0]);
+                let (_, d) = read(&c[1]);
+                (rate, r, d)
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let mut sink = 0.0;
+        for _ in 0..n.max(1) {
+            for (rate, r, d) in &pairs {
+                sink += score_i16(r, d, *rate, &opts).map(|s| s.raw).unwrap_or(0.0);
+            }
+        }
+        let per = start.elapsed().as_secs_f64() * 1000.0 / (n.max(1) * pairs.len().max(1)) as f64;
+        println!(
+            "{per:.3} ms/pair ({} pairs x {n}, checksum {sink:.3})",
+            pairs.len()
+        );
         return;
     }
     if rest.len() != 2 {

@@ -4,6 +4,10 @@ use super::{BITS, Extractor, Fingerprint, HOP_S, Index};
 
 /// Number of sub-frame phases the query is fingerprinted at (offset resolution HOP_S / PHASES).
 const PHASES: usize = 4;
+/// Query frames in the first screening pass over every alignment.
+const SCREEN_FRAMES: usize = 12;
+/// Alignments (over all references) that survive screening.
+const SURVIVORS: usize = 3000;
 
 /// Tuning of [`identify_with`].
 #[derive(Debug, Clone, PartialEq)]
@@ -12,7 +16,8 @@ pub struct IdentifyOptions {
     pub max_ber: f64,
     /// Highest bit error rate accepted in the worst third of the overlap.
     pub max_third_ber: f64,
-    /// Least overlap between query and reference, in seconds (capped by the shorter one).
+    /// Least overlap between query and reference, in seconds; at least 85 % of the shorter
+    /// of the two must overlap too. Shorter queries or references never match.
     pub min_overlap_s: f64,
     /// Number of references the coarse search hands to the fine search.
     pub candidates: usize,
@@ -77,6 +82,8 @@ struct Query {
     span: (i64, i64),
     /// Compared bits over the coarse frames.
     coarse_bits: u32,
+    /// A few frames spread over the query for the first screening pass: (index, word, mask).
+    screen: Vec<(i64, u32, u32)>,
 }
 
 impl Query {
@@ -92,12 +99,8 @@ impl Query {
             })
             .collect();
         let base = &phases[0].0;
-        // Every third loud frame: about 1/3 of the work, and frames 48 ms apart are
-        // nearly independent, so little evidence is lost.
-        let sel: Vec<usize> = (0..base.frames.len())
-            .filter(|&i| base.weights[i] >= 200)
-            .step_by(3)
-            .collect();
+        // Every loud frame: only the alignments that survive screening are scored with it.
+        let sel: Vec<usize> = (0..base.frames.len()).filter(|&i| base.weights[i] >= 200).collect();
         if base.frames.len() < 8 || sel.len() < 4 {
             return None;
         }
@@ -108,7 +111,12 @@ impl Query {
             .collect();
         let coarse_bits = coarse.iter().map(|c| c.2.count_ones()).sum();
         let span = (first as i64, *sel.last()? as i64);
-        Some(Self { phases, coarse, span, coarse_bits })
+        let loud: Vec<usize> = (0..base.frames.len()).filter(|&i| base.weights[i] >= 200).collect();
+        let screen = (0..SCREEN_FRAMES.min(loud.len()))
+            .map(|j| loud[j * loud.len() / SCREEN_FRAMES.min(loud.len())])
+            .map(|i| (i as i64, base.frames[i], base.masks[i]))
+            .collect();
+        Some(Self { phases, coarse, span, coarse_bits, screen })
     }
 
     fn len(&self) -> usize {
@@ -119,8 +127,7 @@ impl Query {
 fn min_overlap_frames(q: usize, r: usize, opts: &IdentifyOptions) -> usize {
     let want = (opts.min_overlap_s / HOP_S).round() as usize;
     let shorter = q.min(r) as f64;
-    let frac = 0.85;
-    want.max((shorter * frac) as usize).min((shorter * 0.95) as usize).max(4)
+    want.max((shorter * 0.85) as usize).max(4)
 }
 
 /// Running statistics of coarse BERs over all alignments (the query's null distribution).
@@ -189,6 +196,85 @@ fn coarse_scan(
         }
     }
     best
+}
+
+/// Screening pass: scores every alignment of `r` on the query's few screening frames and
+/// offers each to `heap` (which keeps the best `SURVIVORS`, worst on top).
+fn screen(
+    query: &Query,
+    n: usize,
+    r: &[u32],
+    min_overlap: usize,
+    dist: &mut Vec<u32>,
+    heap: &mut std::collections::BinaryHeap<(u32, usize, i64)>,
+) {
+    let (qn, rn) = (query.len() as i64, r.len() as i64);
+    let k_min = -(qn - min_overlap as i64);
+    let k_max = rn - min_overlap as i64;
+    if k_max < k_min {
+        return;
+    }
+    let npos = (k_max - k_min + 1) as usize;
+    dist.clear();
+    dist.resize(npos, 0);
+    for &(i, qv, m) in &query.screen {
+        // Positions k with 0 <= k + i < rn.
+        let lo = k_min.max(-i);
+        let hi = k_max.min(rn - 1 - i);
+        if hi < lo {
+            continue;
+        }
+        let rs = &r[(lo + i) as usize..=(hi + i) as usize];
+        let ds = &mut dist[(lo - k_min) as usize..=(hi - k_min) as usize];
+        // Contiguous on both sides, so this loop vectorises.
+        for (d, &rv) in ds.iter_mut().zip(rs) {
+            *d += ((qv ^ rv) & m).count_ones();
+        }
+    }
+    let full: u32 = query.screen.iter().map(|s| s.2.count_ones()).sum();
+    // Positions where every screening frame falls inside the reference.
+    let (i_first, i_last) = match (query.screen.first(), query.screen.last()) {
+        (Some(a), Some(b)) => (a.0, b.0),
+        _ => return,
+    };
+    let inner = (-i_first)..=(rn - 1 - i_last);
+    for (p, &d) in dist.iter().enumerate() {
+        let k = k_min + p as i64;
+        let b = if inner.contains(&k) {
+            full
+        } else {
+            query
+                .screen
+                .iter()
+                .filter(|s| (0..rn).contains(&(s.0 + k)))
+                .map(|s| s.2.count_ones())
+                .sum()
+        };
+        if b * 2 < full || b == 0 {
+            continue;
+        }
+        // BER in 1/65536 steps, so the heap orders integers.
+        let score = (d << 16) / b;
+        if heap.len() < SURVIVORS {
+            heap.push((score, n, k));
+        } else if heap.peek().is_some_and(|top| score < top.0) {
+            heap.pop();
+            heap.push((score, n, k));
+        }
+    }
+}
+
+/// BER of the query's coarse frames against `r` at frame offset `k`.
+fn coarse_at(query: &Query, r: &[u32], k: i64) -> Option<f64> {
+    let (mut d, mut c) = (0u32, 0u32);
+    for &(i, qv, m) in &query.coarse {
+        let j = i64::from(i) + query.span.0 + k;
+        if (0..r.len() as i64).contains(&j) {
+            d += ((qv ^ r[j as usize]) & m).count_ones();
+            c += m.count_ones();
+        }
+    }
+    (c * 2 >= query.coarse_bits && c > 0).then(|| f64::from(d) / f64::from(c))
 }
 
 /// Weighted bit error rate of `q` against `r` at frame offset `k`: (BER, overlap in
@@ -281,18 +367,31 @@ pub fn identify_with(
         return Identification::none();
     };
     let mut stats = Stats::default();
-    let mut coarse: Vec<(f64, usize, i64)> = index
-        .entries()
+    let mut heap = std::collections::BinaryHeap::with_capacity(SURVIVORS + 1);
+    let mut dist = Vec::new();
+    for (n, e) in index.entries().iter().enumerate() {
+        let r = &e.fingerprint.frames;
+        let min_ov = min_overlap_frames(query.len(), r.len(), opts);
+        if r.len() >= min_ov && query.len() >= min_ov {
+            screen(&query, n, r, min_ov, &mut dist, &mut heap);
+        }
+    }
+    // Survivors, scored on every loud frame; the best alignment per reference.
+    let mut best: Vec<Option<(f64, i64)>> = vec![None; index.len()];
+    for (_, n, k) in heap.into_vec() {
+        if let Some(ber) = coarse_at(&query, &index.entries()[n].fingerprint.frames, k) {
+            stats.n += 1.0;
+            stats.sum += ber;
+            stats.sum2 += ber * ber;
+            if best[n].is_none_or(|(b, _)| ber < b) {
+                best[n] = Some((ber, k));
+            }
+        }
+    }
+    let mut coarse: Vec<(f64, usize, i64)> = best
         .iter()
         .enumerate()
-        .filter_map(|(n, e)| {
-            let r = &e.fingerprint.frames;
-            let min_ov = min_overlap_frames(query.len(), r.len(), opts);
-            if r.len() < min_ov {
-                return None;
-            }
-            coarse_scan(&query, r, min_ov, &mut stats).map(|(ber, k)| (ber, n, k))
-        })
+        .filter_map(|(n, b)| b.map(|(ber, k)| (ber, n, k)))
         .collect();
     coarse.sort_by(|a, b| a.0.total_cmp(&b.0));
     coarse.truncate(opts.candidates.max(1));

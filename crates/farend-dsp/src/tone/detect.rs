@@ -57,8 +57,13 @@ pub struct ToneConfig {
     pub min_level_dbov: f64,
     /// Share of a frame's power that its strongest components must carry for it to be tonal.
     pub min_tonality: f64,
+    /// Most spectral peaks (of 32 ms frames) that may carry a tonal frame's power; close
+    /// components such as 400+450 Hz or a modulated tone count as one peak at this resolution.
+    pub max_frame_peaks: usize,
     /// Most components a tone may have.
     pub max_components: usize,
+    /// Largest change (dB) of any component's amplitude across a segment's interior.
+    pub max_level_swing_db: f64,
     /// Components weaker than the strongest by more than this (dB) are ignored.
     pub component_range_db: f64,
 }
@@ -68,8 +73,10 @@ impl Default for ToneConfig {
         Self {
             min_duration_ms: 40.0,
             min_level_dbov: -60.0,
-            min_tonality: 0.85,
+            min_tonality: 0.9,
+            max_frame_peaks: 2,
             max_components: 3,
+            max_level_swing_db: 3.0,
             component_range_db: 20.0,
         }
     }
@@ -130,9 +137,9 @@ fn frame_peaks(x: &[f32], rate: u32, cfg: &ToneConfig) -> (usize, Vec<FramePeaks
         }
         used.iter_mut().for_each(|u| *u = false);
         let mut carried = 0.0f32;
-        let mut peaks = Vec::with_capacity(cfg.max_components);
+        let mut peaks = Vec::with_capacity(cfg.max_frame_peaks);
         let mut strongest = 0.0f32;
-        while peaks.len() < cfg.max_components {
+        while peaks.len() < cfg.max_frame_peaks {
             let mut best = (0usize, 0.0f32);
             for k in min_bin..power.len() - 1 {
                 if !used[k] && power[k] > best.1 {
@@ -280,6 +287,41 @@ pub(crate) fn components(x: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<(f64, f6
         .collect()
 }
 
+/// Whether every component keeps its amplitude across the interior `x`: measured on up to
+/// four sub-blocks, each long enough to resolve the components from one another (shorter
+/// stretches are not checked).
+fn steady(x: &[f32], rate: u32, comps: &[(f64, f64)], cfg: &ToneConfig) -> bool {
+    let fs = f64::from(rate);
+    let mut min_sep = fs / 2.0;
+    for (i, a) in comps.iter().enumerate() {
+        for b in &comps[i + 1..] {
+            min_sep = min_sep.min((a.0 - b.0).abs());
+        }
+    }
+    // A rectangular block of 2/Δf seconds puts the neighbours two bins away.
+    let need = (2.0 * fs / min_sep.max(1.0)).ceil() as usize;
+    let blocks = (x.len() / need.max(1)).min(4);
+    if blocks < 2 {
+        return true;
+    }
+    let len = x.len() / blocks;
+    let (lo, hi) = (
+        10f64.powf(-cfg.max_level_swing_db / 20.0),
+        10f64.powf(cfg.max_level_swing_db / 20.0),
+    );
+    let top = comps.first().map_or(0.0, |c| c.1);
+    comps
+        .iter()
+        .filter(|c| c.1 >= 0.316 * top)
+        .all(|&(f, amp)| {
+            (0..blocks).all(|b| {
+                let (re, im) = correlate(&x[b * len..(b + 1) * len], f, rate, None);
+                let a = 2.0 * (re * re + im * im).sqrt() / len as f64;
+                a >= lo * amp && a <= hi * amp
+            })
+        })
+}
+
 /// Stage two for one group of tonal frames spanning samples `s..e`.
 fn measure_segment(
     x: &[f32],
@@ -303,7 +345,7 @@ fn measure_segment(
         (is, ie)
     };
     let comps = components(&x[is..ie], rate, cfg);
-    if comps.is_empty() {
+    if comps.is_empty() || !steady(&x[is..ie], rate, &comps, cfg) {
         return None;
     }
     // Demodulated envelope power at a position (10 ms Hann window centred on it).

@@ -169,9 +169,14 @@ pub fn run(args: DetectArgs) -> super::Outcome {
                 .map(TonePattern::parse)
                 .transpose()
                 .map_err(|e| CliError::BadInput(format!("--pattern: {e}")))?;
-            if !(a.freq_tolerance_pct.is_finite() && a.freq_tolerance_pct >= 0.0)
-                || !(a.timing_tolerance_ms.is_finite() && a.timing_tolerance_ms >= 0.0)
-                || !(a.min_duration_ms.is_finite() && a.min_duration_ms >= 0.0)
+            let ok = |v: f64| v.is_finite() && v >= 0.0;
+            if ![
+                a.freq_tolerance_pct,
+                a.timing_tolerance_ms,
+                a.min_duration_ms,
+            ]
+            .into_iter()
+            .all(ok)
             {
                 return Err(CliError::BadInput(
                     "tolerances and durations must be non-negative numbers".into(),

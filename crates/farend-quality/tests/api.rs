@@ -1,0 +1,210 @@
+//! Behaviour of the public API on synthetic signals: errors, categories,
+//! resampling, result contents.
+
+use farend_quality::{
+    Band, Category, QualityError, ScoreOptions, category, mos_lqo_narrowband, mos_lqo_wideband,
+    score_f32, score_i16, score_i16_rates,
+};
+
+/// A speech-like test signal: bursts of harmonic tones with pauses, deterministic.
+fn speechish(rate: u32, seconds: f64) -> Vec<f32> {
+    let n = (rate as f64 * seconds) as usize;
+    let mut seed = 12345u32;
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            let burst = ((t * 1.3).fract() < 0.6) as i32 as f64;
+            let f0 = 120.0 + 40.0 * (t * 0.7).sin();
+            let mut v = 0.0;
+            for h in 1..12 {
+                let f = f0 * h as f64;
+                if f < rate as f64 / 2.0 - 200.0 {
+                    v += (2.0 * std::f64::consts::PI * f * t).sin() / h as f64;
+                }
+            }
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let noise = ((seed >> 16) as f64 / 65536.0 - 0.5) * 0.02;
+            ((0.15 * v * burst * (0.5 + 0.5 * (t * 3.1).sin().abs())) + noise) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn identical_signals_score_near_the_top() {
+    let x = speechish(8000, 6.0);
+    let s = score_f32(&x, &x, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
+    assert!(s.raw > 4.3, "raw {}", s.raw);
+    assert!(s.mos_lqo > 4.3, "mos {}", s.mos_lqo);
+    assert!(s.delay_ms.abs() < 1.0, "delay {}", s.delay_ms);
+    assert!(!s.frames.is_empty());
+    assert!(!s.utterances.is_empty());
+    assert!(!s.track.is_empty());
+}
+
+#[test]
+fn delay_is_reported() {
+    let x = speechish(8000, 6.0);
+    let mut y = vec![0.0f32; 800];
+    y.extend_from_slice(&x[..x.len() - 800]);
+    let s = score_f32(&x, &y, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
+    assert!((s.delay_ms - 100.0).abs() < 2.0, "delay {}", s.delay_ms);
+    assert!(s.mos_lqo > 4.0, "mos {}", s.mos_lqo);
+}
+
+#[test]
+fn noise_lowers_the_score() {
+    let x = speechish(8000, 6.0);
+    let mut seed = 99u32;
+    let y: Vec<f32> = x
+        .iter()
+        .map(|&v| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            v + ((seed >> 8) as f32 / 16_777_216.0 - 0.5) * 0.3
+        })
+        .collect();
+    let clean = score_f32(&x, &x, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
+    let noisy = score_f32(&x, &y, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
+    assert!(
+        noisy.mos_lqo < clean.mos_lqo - 1.0,
+        "{} vs {}",
+        noisy.mos_lqo,
+        clean.mos_lqo
+    );
+}
+
+#[test]
+fn other_rates_are_resampled_and_say_so() {
+    let x = speechish(44100, 5.0);
+    let s = score_f32(&x, &x, 44100, &ScoreOptions::new(Band::Wide)).expect("score");
+    assert_eq!(s.sample_rate, 44100);
+    assert_eq!(s.processed_rate, 16000);
+    assert!(
+        s.resampled_from
+            .as_deref()
+            .is_some_and(|r| r.contains("44100"))
+    );
+    assert!(s.mos_lqo > 4.0, "mos {}", s.mos_lqo);
+    let nb = score_f32(&x, &x, 44100, &ScoreOptions::new(Band::Narrow)).expect("score");
+    assert_eq!(nb.processed_rate, 8000);
+}
+
+#[test]
+fn errors_are_typed() {
+    let x = speechish(8000, 4.0);
+    let opts = ScoreOptions::new(Band::Narrow);
+    assert!(matches!(
+        score_f32(&x[..1000], &x, 8000, &opts),
+        Err(QualityError::TooShort {
+            which: "reference",
+            ..
+        })
+    ));
+    assert!(matches!(
+        score_f32(&x, &x[..100], 8000, &opts),
+        Err(QualityError::TooShort {
+            which: "degraded",
+            ..
+        })
+    ));
+    let silent = vec![0.0f32; x.len()];
+    assert_eq!(
+        score_f32(&x, &silent, 8000, &opts),
+        Err(QualityError::SilentDegraded)
+    );
+    let constant = vec![0.25f32; x.len()];
+    assert_eq!(
+        score_f32(&x, &constant, 8000, &opts),
+        Err(QualityError::SilentDegraded)
+    );
+    assert_eq!(
+        score_f32(&silent, &x, 8000, &opts),
+        Err(QualityError::SilentReference)
+    );
+    let mut bad = x.clone();
+    bad[17] = f32::NAN;
+    assert_eq!(
+        score_f32(&x, &bad, 8000, &opts),
+        Err(QualityError::NonFinite {
+            which: "degraded",
+            index: 17
+        })
+    );
+    bad[17] = f32::INFINITY;
+    assert!(matches!(
+        score_f32(&bad, &x, 8000, &opts),
+        Err(QualityError::NonFinite {
+            which: "reference",
+            ..
+        })
+    ));
+    let xi: Vec<i16> = x.iter().map(|v| (v * 32767.0) as i16).collect();
+    assert_eq!(
+        score_i16_rates(&xi, 8000, &xi, 16000, &opts),
+        Err(QualityError::MismatchedRates {
+            reference: 8000,
+            degraded: 16000
+        })
+    );
+    assert_eq!(
+        score_i16(&xi, &xi, 0, &opts),
+        Err(QualityError::UnsupportedRate(0))
+    );
+}
+
+#[test]
+fn tiny_clicks_have_no_utterances() {
+    // Short 40 ms tone bursts 600 ms apart: no burst is long enough to be an utterance.
+    let x: Vec<f32> = (0..8000 * 4)
+        .map(|i| {
+            let in_burst = i % 4800 < 320;
+            if in_burst {
+                0.3 * (2.0 * std::f32::consts::PI * 500.0 * i as f32 / 8000.0).sin()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let r = score_f32(&x, &x, 8000, &ScoreOptions::new(Band::Narrow));
+    assert_eq!(r, Err(QualityError::NoUtterances));
+}
+
+#[test]
+fn categories_follow_the_thresholds() {
+    assert_eq!(category(4.5), Category::Excellent);
+    assert_eq!(category(4.49), Category::Good);
+    assert_eq!(category(4.0), Category::Good);
+    assert_eq!(category(3.99), Category::Fair);
+    assert_eq!(category(3.5), Category::Fair);
+    assert_eq!(category(3.0), Category::Poor);
+    assert_eq!(category(2.99), Category::Bad);
+    assert_eq!(category(f64::NAN), Category::Bad);
+}
+
+#[test]
+fn mappings_match_p862_1_and_p862_2() {
+    // P.862.1: raw 4.5 maps to about 4.549; raw -0.5 to about 1.02.
+    assert!((mos_lqo_narrowband(4.5) - 4.549).abs() < 0.001);
+    assert!((mos_lqo_narrowband(-0.5) - 1.0168).abs() < 0.001);
+    assert!((mos_lqo_wideband(4.5) - 4.644).abs() < 0.001);
+    assert!(mos_lqo_narrowband(3.0) > mos_lqo_narrowband(2.0));
+}
+
+#[test]
+fn results_serialize_with_the_required_fields() {
+    let x = speechish(8000, 5.0);
+    let s = score_f32(&x, &x, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
+    let v = serde_json::to_value(&s).expect("json");
+    for key in [
+        "raw",
+        "mos_lqo",
+        "band",
+        "sample_rate",
+        "delay_ms",
+        "standard",
+        "track",
+        "frames",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["band"], "nb");
+}
