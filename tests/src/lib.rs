@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repo")
+        .to_path_buf()
 }
 
 /// The farend binary under test: `$FAREND_BIN`, else the newest of target/{release,debug}/farend.
@@ -16,7 +19,8 @@ pub fn farend_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("FAREND_BIN") {
         return bin.into();
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| repo_root().join("target"), PathBuf::from);
     ["release", "debug"]
         .iter()
         .map(|p| target.join(p).join("farend"))
@@ -49,7 +53,12 @@ pub fn only_run_dir(out: &Path) -> PathBuf {
         .map(|e| e.path())
         .filter(|p| p.is_dir() && !p.is_symlink())
         .collect();
-    assert_eq!(dirs.len(), 1, "one run folder in {}: {dirs:?}", out.display());
+    assert_eq!(
+        dirs.len(),
+        1,
+        "one run folder in {}: {dirs:?}",
+        out.display()
+    );
     dirs.into_iter().next().unwrap()
 }
 

@@ -8,7 +8,11 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A private adb server on its own port, killed when dropped.
@@ -19,12 +23,21 @@ impl AdbServer {
         let port = free_port();
         let server = AdbServer(port);
         let out = server.adb(&["start-server"]);
-        assert!(out.status.success(), "adb start-server: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "adb start-server: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         server
     }
 
     fn adb(&self, args: &[&str]) -> std::process::Output {
-        Command::new("adb").arg("-P").arg(self.0.to_string()).args(args).output().expect("adb runs")
+        Command::new("adb")
+            .arg("-P")
+            .arg(self.0.to_string())
+            .args(args)
+            .output()
+            .expect("adb runs")
     }
 }
 
@@ -39,20 +52,28 @@ fn farend_runs_through_a_real_adb_server() {
     if !require_tool("adb") {
         return;
     }
-    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default()).expect("virtual lab starts");
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default())
+        .expect("virtual lab starts");
     let server = AdbServer::start();
     let mut lab_file = format!("adb: {{ server: \"127.0.0.1:{}\" }}\nhandsets:\n", server.0);
     for h in lab.handsets() {
         let out = server.adb(&["connect", &h.serial]);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("connected to"), "adb connect {}: {text}", h.serial);
+        assert!(
+            text.contains("connected to"),
+            "adb connect {}: {text}",
+            h.serial
+        );
         lab_file.push_str(&format!(
             "  - id: {}\n    serial: \"{}\"\n    number: \"{}\"\n    audio: {{ mic: \"{}\", ear: \"{}\" }}\n",
             h.id, h.serial, h.number, h.mic, h.ear
         ));
     }
     let devices = String::from_utf8_lossy(&server.adb(&["devices"]).stdout).to_string();
-    assert!(devices.contains(&format!("{}\tdevice", lab.handsets()[0].serial)), "{devices}");
+    assert!(
+        devices.contains(&format!("{}\tdevice", lab.handsets()[0].serial)),
+        "{devices}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("lab.yaml"), lab_file).unwrap();
@@ -62,11 +83,24 @@ fn farend_runs_through_a_real_adb_server() {
         .arg(dir.path().join("lab.yaml"))
         .arg("--out")
         .arg(&out_dir));
-    assert_eq!(output.status.code(), Some(0), "the basic call passes through the adb server");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the basic call passes through the adb server"
+    );
     let results = read_results(&only_run_dir(&out_dir));
     assert_eq!(results.lab.kind, "file");
-    let models: Vec<_> = results.lab.handsets.iter().filter_map(|h| h.model.clone()).collect();
-    assert_eq!(models.len(), lab.handsets().len(), "every handset identified through adb: {models:?}");
+    let models: Vec<_> = results
+        .lab
+        .handsets
+        .iter()
+        .filter_map(|h| h.model.clone())
+        .collect();
+    assert_eq!(
+        models.len(),
+        lab.handsets().len(),
+        "every handset identified through adb: {models:?}"
+    );
 }
 
 #[test]
@@ -77,7 +111,14 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
     let dir = tempfile::tempdir().unwrap();
     let lab_path = dir.path().join("served-lab.yaml");
     let mut child = farend()
-        .args(["lab", "serve", "--handsets", "2", "--until-eof", "--write-lab"])
+        .args([
+            "lab",
+            "serve",
+            "--handsets",
+            "2",
+            "--until-eof",
+            "--write-lab",
+        ])
         .arg(&lab_path)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -101,7 +142,10 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("connected to"));
     let out = server.adb(&["-s", &serials[0], "shell", "getprop", "ro.product.model"]);
     assert!(out.status.success());
-    assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty(), "a model name");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "a model name"
+    );
     let out = server.adb(&["-s", &serials[0], "shell", "dumpsys", "telephony.registry"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("mCallState=0"));
     // The written lab file validates.
@@ -109,5 +153,8 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
     assert_eq!(out.status.code(), Some(0));
     drop(child.stdin.take());
     let status = child.wait().unwrap();
-    assert!(status.success(), "lab serve stops cleanly when stdin closes");
+    assert!(
+        status.success(),
+        "lab serve stops cleanly when stdin closes"
+    );
 }

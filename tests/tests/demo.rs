@@ -7,10 +7,15 @@ use quick_junit::{NonSuccessKind, TestCaseStatus};
 #[test]
 fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
     let out = tempfile::tempdir().unwrap();
-    let output = run(farend().args(["run", "scenarios", "--jobs", "2", "--out"]).arg(out.path()));
+    let output = run(farend()
+        .args(["run", "scenarios", "--jobs", "2", "--out"])
+        .arg(out.path()));
     assert_eq!(output.status.code(), Some(0), "all sample scenarios pass");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains(" passed, 0 failed, 0 error(s)"), "summary line: {stdout}");
+    assert!(
+        stdout.contains(" passed, 0 failed, 0 error(s)"),
+        "summary line: {stdout}"
+    );
 
     let run_dir = only_run_dir(out.path());
     let junit = run_dir.join("junit.xml");
@@ -19,16 +24,36 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
     let results = read_results(&run_dir);
 
     // One <testcase> per call iteration, classname = suite.scenario.
-    let testcases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
+    let testcases: Vec<_> = report
+        .test_suites
+        .iter()
+        .flat_map(|s| &s.test_cases)
+        .collect();
     assert_eq!(testcases.len(), results.cases.len());
-    assert!(results.cases.len() >= 5, "the samples include a repeated scenario");
+    assert!(
+        results.cases.len() >= 5,
+        "the samples include a repeated scenario"
+    );
     assert_eq!(report.tests, results.cases.len());
     for tc in &testcases {
-        assert!(matches!(tc.status, TestCaseStatus::Success { .. }), "{} passed", tc.name.as_str());
+        assert!(
+            matches!(tc.status, TestCaseStatus::Success { .. }),
+            "{} passed",
+            tc.name.as_str()
+        );
         let classname = tc.classname.as_ref().expect("classname").as_str();
-        assert!(classname.starts_with("scenarios."), "classname is suite.scenario: {classname}");
+        assert!(
+            classname.starts_with("scenarios."),
+            "classname is suite.scenario: {classname}"
+        );
     }
-    assert!(!testcases.iter().any(|tc| matches!(&tc.status, TestCaseStatus::NonSuccess { kind: NonSuccessKind::Error, .. })));
+    assert!(!testcases.iter().any(|tc| matches!(
+        &tc.status,
+        TestCaseStatus::NonSuccess {
+            kind: NonSuccessKind::Error,
+            ..
+        }
+    )));
 
     // The virtual network's configured delay is 60 ms; G.711 adds none.
     let delays: Vec<f64> = results
@@ -40,7 +65,10 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         .collect();
     assert!(!delays.is_empty(), "delay is measured");
     for d in &delays {
-        assert!((d - 60.0).abs() <= 1.0, "measured delay {d} ms against configured 60 ms");
+        assert!(
+            (d - 60.0).abs() <= 1.0,
+            "measured delay {d} ms against configured 60 ms"
+        );
     }
     // Measurements are JUnit properties too.
     let delay_props = testcases
@@ -52,18 +80,27 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
 
     // Every attachment exists; recordings are real WAVs with audio in them.
     for case in &results.cases {
-        assert!(case.attachments.iter().any(|a| a.kind == "command-log"), "{} has command logs", case.id);
+        assert!(
+            case.attachments.iter().any(|a| a.kind == "command-log"),
+            "{} has command logs",
+            case.id
+        );
         for a in &case.attachments {
             let path = run_dir.join(&a.path);
             assert!(path.exists(), "attachment {}", path.display());
         }
         let junit_text = std::fs::read_to_string(&junit).unwrap();
         for a in case.attachments.iter().filter(|a| a.kind == "recording") {
-            assert!(junit_text.contains(&format!("[[ATTACHMENT|{}", run_dir.join(&a.path).display())));
+            assert!(
+                junit_text.contains(&format!("[[ATTACHMENT|{}", run_dir.join(&a.path).display()))
+            );
         }
     }
     // Numbers are redacted by default.
     let json = std::fs::read_to_string(run_dir.join("results.json")).unwrap();
-    assert!(!json.contains("+421900000001"), "numbers are redacted in results.json");
+    assert!(
+        !json.contains("+421900000001"),
+        "numbers are redacted in results.json"
+    );
     assert!(run_dir.join("report.html").exists());
 }

@@ -34,9 +34,10 @@ steps:
   - wait: { party: [a, b], state: idle, within: 10s }
 ";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_handset_is_an_error_naming_it_and_the_run_goes_on() {
-    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default()).expect("virtual lab starts");
+/// A virtual lab, a lab file for it and a scenario folder with the two scenarios above.
+fn setup() -> (farend_lab::VirtualLab, tempfile::TempDir) {
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default())
+        .expect("virtual lab starts");
     let dir = tempfile::tempdir().unwrap();
     let mut lab_file = String::from("handsets:\n");
     for h in lab.handsets() {
@@ -50,61 +51,184 @@ async fn killed_handset_is_an_error_naming_it_and_the_run_goes_on() {
     std::fs::create_dir(&scenarios).unwrap();
     std::fs::write(scenarios.join("1-long-call.yaml"), LONG_CALL).unwrap();
     std::fs::write(scenarios.join("2-after.yaml"), AFTER).unwrap();
-    let out_dir = dir.path().join("out");
+    (lab, dir)
+}
 
-    let mut child = farend()
+fn spawn_run(dir: &std::path::Path) -> std::process::Child {
+    farend()
         .arg("run")
-        .arg(&scenarios)
+        .arg(dir.join("scenarios"))
         .arg("--lab")
-        .arg(dir.path().join("lab.yaml"))
+        .arg(dir.join("lab.yaml"))
         .args(["--jobs", "1", "--out"])
-        .arg(&out_dir)
+        .arg(dir.join("out"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("farend starts");
+        .expect("farend starts")
+}
 
-    // The first case binds vh-1 (a) and vh-2 (b): kill vh-2 once the call is up and audio flows.
-    let victim = &lab.handsets()[1];
-    let probe = farend_device::Handset::new("probe", farend_device::Connection::Direct { addr: victim.adb_addr }, Default::default());
+fn probe(h: &farend_lab::HandsetInfo) -> farend_device::Handset {
+    farend_device::Handset::new(
+        h.id.clone(),
+        farend_device::Connection::Direct { addr: h.adb_addr },
+        Default::default(),
+    )
+}
+
+/// Waits until the handset has been in a call for a moment (audio is flowing by then).
+async fn wait_in_call(h: &farend_device::Handset) {
     let t0 = Instant::now();
-    loop {
-        if let Ok(farend_device::CallState::Offhook) = probe.call_state().await
-            && probe.call_state().await.is_ok_and(|s| s == farend_device::CallState::Offhook)
-        {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(30), "the call to vh-2 never came up");
+    while h.call_state().await.ok() != Some(farend_device::CallState::Offhook) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the call to {} never came up",
+            h.name()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(lab.kill_handset(&victim.id), "kill_handset finds {}", victim.id);
+}
 
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-    eprintln!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert_eq!(output.status.code(), Some(3), "a lab fault gives exit code 3");
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_handset_is_an_error_naming_it_and_the_run_goes_on() {
+    let (lab, dir) = setup();
+    let out_dir = dir.path().join("out");
+    let child = spawn_run(dir.path());
+
+    // The first case binds vh-1 (a) and vh-2 (b): kill vh-2 once the call is up and audio flows.
+    let victim = &lab.handsets()[1];
+    wait_in_call(&probe(victim)).await;
+    assert!(
+        lab.kill_handset(&victim.id),
+        "kill_handset finds {}",
+        victim.id
+    );
+
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    eprintln!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "a lab fault gives exit code 3"
+    );
 
     let run_dir = only_run_dir(&out_dir);
     let junit = run_dir.join("junit.xml");
     assert_junit_valid(&junit);
     let report = read_junit(&junit);
-    let cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
+    let cases: Vec<_> = report
+        .test_suites
+        .iter()
+        .flat_map(|s| &s.test_cases)
+        .collect();
     assert_eq!(cases.len(), 2);
-    let long = cases.iter().find(|c| c.name.as_str().starts_with("long-call")).unwrap();
+    let long = cases
+        .iter()
+        .find(|c| c.name.as_str().starts_with("long-call"))
+        .unwrap();
     match &long.status {
-        TestCaseStatus::NonSuccess { kind: NonSuccessKind::Error, message, .. } => {
+        TestCaseStatus::NonSuccess {
+            kind: NonSuccessKind::Error,
+            message,
+            ..
+        } => {
             let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
-            assert!(message.contains(&victim.id), "the error names {}: {message}", victim.id);
+            assert!(
+                message.contains(&victim.id),
+                "the error names {}: {message}",
+                victim.id
+            );
         }
         other => panic!("long-call should be an <error>: {other:?}"),
     }
-    let after = cases.iter().find(|c| c.name.as_str().starts_with("after")).unwrap();
-    assert!(matches!(after.status, TestCaseStatus::Success { .. }), "the next case runs and passes: {:?}", after.status);
+    let after = cases
+        .iter()
+        .find(|c| c.name.as_str().starts_with("after"))
+        .unwrap();
+    assert!(
+        matches!(after.status, TestCaseStatus::Success { .. }),
+        "the next case runs and passes: {:?}",
+        after.status
+    );
 
     let results = read_results(&run_dir);
-    let after = results.cases.iter().find(|c| c.scenario == "after").unwrap();
-    assert!(after.parties.iter().all(|p| p.handset != victim.id), "the dead handset is not used again");
+    let after = results
+        .cases
+        .iter()
+        .find(|c| c.scenario == "after")
+        .unwrap();
+    assert!(
+        after.parties.iter().all(|p| p.handset != victim.id),
+        "the dead handset is not used again"
+    );
     // The recordings made before the fault are kept.
-    let long = results.cases.iter().find(|c| c.scenario == "long-call").unwrap();
+    let long = results
+        .cases
+        .iter()
+        .find(|c| c.scenario == "long-call")
+        .unwrap();
     assert!(long.attachments.iter().any(|a| a.kind == "command-log"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_hangs_up_every_call_and_still_writes_the_report() {
+    let (lab, dir) = setup();
+    let child = spawn_run(dir.path());
+    let a = probe(&lab.handsets()[0]);
+    let b = probe(&lab.handsets()[1]);
+    wait_in_call(&b).await;
+    let status = std::process::Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "SIGINT sent");
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    eprintln!("stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "an interrupted run is not a pass"
+    );
+    for h in [&a, &b] {
+        assert_eq!(
+            h.call_state().await.unwrap(),
+            farend_device::CallState::Idle,
+            "{} was hung up",
+            h.name()
+        );
+    }
+    let run_dir = only_run_dir(&dir.path().join("out"));
+    assert_junit_valid(&run_dir.join("junit.xml"));
+    let results = read_results(&run_dir);
+    assert_eq!(
+        results.cases.len(),
+        2,
+        "every case of the plan is in the report"
+    );
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Error { kind, .. } => {
+            assert_eq!(*kind, farend_report::ErrorKind::Interrupted)
+        }
+        other => panic!("the running case ends as interrupted: {other:?}"),
+    }
+    assert!(
+        matches!(
+            results.cases[1].verdict,
+            farend_report::Verdict::Skipped { .. }
+        ),
+        "{:?}",
+        results.cases[1].verdict
+    );
 }

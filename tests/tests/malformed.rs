@@ -30,16 +30,32 @@ fn every_malformed_file_gives_exit_2_with_line_and_column() {
             let (pos, message) = header(&file);
             let out = run(farend().args(["validate", "--kind", kind]).arg(&file));
             let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(2), "{}: exit 2\n{stderr}", file.display());
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{}: exit 2\n{stderr}",
+                file.display()
+            );
             assert!(!stderr.contains("panicked"), "{}: no panic", file.display());
             let name = file.file_name().unwrap().to_string_lossy();
             let located = format!("{name}:{pos}:");
-            assert!(stderr.contains(&located), "{}: message names {located}\n{stderr}", file.display());
-            assert!(stderr.contains(&message), "{}: message says `{message}`\n{stderr}", file.display());
+            assert!(
+                stderr.contains(&located),
+                "{}: message names {located}\n{stderr}",
+                file.display()
+            );
+            assert!(
+                stderr.contains(&message),
+                "{}: message says `{message}`\n{stderr}",
+                file.display()
+            );
             checked += 1;
         }
     }
-    assert!(checked >= 30, "the corpus has at least 30 files, found {checked}");
+    assert!(
+        checked >= 30,
+        "the corpus has at least 30 files, found {checked}"
+    );
 }
 
 #[test]
@@ -53,7 +69,11 @@ fn run_refuses_bad_input_with_exit_2() {
         "name: bad\nparties: { a: {}, b: {} }\nsteps:\n  - dial: { from: a, to: c }\n",
     )
     .unwrap();
-    let out = run(farend().arg("run").arg(&bad).arg("--out").arg(dir.path().join("out")));
+    let out = run(farend()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("out")));
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.yaml:4:"), "{stderr}");

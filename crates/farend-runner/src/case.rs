@@ -531,7 +531,8 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
     }
 
     let duration = start.elapsed();
-    let events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
+    events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
     CaseReport {
         id: case.id.clone(),
         suite: scenario.suite.clone(),

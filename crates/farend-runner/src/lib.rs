@@ -234,12 +234,24 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
             },
         )
     };
+    let interrupted = || {
+        unrunnable(
+            case,
+            Verdict::Skipped {
+                reason: "the run was interrupted".into(),
+            },
+        )
+    };
+    if cancel.is_cancelled() {
+        return interrupted();
+    }
     let mut reservation = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => return interrupted(),
         r = pool.reserve(needed) => match r {
             Some(r) => r,
             None => return too_few(),
         },
-        _ = cancel.cancelled() => return unrunnable(case, Verdict::Skipped { reason: "the run was interrupted".into() }),
     };
     let bound: Vec<&LabHandset> = reservation
         .handsets

@@ -62,6 +62,8 @@ pub struct IndexEntry {
     pub name: String,
     /// Its fingerprint.
     pub fingerprint: Fingerprint,
+    /// Words `j` and `j + 1` side by side (low and high half), for the screening search.
+    pub(crate) pairs: Vec<u64>,
 }
 
 /// Fingerprints of a reference library, searchable with [`super::identify`].
@@ -116,7 +118,11 @@ impl Index {
         if self.entries.iter().any(|e| e.name == name) {
             return Err(IndexError::DuplicateName(name.to_string()));
         }
-        self.entries.push(IndexEntry { name: name.to_string(), fingerprint });
+        let f = &fingerprint.frames;
+        let pairs = (0..f.len().saturating_sub(1))
+            .map(|j| u64::from(f[j]) | (u64::from(f[j + 1]) << 32))
+            .collect();
+        self.entries.push(IndexEntry { name: name.to_string(), fingerprint, pairs });
         Ok(())
     }
 

@@ -4,10 +4,10 @@ use super::{BITS, Extractor, Fingerprint, HOP_S, Index};
 
 /// Number of sub-frame phases the query is fingerprinted at (offset resolution HOP_S / PHASES).
 const PHASES: usize = 4;
-/// Query frames in the first screening pass over every alignment.
-const SCREEN_FRAMES: usize = 12;
+/// Pairs of adjacent query frames in the first screening pass over every alignment.
+const SCREEN_PAIRS: usize = 8;
 /// Alignments (over all references) that survive screening.
-const SURVIVORS: usize = 3000;
+const SURVIVORS: usize = 2000;
 
 /// Tuning of [`identify_with`].
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +82,9 @@ struct Query {
     span: (i64, i64),
     /// Compared bits over the coarse frames.
     coarse_bits: u32,
-    /// A few frames spread over the query for the first screening pass: (index, word, mask).
-    screen: Vec<(i64, u32, u32)>,
+    /// A few pairs of adjacent loud frames spread over the query for the first screening
+    /// pass: (index of the first, both words, both masks).
+    screen: Vec<(i64, u64, u64)>,
 }
 
 impl Query {
@@ -111,10 +112,17 @@ impl Query {
             .collect();
         let coarse_bits = coarse.iter().map(|c| c.2.count_ones()).sum();
         let span = (first as i64, *sel.last()? as i64);
-        let loud: Vec<usize> = (0..base.frames.len()).filter(|&i| base.weights[i] >= 200).collect();
-        let screen = (0..SCREEN_FRAMES.min(loud.len()))
-            .map(|j| loud[j * loud.len() / SCREEN_FRAMES.min(loud.len())])
-            .map(|i| (i as i64, base.frames[i], base.masks[i]))
+        let pairs: Vec<usize> = (0..base.frames.len().saturating_sub(1))
+            .filter(|&i| base.weights[i] >= 200 && base.weights[i + 1] >= 200)
+            .collect();
+        let take = SCREEN_PAIRS.min(pairs.len());
+        let screen = (0..take)
+            .map(|j| pairs[j * pairs.len() / take])
+            .map(|i| {
+                let w = u64::from(base.frames[i]) | (u64::from(base.frames[i + 1]) << 32);
+                let m = u64::from(base.masks[i]) | (u64::from(base.masks[i + 1]) << 32);
+                (i as i64, w, m)
+            })
             .collect();
         Some(Self { phases, coarse, span, coarse_bits, screen })
     }
@@ -203,14 +211,16 @@ fn coarse_scan(
 fn screen(
     query: &Query,
     n: usize,
-    r: &[u32],
+    r: &[u64],
     min_overlap: usize,
     dist: &mut Vec<u32>,
     heap: &mut std::collections::BinaryHeap<(u32, usize, i64)>,
 ) {
-    let (qn, rn) = (query.len() as i64, r.len() as i64);
+    let qn = query.len() as i64;
+    // `r` holds pairs: pair j covers words j and j + 1 of a reference of rn words.
+    let rn = r.len() as i64;
     let k_min = -(qn - min_overlap as i64);
-    let k_max = rn - min_overlap as i64;
+    let k_max = rn + 1 - min_overlap as i64;
     if k_max < k_min {
         return;
     }
@@ -370,10 +380,10 @@ pub fn identify_with(
     let mut heap = std::collections::BinaryHeap::with_capacity(SURVIVORS + 1);
     let mut dist = Vec::new();
     for (n, e) in index.entries().iter().enumerate() {
-        let r = &e.fingerprint.frames;
-        let min_ov = min_overlap_frames(query.len(), r.len(), opts);
-        if r.len() >= min_ov && query.len() >= min_ov {
-            screen(&query, n, r, min_ov, &mut dist, &mut heap);
+        let len = e.fingerprint.frames.len();
+        let min_ov = min_overlap_frames(query.len(), len, opts);
+        if len >= min_ov && query.len() >= min_ov {
+            screen(&query, n, &e.pairs, min_ov, &mut dist, &mut heap);
         }
     }
     // Survivors, scored on every loud frame; the best alignment per reference.

@@ -64,6 +64,9 @@ pub struct ToneConfig {
     pub max_components: usize,
     /// Largest change (dB) of any component's amplitude across a segment's interior.
     pub max_level_swing_db: f64,
+    /// Drop segments whose components include a fundamental below 500 Hz and its octave
+    /// (voiced speech, sung or played notes).
+    pub reject_voiced: bool,
     /// Components weaker than the strongest by more than this (dB) are ignored.
     pub component_range_db: f64,
 }
@@ -77,6 +80,7 @@ impl Default for ToneConfig {
             max_frame_peaks: 2,
             max_components: 3,
             max_level_swing_db: 3.0,
+            reject_voiced: true,
             component_range_db: 20.0,
         }
     }
@@ -92,10 +96,14 @@ type FramePeaks = Option<Vec<f64>>;
 
 /// Stage one: 32 ms Hann frames without overlap, tonal when a few spectral peaks carry most of
 /// the power.
-fn frame_peaks(x: &[f32], rate: u32, cfg: &ToneConfig) -> (usize, Vec<FramePeaks>) {
+fn frame_peaks(
+    x: &[f32],
+    rate: u32,
+    cfg: &ToneConfig,
+    planner: &mut RealFftPlanner<f32>,
+) -> (usize, Vec<FramePeaks>) {
     let len = ((f64::from(rate) * 0.032).round() as usize).max(32);
     let nfft = len.next_power_of_two();
-    let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(nfft);
     let mut input = fft.make_input_vec();
     let mut spec = fft.make_output_vec();
@@ -205,7 +213,8 @@ pub fn detect_tones_with(samples: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<To
     if rate < 1000 || samples.is_empty() {
         return Vec::new();
     }
-    let (len, frames) = frame_peaks(samples, rate, cfg);
+    let mut planner = RealFftPlanner::<f32>::new();
+    let (len, frames) = frame_peaks(samples, rate, cfg, &mut planner);
     let tol_hz = 1.5 * f64::from(rate) / len as f64;
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -230,7 +239,7 @@ pub fn detect_tones_with(samples: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<To
     }
     let mut out = Vec::new();
     for (s, e) in groups {
-        if let Some(seg) = measure_segment(samples, rate, s, e, len, cfg) {
+        if let Some(seg) = measure_segment(samples, rate, s, e, len, cfg, &mut planner) {
             out.push(seg);
         }
     }
@@ -238,12 +247,16 @@ pub fn detect_tones_with(samples: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<To
 }
 
 /// Components (frequency, amplitude) of a steady stretch, strongest first.
-pub(crate) fn components(x: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<(f64, f64)> {
+pub(crate) fn components(
+    x: &[f32],
+    rate: u32,
+    cfg: &ToneConfig,
+    planner: &mut RealFftPlanner<f32>,
+) -> Vec<(f64, f64)> {
     if x.len() < 16 {
         return Vec::new();
     }
     let nfft = (x.len() * 4).next_power_of_two().max(1024);
-    let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(nfft);
     let mut input = fft.make_input_vec();
     let mut spec = fft.make_output_vec();
@@ -287,6 +300,17 @@ pub(crate) fn components(x: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<(f64, f6
         .collect()
 }
 
+/// Whether the components look like a voice or an instrument: a fundamental below 500 Hz
+/// together with its octave (within 3%). Call-progress tones, DTMF and test tones never are.
+fn voiced(comps: &[(f64, f64)]) -> bool {
+    comps.iter().any(|&(f, _)| {
+        f < 500.0
+            && comps
+                .iter()
+                .any(|&(g, _)| (g - 2.0 * f).abs() <= 0.03 * 2.0 * f)
+    })
+}
+
 /// Whether every component keeps its amplitude across the interior `x`: measured on up to
 /// four sub-blocks, each long enough to resolve the components from one another (shorter
 /// stretches are not checked).
@@ -323,6 +347,7 @@ fn steady(x: &[f32], rate: u32, comps: &[(f64, f64)], cfg: &ToneConfig) -> bool 
 }
 
 /// Stage two for one group of tonal frames spanning samples `s..e`.
+#[allow(clippy::too_many_arguments)]
 fn measure_segment(
     x: &[f32],
     rate: u32,
@@ -330,6 +355,7 @@ fn measure_segment(
     e: usize,
     frame: usize,
     cfg: &ToneConfig,
+    planner: &mut RealFftPlanner<f32>,
 ) -> Option<ToneSegment> {
     // Interior: drop the partial first and last frames when there is enough left.
     let (is, ie) = if e - s >= 3 * frame {
@@ -344,8 +370,11 @@ fn measure_segment(
     } else {
         (is, ie)
     };
-    let comps = components(&x[is..ie], rate, cfg);
-    if comps.is_empty() || !steady(&x[is..ie], rate, &comps, cfg) {
+    let comps = components(&x[is..ie], rate, cfg, planner);
+    if comps.is_empty()
+        || (cfg.reject_voiced && voiced(&comps))
+        || !steady(&x[is..ie], rate, &comps, cfg)
+    {
         return None;
     }
     // Demodulated envelope power at a position (10 ms Hann window centred on it).
@@ -378,24 +407,63 @@ fn measure_segment(
     }
     let step = (rate as usize / 1000).max(1);
     let threshold = 0.25 * reference;
-    let mut start = s;
-    let mut pos = s.saturating_sub(frame);
-    while pos < (s + frame).min(e) {
+    // Half-amplitude crossing between `a` (below) and `b` (above), linearly interpolated.
+    let half = 0.5 * reference.sqrt();
+    let cross = |a: usize, va: f64, b: usize, vb: f64| -> f64 {
+        let (ea, eb) = (va.sqrt(), vb.sqrt());
+        if eb <= ea {
+            return b as f64;
+        }
+        let t = ((half - ea) / (eb - ea)).clamp(0.0, 1.0);
+        a as f64 + t * (b as f64 - a as f64)
+    };
+    // Start: coarse 4 ms steps, then 1 ms steps from the last position below threshold.
+    let lo_bound = s.saturating_sub(frame);
+    let hi_bound = (s + frame).min(e);
+    let mut start = s as f64;
+    let mut pos = lo_bound;
+    while pos < hi_bound {
         if env(pos, &mut buf) >= threshold {
-            start = pos;
+            let mut p = pos.saturating_sub(4 * step).max(lo_bound);
+            let mut prev = (p, env(p, &mut buf));
+            start = p as f64;
+            while p <= pos {
+                let v = env(p, &mut buf);
+                if v >= threshold {
+                    start = if p == prev.0 { p as f64 } else { cross(prev.0, prev.1, p, v) };
+                    break;
+                }
+                prev = (p, v);
+                p += step;
+            }
             break;
         }
-        pos += step;
+        pos += 4 * step;
     }
-    let mut end = e;
-    let mut pos = (e + frame).min(x.len());
-    while pos > e.saturating_sub(frame).max(start) {
+    // End: the same from the other side.
+    let lo_bound = e.saturating_sub(frame).max(start as usize);
+    let hi_bound = (e + frame).min(x.len());
+    let mut end = e as f64;
+    let mut pos = hi_bound;
+    while pos > lo_bound {
         if env(pos - 1, &mut buf) >= threshold {
-            end = pos;
+            let mut p = (pos + 4 * step).min(hi_bound);
+            let mut prev = (p, env(p - 1, &mut buf));
+            end = p as f64;
+            while p >= pos && p > 0 {
+                let v = env(p - 1, &mut buf);
+                if v >= threshold {
+                    end = if p == prev.0 { p as f64 } else { cross(prev.0, prev.1, p, v) };
+                    break;
+                }
+                prev = (p, v);
+                p = p.saturating_sub(step);
+            }
             break;
         }
-        pos = pos.saturating_sub(step);
+        pos = pos.saturating_sub(4 * step);
     }
+    let (start, end) = (start.round() as usize, end.round() as usize);
     let ms = |n: usize| n as f64 * 1000.0 / f64::from(rate);
     let duration_ms = ms(end.saturating_sub(start));
     let power: f64 = comps.iter().map(|&(_, a)| a * a / 2.0).sum();
