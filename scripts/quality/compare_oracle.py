@@ -9,7 +9,8 @@ Usage: scripts/quality/compare_oracle.py [--bin PATH] [--work DIR] [--jobs N] [-
 - Builds >= 200 reference/degraded pairs from the project's speech references
   (audio-refs/**.wav when present, codec2 8 kHz raw speech in
   /usr/share/codec2/raw, Asterisk prompts in /usr/share/asterisk/sounds/en):
-  G.711 u-law and A-law, GSM-FR, AMR-NB (two modes) and AMR-WB (sox), Opus
+  G.711 u-law and A-law, GSM-FR, AMR-NB (two modes, also transcoded inside a
+  wideband path; sox cannot encode AMR-WB), Opus
   (opusenc/opusdec), random and bursty packet loss, level shifts of +-20 dB,
   delay jumps, added noise, clipping and band limiting, narrowband at 8 kHz and
   wideband at 16 kHz.
@@ -212,7 +213,7 @@ def conditions_nb():
         ("noise20", lambda x, r, w, g: noise(x, g, 20)),
         ("noise5", lambda x, r, w, g: noise(x, g, 5)),
         ("clip", lambda x, r, w, g: np.clip(x, -2500, 2500)),
-        ("band", lambda x, r, w, g: codec(x, r, "wav", w, []) if False else bandlimit(x, r, w)),
+        ("band", lambda x, r, w, g: bandlimit(x, r, w)),
         ("gsm+loss", lambda x, r, w, g: loss(codec(x, r, "gsm", w), r, g, 0.03, False)),
     ]
 
@@ -226,7 +227,8 @@ def bandlimit(x, rate, work):
 
 def conditions_wb():
     return [
-        ("amrwb", lambda x, r, w, g: codec(x, r, "amr-wb", w, ["-C", "2"])),
+        ("amrnb-in-wb", lambda x, r, w, g: resample(
+            codec(resample(x, r, 8000, w), 8000, "amr-nb", w, ["-C", "7"]), 8000, r, w)),
         ("opus16", lambda x, r, w, g: opus(x, r, 16, w)),
         ("opus24", lambda x, r, w, g: opus(x, r, 24, w)),
         ("loss5", lambda x, r, w, g: loss(x, r, g, 0.05, False)),

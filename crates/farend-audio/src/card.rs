@@ -35,8 +35,9 @@ use tokio::task::JoinHandle;
 
 use crate::{AudioError, Pcm, resample};
 
-/// How far ahead of the card's `now` the reference is scheduled, in seconds.
-pub const PLAYBACK_LEAD_S: f64 = 0.1;
+/// How far ahead of the card's `now` the reference is scheduled, in seconds: three 20 ms
+/// lab ticks, ample for the schedule to cross loopback before its first sample is due.
+pub const PLAYBACK_LEAD_S: f64 = 0.06;
 
 /// Protocol magic of the virtual sound card hello.
 const MAGIC: &[u8; 4] = b"FVSC";
@@ -488,7 +489,7 @@ fn unsupported(ep: &Endpoint) -> AudioError {
 ///
 /// The whole operation (connecting included) must finish within `timeout`, else
 /// [`AudioError::Timeout`]; since the cards run in real time, allow at least
-/// `record_samples / rate + 0.1 s` plus some margin.
+/// `record_samples / rate + PLAYBACK_LEAD_S` plus some margin.
 pub async fn play_and_record(
     mic: &Endpoint,
     ear: &Endpoint,

@@ -12,7 +12,9 @@ use std::time::Instant;
 const RATE: u32 = 8000;
 
 fn wavs_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut items: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     items.sort();
     for p in items {
@@ -32,7 +34,9 @@ fn speech() -> Vec<i16> {
     wavs_under(Path::new("/usr/share/asterisk/sounds/en"), &mut files);
     let mut all = Vec::new();
     for f in files {
-        let Ok(mut r) = hound::WavReader::open(&f) else { continue };
+        let Ok(mut r) = hound::WavReader::open(&f) else {
+            continue;
+        };
         if r.spec().sample_rate != RATE || r.spec().channels != 1 {
             continue;
         }
@@ -41,9 +45,16 @@ fn speech() -> Vec<i16> {
     if let Ok(rd) = std::fs::read_dir("/usr/share/codec2/raw") {
         let mut raws: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         raws.sort();
-        for p in raws.iter().filter(|p| p.extension().is_some_and(|e| e == "raw")) {
+        for p in raws
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "raw"))
+        {
             if let Ok(bytes) = std::fs::read(p) {
-                all.extend(bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])));
+                all.extend(
+                    bytes
+                        .chunks_exact(2)
+                        .map(|b| i16::from_le_bytes([b[0], b[1]])),
+                );
             }
         }
     }
@@ -93,7 +104,11 @@ fn main() {
     for _ in 0..3 {
         let t = Instant::now();
         // fpcalc may complain about the end of the file yet print the fingerprint.
-        match Command::new("fpcalc").args(["-length", "0", "-raw"]).arg(&wav).output() {
+        match Command::new("fpcalc")
+            .args(["-length", "0", "-raw"])
+            .arg(&wav)
+            .output()
+        {
             Ok(o) if String::from_utf8_lossy(&o.stdout).contains("FINGERPRINT=") => {
                 fp_best = fp_best.min(t.elapsed().as_secs_f64())
             }
@@ -106,7 +121,10 @@ fn main() {
             "fpcalc -length 0: same audio in {fp_best:.3} s ({:.0}x real time, includes process start and WAV decode)",
             secs / fp_best
         );
-        println!("extraction speed ratio farend/fpcalc: {:.2}x", fp_best / best);
+        println!(
+            "extraction speed ratio farend/fpcalc: {:.2}x",
+            fp_best / best
+        );
     } else {
         println!("fpcalc not available: install libchromaprint-tools");
     }
@@ -118,7 +136,9 @@ fn main() {
     let t = Instant::now();
     for k in 0..1000 {
         let a = k * step;
-        index.add(&format!("ref{k:04}"), &x[a..a + ref_len], RATE).expect("index");
+        index
+            .add(&format!("ref{k:04}"), &x[a..a + ref_len], RATE)
+            .expect("index");
     }
     println!(
         "index: 1000 references, {:.0} s of audio, built in {:.2} s, {} bytes",
@@ -132,7 +152,9 @@ fn main() {
     let mut unmatched = 0;
     let mut s = 12345u64;
     for _ in 0..200 {
-        s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let k = (s >> 33) as usize % 1000;
         let off = (s >> 13) as usize % (ref_len - 3 * RATE as usize);
         let a = k * step + off;

@@ -11,7 +11,8 @@
 //! 0 dBm0 per tone (down to −42 dBm0) and a signal-to-noise ratio of 15 dB.
 //!
 //! It works in two stages. Stage one runs the eight Goertzel filters on 12.5 ms blocks (the
-//! only per-sample work) and keeps runs of at least two blocks that look like the same digit.
+//! only per-sample work; on even blocks first, on their neighbours only after a hit) and keeps
+//! runs of at least two blocks that look like the same digit.
 //! Stage two, run only on those candidates, demodulates both tones with 10 ms Hann windows
 //! every 1 ms, finds the tone edges at the half-amplitude points, and accepts the digit only
 //! when both tones start and stop together (within 10 ms), last long enough, are within the
@@ -201,8 +202,8 @@ fn block_candidates(x: &[f32], cfg: &DtmfConfig) -> Vec<Option<u8>> {
         10f32.powf(((cfg.min_level_dbm0 - 6.0) + crate::tone::DBM0_TO_DBOV) as f32 / 10.0);
     let min_goertzel = min_power * n * n / 2.0;
     let min_energy = 2.0 * min_power * n;
-    x.chunks_exact(BLOCK)
-        .map(|block| {
+    let digit = |block: &[f32]| -> Option<u8> {
+        {
             let mut energy = 0.0f32;
             for &v in block {
                 energy += v * v;
@@ -248,8 +249,26 @@ fn block_candidates(x: &[f32], cfg: &DtmfConfig) -> Vec<Option<u8>> {
                 return None;
             }
             Some((r * 4 + c) as u8)
-        })
-        .collect()
+        }
+    };
+    // A digit needs two consecutive agreeing blocks, one of which has an even index: look at
+    // the even blocks first and at the odd neighbours of a hit only.
+    let blocks: Vec<&[f32]> = x.chunks_exact(BLOCK).collect();
+    let mut out = vec![None; blocks.len()];
+    let mut done = vec![false; blocks.len()];
+    for k in (0..blocks.len()).step_by(2) {
+        out[k] = digit(blocks[k]);
+        done[k] = true;
+        if out[k].is_some() {
+            for m in [k.wrapping_sub(1), k + 1] {
+                if m < blocks.len() && !done[m] {
+                    out[m] = digit(blocks[m]);
+                    done[m] = true;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn argmax(v: &[f32]) -> (usize, f32) {

@@ -9,7 +9,9 @@
 //! time and frequency make them robust to noise and to narrowband codecs.
 //!
 //! Identification compares a query with every alignment of every reference by bit error
-//! rate (BER). Only the 12 most reliable bits of each query word (largest energy
+//! rate (BER): a screening pass scores all alignments on 16 query words, the best 2000
+//! are rescored on every loud word, and the best alignment of the best references is
+//! refined. Only the 12 most reliable bits of each query word (largest energy
 //! differences) and only its loud frames count, which keeps noise and concealed frame loss
 //! out of the comparison. The query is fingerprinted at four sub-frame phases, so offsets
 //! come out at 4 ms steps, refined by interpolation to about a millisecond. A match needs
@@ -17,7 +19,7 @@
 //! most 0.40 in each third of it (a real match is good throughout; a word or two in common
 //! is not): on 3 s of AMR-NB 4.75 speech with frame loss and 10 dB SNR the right alignment
 //! sits near 0.25, unrelated speech stays above 0.38 (the same speaker saying the same
-//! words in another recording can come close).
+//! words in another recording can come close). Queries shorter than 1.5 s never match.
 //!
 //! ```
 //! use farend_dsp::fingerprint::{Index, identify};
@@ -36,8 +38,8 @@
 mod index;
 mod search;
 
-pub use index::{Index, IndexEntry, IndexError};
-pub use search::{Alignment, IdentifyOptions, Identification, align, identify, identify_with};
+pub use index::{FORMAT_VERSION, Index, IndexEntry, IndexError};
+pub use search::{Alignment, Identification, IdentifyOptions, align, identify, identify_with};
 
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
@@ -105,7 +107,9 @@ pub struct Extractor {
 
 impl std::fmt::Debug for Extractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Extractor").field("rate", &self.rate).finish()
+        f.debug_struct("Extractor")
+            .field("rate", &self.rate)
+            .finish()
     }
 }
 
@@ -187,7 +191,12 @@ impl Extractor {
     /// returns the frame's total in-band energy.
     fn band_energies(&mut self, x: &[f32], start: usize, out: &mut [f32; BITS + 1]) -> f32 {
         let w = self.window.len();
-        for ((dst, &s), &win) in self.input.iter_mut().zip(&x[start..start + w]).zip(&self.window) {
+        for ((dst, &s), &win) in self
+            .input
+            .iter_mut()
+            .zip(&x[start..start + w])
+            .zip(&self.window)
+        {
             *dst = s * win;
         }
         // The FFT only fails on wrong buffer lengths, which `new` rules out.
@@ -222,7 +231,11 @@ impl Extractor {
     pub fn extract_masked(&mut self, samples: &[f32], keep: usize) -> Fingerprint {
         let words = self.frames_for(samples.len());
         if words == 0 {
-            return Fingerprint { frames: Vec::new(), masks: Vec::new(), weights: Vec::new() };
+            return Fingerprint {
+                frames: Vec::new(),
+                masks: Vec::new(),
+                weights: Vec::new(),
+            };
         }
         let mut frames = Vec::with_capacity(words);
         let mut masks = Vec::with_capacity(words);
@@ -281,7 +294,11 @@ impl Extractor {
             energies.push(totals[n]);
         }
         let weights = frame_weights(&energies);
-        Fingerprint { frames, masks, weights }
+        Fingerprint {
+            frames,
+            masks,
+            weights,
+        }
     }
 }
 

@@ -414,19 +414,13 @@ fn segment_fits(seg: &ToneSegment, tone: &ProgressTone) -> bool {
     let Some(top) = seg.components.first() else {
         return false;
     };
-    let strong = seg
-        .components
-        .iter()
-        .filter(|c| c.level_dbov > top.level_dbov - 10.0);
+    // Every component the detector kept (within 20 dB of the strongest) must belong to the tone.
+    let strong = seg.components.iter();
     if tone.modulation_hz > 0.0 {
         let f = tone.freqs[0];
         let span = tone.modulation_hz + FREQ_TOL * f;
         return (top.freq_hz - f).abs() <= span
-            && seg
-                .components
-                .iter()
-                .filter(|c| c.level_dbov > top.level_dbov - 10.0)
-                .all(|c| (c.freq_hz - f).abs() <= span);
+            && seg.components.iter().all(|c| (c.freq_hz - f).abs() <= span);
     }
     tone.freqs.iter().all(|&f| {
         seg.components

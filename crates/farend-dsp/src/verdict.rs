@@ -21,7 +21,7 @@
 
 mod phat;
 
-use crate::fingerprint::{self, Extractor, IdentifyOptions, Identification, Index};
+use crate::fingerprint::{self, Extractor, Identification, IdentifyOptions, Index};
 use crate::{delay, level};
 use serde::Serialize;
 
@@ -164,7 +164,12 @@ pub struct CallAnalysis {
 pub fn analyze_call(a_to_b: PathAnalysis, b_to_a: PathAnalysis) -> CallAnalysis {
     let one_way_audio = a_to_b.audio_present != b_to_a.audio_present;
     let no_audio = !a_to_b.audio_present && !b_to_a.audio_present;
-    CallAnalysis { a_to_b, b_to_a, one_way_audio, no_audio }
+    CallAnalysis {
+        a_to_b,
+        b_to_a,
+        one_way_audio,
+        no_audio,
+    }
 }
 
 const FRAME_S: f64 = 0.02;
@@ -176,7 +181,11 @@ fn frame_levels(x: &[f32], rate: u32, frame_s: f64) -> Vec<f64> {
     x.chunks(n)
         .map(|c| {
             let p = c.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / c.len() as f64;
-            if p > 1e-12 { (10.0 * p.log10()).max(FLOOR_DBOV) } else { FLOOR_DBOV }
+            if p > 1e-12 {
+                (10.0 * p.log10()).max(FLOOR_DBOV)
+            } else {
+                FLOOR_DBOV
+            }
         })
         .collect()
 }
@@ -189,14 +198,26 @@ fn noise_floor(x: &[f32], rate: u32) -> Option<f64> {
     levels.sort_by(f64::total_cmp);
     let tenth = (levels.len() / 10).max(1);
     // Mean power of the quietest tenth.
-    let p = levels[..tenth].iter().map(|l| 10f64.powf(l / 10.0)).sum::<f64>() / tenth as f64;
+    let p = levels[..tenth]
+        .iter()
+        .map(|l| 10f64.powf(l / 10.0))
+        .sum::<f64>()
+        / tenth as f64;
     Some((10.0 * p.log10()).max(FLOOR_DBOV))
 }
 
 fn clipping(x: &[f32], opts: &AnalyzeOptions) -> Clipping {
     let clipped_samples = x.iter().filter(|v| v.abs() >= opts.clip_level).count();
-    let ratio = if x.is_empty() { 0.0 } else { clipped_samples as f64 / x.len() as f64 };
-    Clipping { clipped: clipped_samples >= 3 && ratio >= opts.clip_ratio, clipped_samples, ratio }
+    let ratio = if x.is_empty() {
+        0.0
+    } else {
+        clipped_samples as f64 / x.len() as f64
+    };
+    Clipping {
+        clipped: clipped_samples >= 3 && ratio >= opts.clip_ratio,
+        clipped_samples,
+        ratio,
+    }
 }
 
 /// Measures the delay of `recording` after `reference`.
@@ -212,7 +233,10 @@ fn measure_delay(
         .ok()
         .map(|mut ex| ex.extract(reference))
         .and_then(|fp| {
-            let opts = IdentifyOptions { min_overlap_s: 1.0, ..IdentifyOptions::default() };
+            let opts = IdentifyOptions {
+                min_overlap_s: 1.0,
+                ..IdentifyOptions::default()
+            };
             fingerprint::align(&fp, recording, rate, &opts)
         })
         .filter(|a| (-a.offset_s).abs() <= opts.max_delay_s + 0.05)
@@ -265,13 +289,18 @@ fn mute_gaps(
     let mut run: Option<(usize, Option<(usize, usize)>)> = None;
     let speaking = |i: usize| -> bool {
         let j = i as i64 - shift;
-        j >= 0 && (j as usize) < ref_levels.len() && ref_levels[j as usize] >= ref_active.level_dbov - 20.0
+        j >= 0
+            && (j as usize) < ref_levels.len()
+            && ref_levels[j as usize] >= ref_active.level_dbov - 20.0
     };
     let close = |run: Option<(usize, Option<(usize, usize)>)>, gaps: &mut Vec<Gap>| {
         if let Some((_, Some((a, b)))) = run {
             let duration_ms = (b - a + 1) as f64 * STEP_S * 1000.0;
             if duration_ms >= opts.min_gap_ms {
-                gaps.push(Gap { start_ms: a as f64 * STEP_S * 1000.0, duration_ms });
+                gaps.push(Gap {
+                    start_ms: a as f64 * STEP_S * 1000.0,
+                    duration_ms,
+                });
             }
         }
     };
@@ -282,7 +311,11 @@ fn mute_gaps(
         };
         if l < mute_at && in_ref {
             let (start, span) = run.unwrap_or((i, None));
-            let span = if speaking(i) { Some(span.map_or((i, i), |(a, _)| (a, i))) } else { span };
+            let span = if speaking(i) {
+                Some(span.map_or((i, i), |(a, _)| (a, i)))
+            } else {
+                span
+            };
             run = Some((start, span));
         } else {
             close(run.take(), &mut gaps);
@@ -303,7 +336,11 @@ pub fn analyze_path(
     let rec_level = level::active_level_dbov(recording, rate);
     let ref_level = level::active_level_dbov(reference, rate);
     let audio_present = rec_level.is_some_and(|l| l.level_dbov >= opts.presence_dbov);
-    let delay = if audio_present { measure_delay(reference, recording, rate, opts) } else { None };
+    let delay = if audio_present {
+        measure_delay(reference, recording, rate, opts)
+    } else {
+        None
+    };
     let gaps = match delay {
         Some(d) => mute_gaps(
             reference,
@@ -347,8 +384,17 @@ pub fn analyze_path_with_library(
 }
 
 /// Identifies `recording` against `index` and tells whether it carries `expected`.
-pub fn check_identity(index: &Index, expected: &str, recording: &[f32], rate: u32) -> IdentityVerdict {
+pub fn check_identity(
+    index: &Index,
+    expected: &str,
+    recording: &[f32],
+    rate: u32,
+) -> IdentityVerdict {
     let identified = fingerprint::identify(index, recording, rate);
     let wrong_audio = identified.matched.as_deref().is_some_and(|m| m != expected);
-    IdentityVerdict { expected: expected.to_string(), identified, wrong_audio }
+    IdentityVerdict {
+        expected: expected.to_string(),
+        identified,
+        wrong_audio,
+    }
 }

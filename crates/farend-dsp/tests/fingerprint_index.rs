@@ -23,14 +23,19 @@ fn babble(seconds: f64, rate: u32, seed: u64) -> Vec<f32> {
         if i % seg == 0 {
             f1 = 300.0 + 600.0 * rnd();
             f2 = 1000.0 + 1800.0 * rnd();
-            amp = if rnd() < 0.2 { 0.0 } else { 0.05 + 0.25 * rnd() };
+            amp = if rnd() < 0.2 {
+                0.0
+            } else {
+                0.05 + 0.25 * rnd()
+            };
         }
         let f0 = 110.0 + 40.0 * ((i as f64) / f64::from(rate) * 3.0).sin();
         phase += f0 / f64::from(rate);
         let pulse = (phase.fract() - 0.5).abs() * 2.0;
         p1 += f1 / f64::from(rate);
         p2 += f2 / f64::from(rate);
-        let v = pulse * ((p1 * std::f64::consts::TAU).sin() + 0.6 * (p2 * std::f64::consts::TAU).sin());
+        let v =
+            pulse * ((p1 * std::f64::consts::TAU).sin() + 0.6 * (p2 * std::f64::consts::TAU).sin());
         out.push((amp * v) as f32);
     }
     out
@@ -50,7 +55,11 @@ fn index_round_trips_through_bytes() {
     let (index, _) = library(8000);
     let bytes = index.to_bytes();
     // 16 ms per word: 32 bits + 8 bits of weight, plus headers.
-    assert!(bytes.len() < 6 * 8 * 63 * 5 + 400, "index is {} bytes", bytes.len());
+    assert!(
+        bytes.len() < 6 * 8 * 63 * 5 + 400,
+        "index is {} bytes",
+        bytes.len()
+    );
     let back = Index::from_bytes(&bytes).unwrap();
     assert_eq!(back, index);
     assert_eq!(back.len(), 6);
@@ -62,7 +71,10 @@ fn damaged_indexes_are_refused() {
     let (index, _) = library(8000);
     let bytes = index.to_bytes();
     assert_eq!(Index::from_bytes(b"nope"), Err(IndexError::BadMagic));
-    assert_eq!(Index::from_bytes(&bytes[..bytes.len() - 7]), Err(IndexError::Checksum));
+    assert_eq!(
+        Index::from_bytes(&bytes[..bytes.len() - 7]),
+        Err(IndexError::Checksum)
+    );
     assert_eq!(Index::from_bytes(&bytes[..10]), Err(IndexError::Truncated));
     let mut flipped = bytes.clone();
     let mid = bytes.len() / 2;
@@ -70,10 +82,16 @@ fn damaged_indexes_are_refused() {
     assert_eq!(Index::from_bytes(&flipped), Err(IndexError::Checksum));
     let mut newer = bytes.clone();
     newer[4] = 9;
-    assert_eq!(Index::from_bytes(&newer), Err(IndexError::UnsupportedVersion(9)));
+    assert_eq!(
+        Index::from_bytes(&newer),
+        Err(IndexError::UnsupportedVersion(9))
+    );
     let mut other = bytes;
     other[8] = 5; // energy smoothing
-    assert_eq!(Index::from_bytes(&other), Err(IndexError::ParameterMismatch));
+    assert_eq!(
+        Index::from_bytes(&other),
+        Err(IndexError::ParameterMismatch)
+    );
 }
 
 #[test]
@@ -81,10 +99,15 @@ fn duplicate_names_and_bad_rates_are_errors() {
     let mut index = Index::new();
     let x = babble(3.0, 8000, 1);
     index.add("a", &x, 8000).unwrap();
-    assert_eq!(index.add("a", &x, 8000), Err(IndexError::DuplicateName("a".into())));
+    assert_eq!(
+        index.add("a", &x, 8000),
+        Err(IndexError::DuplicateName("a".into()))
+    );
     assert_eq!(
         index.add("b", &x, 4000),
-        Err(IndexError::Fingerprint(FingerprintError::UnsupportedRate(4000)))
+        Err(IndexError::Fingerprint(FingerprintError::UnsupportedRate(
+            4000
+        )))
     );
     assert!(extract(&x, 0).is_err());
     assert_eq!(index.add("", &x, 8000), Err(IndexError::BadName));
@@ -99,7 +122,10 @@ fn clean_excerpts_are_found_at_their_offset() {
             let id = identify(&index, &r[a..a + 24000], 8000);
             assert_eq!(id.matched.as_deref(), Some(format!("ref{k}").as_str()));
             let off = id.offset_ms.unwrap();
-            assert!((off - start_ms as f64).abs() <= 2.0, "ref{k} at {start_ms}: {off}");
+            assert!(
+                (off - start_ms as f64).abs() <= 2.0,
+                "ref{k} at {start_ms}: {off}"
+            );
             assert!(id.confidence > 0.5 && id.confidence <= 1.0);
         }
     }
@@ -123,7 +149,11 @@ fn other_rates_match_an_index_made_at_8_khz() {
     let r16 = babble(8.0, 16000, 3);
     let id = identify(&index, &r16[32000..80000], 16000);
     assert_eq!(id.matched.as_deref(), Some("ref2"));
-    assert!((id.offset_ms.unwrap() - 2000.0).abs() <= 3.0, "{:?}", id.offset_ms);
+    assert!(
+        (id.offset_ms.unwrap() - 2000.0).abs() <= 3.0,
+        "{:?}",
+        id.offset_ms
+    );
 }
 
 #[test]
@@ -131,7 +161,10 @@ fn silence_noise_and_unknown_audio_match_nothing() {
     let (index, _) = library(8000);
     assert_eq!(identify(&index, &vec![0.0; 24000], 8000).matched, None);
     assert_eq!(identify(&index, &[], 8000).matched, None);
-    assert_eq!(identify(&index, &babble(3.0, 8000, 1)[..100], 8000).matched, None);
+    assert_eq!(
+        identify(&index, &babble(3.0, 8000, 1)[..100], 8000).matched,
+        None
+    );
     let mut s = 1u32;
     let noise: Vec<f32> = (0..24000)
         .map(|_| {
@@ -156,11 +189,23 @@ fn extraction_is_deterministic_and_sized_by_hop() {
     let b = ex.extract(&x);
     assert_eq!(a, b);
     assert_eq!(a.frames.len(), ex.frames_for(x.len()));
-    assert!((a.frames.len() as i64 - 123).abs() <= 2, "{} words", a.frames.len());
+    assert!(
+        (a.frames.len() as i64 - 123).abs() <= 2,
+        "{} words",
+        a.frames.len()
+    );
     assert!(a.masks.iter().all(|&m| m == u32::MAX));
     let masked = ex.extract_masked(&x, 12);
     assert!(masked.masks.iter().all(|m| m.count_ones() >= 12));
-    let partial = masked.masks.iter().filter(|m| (m.count_ones() as usize) < BITS).count();
-    assert!(partial * 10 >= masked.masks.len() * 7, "{partial} of {} words masked", masked.masks.len());
+    let partial = masked
+        .masks
+        .iter()
+        .filter(|m| (m.count_ones() as usize) < BITS)
+        .count();
+    assert!(
+        partial * 10 >= masked.masks.len() * 7,
+        "{partial} of {} words masked",
+        masked.masks.len()
+    );
     assert!(ex.extract(&x[..100]).frames.is_empty());
 }

@@ -23,19 +23,25 @@ fn run_queries(degraded: &[i16], n: usize, seed: u64) -> Outcome {
     let m = material();
     let mut rng = Rng(seed);
     let len = QUERY_S * RATE as usize;
-    let mut out = Outcome { queries: 0, identified: 0, wrong: 0, offset_errors_ms: Vec::new() };
+    let mut out = Outcome {
+        queries: 0,
+        identified: 0,
+        wrong: 0,
+        offset_errors_ms: Vec::new(),
+    };
     let mut worst = Vec::new();
     for _ in 0..n {
         let (name, a, b) = &m.indexed.parts[rng.below(m.indexed.parts.len())];
         let off = rng.below(b - a - len);
         let start = a + off + m.codec_delay.max(0) as usize;
-        let Some(cut) = degraded.get(start..start + len) else { continue };
+        let Some(cut) = degraded.get(start..start + len) else {
+            continue;
+        };
         let db = if rng.unit() < 0.5 { -10.0 } else { 10.0 };
         let id = identify(&m.index, &gain(cut, db), RATE);
         out.queries += 1;
         worst.push(id.worst_third_ber);
-        let truth_ms = (off as f64 + m.codec_delay.max(0) as f64 - m.codec_delay as f64)
-            * 1000.0
+        let truth_ms = (off as f64 + m.codec_delay.max(0) as f64 - m.codec_delay as f64) * 1000.0
             / f64::from(RATE);
         match (&id.matched, id.offset_ms) {
             (Some(got), Some(ms)) if got == name => {
@@ -44,12 +50,18 @@ fn run_queries(degraded: &[i16], n: usize, seed: u64) -> Outcome {
                 if err.abs() <= 10.0 {
                     out.identified += 1;
                 } else {
-                    eprintln!("{name} at {truth_ms:.1} ms: offset {ms:.1} ms (ber {:.3})", id.ber);
+                    eprintln!(
+                        "{name} at {truth_ms:.1} ms: offset {ms:.1} ms (ber {:.3})",
+                        id.ber
+                    );
                 }
             }
             (Some(got), _) => {
                 out.wrong += 1;
-                eprintln!("{name} at {truth_ms:.1} ms: WRONG {got} (ber {:.3})", id.ber);
+                eprintln!(
+                    "{name} at {truth_ms:.1} ms: WRONG {got} (ber {:.3})",
+                    id.ber
+                );
             }
             _ => eprintln!(
                 "{name} at {truth_ms:.1} ms ({db:+} dB): missed (ber {:.3}, nearest {:?})",
@@ -58,7 +70,12 @@ fn run_queries(degraded: &[i16], n: usize, seed: u64) -> Outcome {
         }
     }
     worst.sort_by(f64::total_cmp);
-    eprintln!("true worst third: p50 {:.3} p99 {:.3} max {:.3}", worst[worst.len() / 2], worst[worst.len() * 99 / 100], worst[worst.len() - 1]);
+    eprintln!(
+        "worst third BER: median {:.3}, 99th percentile {:.3}, max {:.3}",
+        worst[worst.len() / 2],
+        worst[worst.len() * 99 / 100],
+        worst[worst.len() - 1]
+    );
     let mut abs: Vec<f64> = out.offset_errors_ms.iter().map(|e| e.abs()).collect();
     abs.sort_by(f64::total_cmp);
     eprintln!(
@@ -124,8 +141,11 @@ fn speech_not_in_the_index_never_matches() {
         let db = rng.unit() * 20.0 - 10.0;
         let id = identify(&m.index, &gain(&x[off..off + len], db), RATE);
         bers.push(id.ber);
-        if id.ber < 0.38 {
-            eprintln!("null ber {:.3} worst third {:.3} z {:.2}", id.ber, id.worst_third_ber, id.z);
+        if id.ber < 0.37 {
+            eprintln!(
+                "close: ber {:.3}, worst third {:.3}, nearest {:?}",
+                id.ber, id.worst_third_ber, id.nearest
+            );
         }
         if let Some(name) = id.matched {
             false_matches.push((off, name, id.ber));

@@ -43,9 +43,18 @@ fn fine_delay_within_1_ms_through_amr_475_noise_and_loss() {
     for (n, (name, x)) in refs.iter().enumerate() {
         let delay = 160 + rng.below(8000); // 20 ms .. 1.02 s
         let noisy = with_noise(x, 10.0, n as u64);
-        let path = amr475(&delayed(&noisy, delay), 0.03, n as u64 + 100, &format!("d{n}"));
-        let truth_ms = (delay as f64 + codec.ms * f64::from(RATE) / 1000.0) * 1000.0 / f64::from(RATE);
-        let opts = AnalyzeOptions { fixed_path_delay_ms: 12.5, ..AnalyzeOptions::default() };
+        let path = amr475(
+            &delayed(&noisy, delay),
+            0.03,
+            n as u64 + 100,
+            &format!("d{n}"),
+        );
+        let truth_ms =
+            (delay as f64 + codec.ms * f64::from(RATE) / 1000.0) * 1000.0 / f64::from(RATE);
+        let opts = AnalyzeOptions {
+            fixed_path_delay_ms: 12.5,
+            ..AnalyzeOptions::default()
+        };
         let a = analyze_path(&to_f32(x), &to_f32(&path), RATE, &opts);
         let d = a.delay.unwrap_or_else(|| panic!("{name}: no delay"));
         let err = d.delay_ms - truth_ms;
@@ -58,7 +67,10 @@ fn fine_delay_within_1_ms_through_amr_475_noise_and_loss() {
         assert!((d.mouth_to_ear_ms - (d.delay_ms - 12.5)).abs() < 1e-9);
         assert!(a.audio_present);
     }
-    eprintln!("worst fine delay error {worst:.2} ms (codec delay {:.2} ms)", codec.ms);
+    eprintln!(
+        "worst fine delay error {worst:.2} ms (codec delay {:.2} ms)",
+        codec.ms
+    );
 }
 
 #[test]
@@ -72,7 +84,9 @@ fn silence_on_one_side_is_one_way_audio() {
     let heard = to_f32(&delayed(&refs[0].1, 800));
     let mut rng = Rng(3);
     // Line noise at about −80 dBov, no speech.
-    let silent: Vec<f32> = (0..b.len() + 4000).map(|_| ((rng.unit() - 0.5) * 3.5e-4) as f32).collect();
+    let silent: Vec<f32> = (0..b.len() + 4000)
+        .map(|_| ((rng.unit() - 0.5) * 3.5e-4) as f32)
+        .collect();
     let opts = AnalyzeOptions::default();
     let a_to_b = analyze_path(&a, &heard, RATE, &opts);
     let b_to_a = analyze_path(&b, &silent, RATE, &opts);
@@ -97,10 +111,22 @@ fn mute_gap_is_found_with_its_length() {
         let mut rec = delayed(x, 1200);
         let opts = AnalyzeOptions::default();
         let clean = analyze_path(&reference, &to_f32(&rec), RATE, &opts);
-        assert!(clean.gaps.is_empty(), "{name}: gaps in a clean recording: {:?}", clean.gaps);
+        assert!(
+            clean.gaps.is_empty(),
+            "{name}: gaps in a clean recording: {:?}",
+            clean.gaps
+        );
         // Mute 500 ms in the middle of the loudest second.
-        let frames: Vec<f64> = x.chunks(8000).map(|c| c.iter().map(|&s| f64::from(s).abs()).sum()).collect();
-        let loud = frames.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let frames: Vec<f64> = x
+            .chunks(8000)
+            .map(|c| c.iter().map(|&s| f64::from(s).abs()).sum())
+            .collect();
+        let loud = frames
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
         let start = 1200 + loud * 8000 + 2000;
         rec[start..start + 4000].fill(0);
         let cut = analyze_path(&reference, &to_f32(&rec), RATE, &opts);
@@ -110,8 +136,14 @@ fn mute_gap_is_found_with_its_length() {
             "{name}: longest gap {} ms",
             cut.max_gap_ms
         );
-        let g = cut.gaps.iter().find(|g| g.duration_ms == cut.max_gap_ms).unwrap();
-        assert!(g.start_ms >= start as f64 / 8.0 - 10.0 && g.start_ms <= start as f64 / 8.0 + 160.0);
+        let g = cut
+            .gaps
+            .iter()
+            .find(|g| g.duration_ms == cut.max_gap_ms)
+            .unwrap();
+        assert!(
+            g.start_ms >= start as f64 / 8.0 - 10.0 && g.start_ms <= start as f64 / 8.0 + 160.0
+        );
     }
 }
 
@@ -138,9 +170,16 @@ fn level_clipping_and_noise_floor() {
     assert!((-63.0..=-57.0).contains(&floor), "noise floor {floor}");
     assert!(!a.clipping.clipped);
     // 20 dB louder, saturating.
-    let loud: Vec<f32> = to_f32(&delayed(x, 400)).iter().map(|v| (v * 10.0).clamp(-1.0, 1.0)).collect();
+    let loud: Vec<f32> = to_f32(&delayed(x, 400))
+        .iter()
+        .map(|v| (v * 10.0).clamp(-1.0, 1.0))
+        .collect();
     let b = analyze_path(&reference, &loud, RATE, &opts);
-    assert!(b.clipping.clipped && b.clipping.clipped_samples > 100, "{:?}", b.clipping);
+    assert!(
+        b.clipping.clipped && b.clipping.clipped_samples > 100,
+        "{:?}",
+        b.clipping
+    );
 }
 
 #[test]
@@ -155,16 +194,39 @@ fn another_reference_winning_is_wrong_audio() {
         index.add(name, &to_f32(x), RATE).unwrap();
     }
     let played = &refs[2];
-    let rec = amr475(&delayed(&with_noise(&played.1, 15.0, 4), 2400), 0.02, 5, "wrong");
+    let rec = amr475(
+        &delayed(&with_noise(&played.1, 15.0, 4), 2400),
+        0.02,
+        5,
+        "wrong",
+    );
     let opts = AnalyzeOptions::default();
-    let right = analyze_path_with_library(&to_f32(&played.1), &to_f32(&rec), RATE, &opts, &index, &played.0);
+    let right = analyze_path_with_library(
+        &to_f32(&played.1),
+        &to_f32(&rec),
+        RATE,
+        &opts,
+        &index,
+        &played.0,
+    );
     let id = right.identity.as_ref().unwrap();
     assert_eq!(id.identified.matched.as_deref(), Some(played.0.as_str()));
     assert!(!id.wrong_audio);
     let expected = &refs[1];
-    let wrong = analyze_path_with_library(&to_f32(&expected.1), &to_f32(&rec), RATE, &opts, &index, &expected.0);
+    let wrong = analyze_path_with_library(
+        &to_f32(&expected.1),
+        &to_f32(&rec),
+        RATE,
+        &opts,
+        &index,
+        &expected.0,
+    );
     assert!(wrong.identity.as_ref().unwrap().wrong_audio);
     // The expected reference is not in the recording: no delay can be measured against it
     // from the fingerprint, and any cross-correlation estimate is weak.
-    assert!(wrong.delay.is_none_or(|d| d.confidence < 0.5), "{:?}", wrong.delay);
+    assert!(
+        wrong.delay.is_none_or(|d| d.confidence < 0.5),
+        "{:?}",
+        wrong.delay
+    );
 }

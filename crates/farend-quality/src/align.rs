@@ -160,6 +160,26 @@ pub(crate) fn iir_sos(sections: &[[f64; 5]], x: &mut [f64]) {
     }
 }
 
+/// P.862.2 input filter: 16-sample fades at both ends of the file, then the
+/// high-pass section over the file samples only.
+pub(crate) fn wideband_input_filter(sig: &mut Padded, sos: &[f64; 5], rate: &Rate) {
+    let sb = rate.sb() as usize;
+    let n = sig.n as usize;
+    if n <= 2 * sb {
+        return;
+    }
+    for i in 0..16usize {
+        let g = i as f64 / 16.0;
+        if let Some(v) = (sb + i).checked_sub(1).and_then(|k| sig.data.get_mut(k)) {
+            *v *= g;
+        }
+        if let Some(v) = sig.data.get_mut(n - sb - i) {
+            *v *= g;
+        }
+    }
+    iir_sos(&[*sos], &mut sig.data[sb..n - sb]);
+}
+
 /// DC removal with short fades at both ends, then the alignment pre-filter.
 pub(crate) fn alignment_filter(sig: &mut Padded, rate: &Rate) {
     let sb = rate.sb() as usize;

@@ -52,7 +52,7 @@ pub struct Scenario {
 /// One step of a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// 0-based position in the scenario.
+    /// 1-based position in the scenario, as reports and messages show it.
     pub index: usize,
     /// Optional human name of the step.
     pub name: Option<String>,

@@ -406,7 +406,7 @@ fn read_step(
         _ => None,
     }?;
     Some(Step {
-        index,
+        index: index + 1,
         name,
         kind,
         timeout: timeout?,

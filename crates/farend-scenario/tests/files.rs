@@ -151,8 +151,8 @@ fn the_brief_example_parses_into_the_model() {
     assert_eq!(s.repeat, 3);
     assert_eq!(s.steps.len(), 8);
     assert_eq!(s.steps[0].location, Location::new(7, 5));
-    assert_eq!(s.steps[0].index, 0);
-    assert_eq!(s.steps[7].index, 7);
+    assert_eq!(s.steps[0].index, 1);
+    assert_eq!(s.steps[7].index, 8);
     assert_eq!(
         s.steps[3].kind,
         StepKind::Wait {

@@ -20,7 +20,9 @@
 //! A reader rejects other versions and other fingerprint parameters, so an index is never
 //! silently compared with fingerprints it was not made with.
 
-use super::{BITS, Extractor, LAG, SMOOTH, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LOW_HZ, WINDOW_S};
+use super::{
+    BITS, Extractor, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LAG, LOW_HZ, SMOOTH, WINDOW_S,
+};
 
 const MAGIC: &[u8; 4] = b"FEFP";
 /// Version of the index file format this code writes and reads.
@@ -62,8 +64,6 @@ pub struct IndexEntry {
     pub name: String,
     /// Its fingerprint.
     pub fingerprint: Fingerprint,
-    /// Words `j` and `j + 1` side by side (low and high half), for the screening search.
-    pub(crate) pairs: Vec<u64>,
 }
 
 /// Fingerprints of a reference library, searchable with [`super::identify`].
@@ -73,7 +73,9 @@ pub struct Index {
 }
 
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 struct Reader<'a> {
@@ -111,18 +113,21 @@ impl Index {
     }
 
     /// Adds an already computed fingerprint under `name`.
-    pub fn add_fingerprint(&mut self, name: &str, fingerprint: Fingerprint) -> Result<(), IndexError> {
+    pub fn add_fingerprint(
+        &mut self,
+        name: &str,
+        fingerprint: Fingerprint,
+    ) -> Result<(), IndexError> {
         if name.is_empty() || name.len() > usize::from(u16::MAX) {
             return Err(IndexError::BadName);
         }
         if self.entries.iter().any(|e| e.name == name) {
             return Err(IndexError::DuplicateName(name.to_string()));
         }
-        let f = &fingerprint.frames;
-        let pairs = (0..f.len().saturating_sub(1))
-            .map(|j| u64::from(f[j]) | (u64::from(f[j + 1]) << 32))
-            .collect();
-        self.entries.push(IndexEntry { name: name.to_string(), fingerprint, pairs });
+        self.entries.push(IndexEntry {
+            name: name.to_string(),
+            fingerprint,
+        });
         Ok(())
     }
 
@@ -143,12 +148,19 @@ impl Index {
 
     /// Total duration of all references, in seconds.
     pub fn total_duration_s(&self) -> f64 {
-        self.entries.iter().map(|e| e.fingerprint.duration_s()).sum()
+        self.entries
+            .iter()
+            .map(|e| e.fingerprint.duration_s())
+            .sum()
     }
 
     /// Serialises the index (see the module documentation for the format).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let frames: usize = self.entries.iter().map(|e| e.fingerprint.frames.len()).sum();
+        let frames: usize = self
+            .entries
+            .iter()
+            .map(|e| e.fingerprint.frames.len())
+            .sum();
         let mut out = Vec::with_capacity(32 + frames * 5 + self.entries.len() * 40);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -184,7 +196,13 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(IndexError::UnsupportedVersion(version));
         }
-        let params = ((r.u16()?, r.u16()?, r.u16()?), r.u32()?, r.u32()?, r.u16()?, r.u16()?);
+        let params = (
+            (r.u16()?, r.u16()?, r.u16()?),
+            r.u32()?,
+            r.u32()?,
+            r.u16()?,
+            r.u16()?,
+        );
         let expected = (
             (BITS as u16, SMOOTH as u16, LAG as u16),
             (HOP_S * 1e6).round() as u32,
@@ -202,9 +220,14 @@ impl Index {
         if fnv1a(body) != u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) {
             return Err(IndexError::Checksum);
         }
-        let mut r = Reader { bytes: body, pos: r.pos };
+        let mut r = Reader {
+            bytes: body,
+            pos: r.pos,
+        };
         let count = r.u32()? as usize;
-        let mut index = Index { entries: Vec::with_capacity(count.min(1 << 16)) };
+        let mut index = Index {
+            entries: Vec::with_capacity(count.min(1 << 16)),
+        };
         for _ in 0..count {
             let len = usize::from(r.u16()?);
             let name = std::str::from_utf8(r.take(len)?).map_err(|_| IndexError::BadName)?;
@@ -216,7 +239,14 @@ impl Index {
                 .collect();
             let weights = r.take(n)?.to_vec();
             let masks = vec![u32::MAX; n];
-            index.add_fingerprint(name, Fingerprint { frames, masks, weights })?;
+            index.add_fingerprint(
+                name,
+                Fingerprint {
+                    frames,
+                    masks,
+                    weights,
+                },
+            )?;
         }
         if r.pos != body.len() {
             return Err(IndexError::Truncated);

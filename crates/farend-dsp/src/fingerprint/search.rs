@@ -4,8 +4,8 @@ use super::{BITS, Extractor, Fingerprint, HOP_S, Index};
 
 /// Number of sub-frame phases the query is fingerprinted at (offset resolution HOP_S / PHASES).
 const PHASES: usize = 4;
-/// Pairs of adjacent query frames in the first screening pass over every alignment.
-const SCREEN_PAIRS: usize = 8;
+/// Query frames in the first screening pass over every alignment.
+const SCREEN_FRAMES: usize = 16;
 /// Alignments (over all references) that survive screening.
 const SURVIVORS: usize = 2000;
 
@@ -25,7 +25,12 @@ pub struct IdentifyOptions {
 
 impl Default for IdentifyOptions {
     fn default() -> Self {
-        Self { max_ber: 0.36, max_third_ber: 0.40, min_overlap_s: 1.5, candidates: 8 }
+        Self {
+            max_ber: 0.36,
+            max_third_ber: 0.40,
+            min_overlap_s: 1.5,
+            candidates: 8,
+        }
     }
 }
 
@@ -46,15 +51,21 @@ pub struct Identification {
     pub nearest: Option<String>,
     /// Seconds of query and reference that overlapped in the best alignment.
     pub overlap_s: f64,
-    /// How far the best alignment stands out from all others, in standard deviations.
-    pub z: f64,
     /// BER of the worst third of the overlap (a real match is good throughout).
     pub worst_third_ber: f64,
 }
 
 impl Identification {
     fn none() -> Self {
-        Self { matched: None, offset_ms: None, confidence: 0.0, ber: 0.5, nearest: None, overlap_s: 0.0, z: 0.0, worst_third_ber: 0.5 }
+        Self {
+            matched: None,
+            offset_ms: None,
+            confidence: 0.0,
+            ber: 0.5,
+            nearest: None,
+            overlap_s: 0.0,
+            worst_third_ber: 0.5,
+        }
     }
 }
 
@@ -82,9 +93,9 @@ struct Query {
     span: (i64, i64),
     /// Compared bits over the coarse frames.
     coarse_bits: u32,
-    /// A few pairs of adjacent loud frames spread over the query for the first screening
-    /// pass: (index of the first, both words, both masks).
-    screen: Vec<(i64, u64, u64)>,
+    /// A few loud frames spread over the query for the first screening pass over every
+    /// alignment: (index, word, mask).
+    screen: Vec<(i64, u32, u32)>,
 }
 
 impl Query {
@@ -101,7 +112,9 @@ impl Query {
             .collect();
         let base = &phases[0].0;
         // Every loud frame: only the alignments that survive screening are scored with it.
-        let sel: Vec<usize> = (0..base.frames.len()).filter(|&i| base.weights[i] >= 200).collect();
+        let sel: Vec<usize> = (0..base.frames.len())
+            .filter(|&i| base.weights[i] >= 200)
+            .collect();
         if base.frames.len() < 8 || sel.len() < 4 {
             return None;
         }
@@ -112,19 +125,18 @@ impl Query {
             .collect();
         let coarse_bits = coarse.iter().map(|c| c.2.count_ones()).sum();
         let span = (first as i64, *sel.last()? as i64);
-        let pairs: Vec<usize> = (0..base.frames.len().saturating_sub(1))
-            .filter(|&i| base.weights[i] >= 200 && base.weights[i + 1] >= 200)
-            .collect();
-        let take = SCREEN_PAIRS.min(pairs.len());
+        let take = SCREEN_FRAMES.min(sel.len());
         let screen = (0..take)
-            .map(|j| pairs[j * pairs.len() / take])
-            .map(|i| {
-                let w = u64::from(base.frames[i]) | (u64::from(base.frames[i + 1]) << 32);
-                let m = u64::from(base.masks[i]) | (u64::from(base.masks[i + 1]) << 32);
-                (i as i64, w, m)
-            })
+            .map(|j| sel[j * sel.len() / take])
+            .map(|i| (i as i64, base.frames[i], base.masks[i]))
             .collect();
-        Some(Self { phases, coarse, span, coarse_bits, screen })
+        Some(Self {
+            phases,
+            coarse,
+            span,
+            coarse_bits,
+            screen,
+        })
     }
 
     fn len(&self) -> usize {
@@ -138,33 +150,9 @@ fn min_overlap_frames(q: usize, r: usize, opts: &IdentifyOptions) -> usize {
     want.max((shorter * 0.85) as usize).max(4)
 }
 
-/// Running statistics of coarse BERs over all alignments (the query's null distribution).
-#[derive(Debug, Default, Clone, Copy)]
-struct Stats {
-    n: f64,
-    sum: f64,
-    sum2: f64,
-}
-
-impl Stats {
-    fn mean_std(&self) -> (f64, f64) {
-        if self.n < 2.0 {
-            return (0.5, 0.05);
-        }
-        let mean = self.sum / self.n;
-        let var = (self.sum2 / self.n - mean * mean).max(1e-8);
-        (mean, var.sqrt())
-    }
-}
-
 /// Best coarse alignment of the query's selected frames against one reference:
 /// (bit error rate, offset in frames).
-fn coarse_scan(
-    query: &Query,
-    r: &[u32],
-    min_overlap: usize,
-    stats: &mut Stats,
-) -> Option<(f64, i64)> {
+fn coarse_scan(query: &Query, r: &[u32], min_overlap: usize) -> Option<(f64, i64)> {
     let (qn, rn) = (query.len() as i64, r.len() as i64);
     let (first, last) = query.span;
     let mut best: Option<(f64, i64)> = None;
@@ -196,9 +184,6 @@ fn coarse_scan(
             continue;
         }
         let ber = f64::from(dist) / f64::from(bits);
-        stats.n += 1.0;
-        stats.sum += ber;
-        stats.sum2 += ber * ber;
         if best.is_none_or(|(b, _)| ber < b) {
             best = Some((ber, k));
         }
@@ -211,16 +196,14 @@ fn coarse_scan(
 fn screen(
     query: &Query,
     n: usize,
-    r: &[u64],
+    r: &[u32],
     min_overlap: usize,
     dist: &mut Vec<u32>,
     heap: &mut std::collections::BinaryHeap<(u32, usize, i64)>,
 ) {
-    let qn = query.len() as i64;
-    // `r` holds pairs: pair j covers words j and j + 1 of a reference of rn words.
-    let rn = r.len() as i64;
+    let (qn, rn) = (query.len() as i64, r.len() as i64);
     let k_min = -(qn - min_overlap as i64);
-    let k_max = rn + 1 - min_overlap as i64;
+    let k_max = rn - min_overlap as i64;
     if k_max < k_min {
         return;
     }
@@ -332,8 +315,10 @@ fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(f64, f64, usize, f6
         }
     }
     track.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (pos, &(offset, ber, overlap, worst)) =
-        track.iter().enumerate().min_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
+    let (pos, &(offset, ber, overlap, worst)) = track
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
     // Parabolic interpolation of the BER minimum between neighbouring phases.
     let step = HOP_S / PHASES as f64;
     let mut refined = offset;
@@ -376,26 +361,29 @@ pub fn identify_with(
     let Some(query) = Query::new(samples, rate) else {
         return Identification::none();
     };
-    let mut stats = Stats::default();
     let mut heap = std::collections::BinaryHeap::with_capacity(SURVIVORS + 1);
     let mut dist = Vec::new();
     for (n, e) in index.entries().iter().enumerate() {
         let len = e.fingerprint.frames.len();
         let min_ov = min_overlap_frames(query.len(), len, opts);
         if len >= min_ov && query.len() >= min_ov {
-            screen(&query, n, &e.pairs, min_ov, &mut dist, &mut heap);
+            screen(
+                &query,
+                n,
+                &e.fingerprint.frames,
+                min_ov,
+                &mut dist,
+                &mut heap,
+            );
         }
     }
     // Survivors, scored on every loud frame; the best alignment per reference.
     let mut best: Vec<Option<(f64, i64)>> = vec![None; index.len()];
     for (_, n, k) in heap.into_vec() {
-        if let Some(ber) = coarse_at(&query, &index.entries()[n].fingerprint.frames, k) {
-            stats.n += 1.0;
-            stats.sum += ber;
-            stats.sum2 += ber * ber;
-            if best[n].is_none_or(|(b, _)| ber < b) {
-                best[n] = Some((ber, k));
-            }
+        if let Some(ber) = coarse_at(&query, &index.entries()[n].fingerprint.frames, k)
+            && best[n].is_none_or(|(b, _)| ber < b)
+        {
+            best[n] = Some((ber, k));
         }
     }
     let mut coarse: Vec<(f64, usize, i64)> = best
@@ -408,8 +396,7 @@ pub fn identify_with(
     let mut fine: Vec<(f64, usize, f64, usize, f64)> = coarse
         .iter()
         .filter_map(|&(_, n, k)| {
-            refine(&query, &index.entries()[n].fingerprint, k)
-                .map(|(b, o, ov, w)| (b, n, o, ov, w))
+            refine(&query, &index.entries()[n].fingerprint, k).map(|(b, o, ov, w)| (b, n, o, ov, w))
         })
         .collect();
     fine.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -417,17 +404,18 @@ pub fn identify_with(
         return Identification::none();
     };
     let name = index.entries()[n].name.clone();
-    let (mean, std) = stats.mean_std();
-    let z = (mean - ber) / std;
     let accepted = ber <= opts.max_ber && worst <= opts.max_third_ber;
     Identification {
         matched: accepted.then(|| name.clone()),
         offset_ms: accepted.then_some(offset_s * 1000.0),
-        confidence: if accepted { confidence(ber, overlap, opts.max_ber) } else { 0.0 },
+        confidence: if accepted {
+            confidence(ber, overlap, opts.max_ber)
+        } else {
+            0.0
+        },
         ber,
         nearest: Some(name),
         overlap_s: overlap as f64 * HOP_S,
-        z,
         worst_third_ber: worst,
     }
 }
@@ -442,7 +430,7 @@ pub fn align(
 ) -> Option<Alignment> {
     let query = Query::new(samples, rate)?;
     let min_ov = min_overlap_frames(query.len(), reference.frames.len(), opts);
-    let (_, k) = coarse_scan(&query, &reference.frames, min_ov, &mut Stats::default())?;
+    let (_, k) = coarse_scan(&query, &reference.frames, min_ov)?;
     let (ber, offset_s, overlap, worst) = refine(&query, reference, k)?;
     let confidence = confidence(ber, overlap, opts.max_ber);
     (ber <= opts.max_ber && worst <= opts.max_third_ber).then_some(Alignment {

@@ -234,7 +234,15 @@ pub fn detect_tones_with(samples: &[f32], rate: u32, cfg: &ToneConfig) -> Vec<To
                 _ => break,
             }
         }
-        groups.push((i * len, (j * len).min(samples.len())));
+        // Voiced speech and played notes show a fundamental and its octave already here.
+        let octave = |p: &Vec<f64>| {
+            p.iter()
+                .any(|&f| f < 500.0 && p.iter().any(|&g| (g - 2.0 * f).abs() <= 0.05 * 2.0 * f))
+        };
+        let voiced_frames = frames[i..j].iter().flatten().filter(|p| octave(p)).count();
+        if !(cfg.reject_voiced && voiced_frames > 0) {
+            groups.push((i * len, (j * len).min(samples.len())));
+        }
         i = j;
     }
     let mut out = Vec::new();
@@ -256,7 +264,7 @@ pub(crate) fn components(
     if x.len() < 16 {
         return Vec::new();
     }
-    let nfft = (x.len() * 4).next_power_of_two().max(1024);
+    let nfft = (x.len() * 2).next_power_of_two().max(512);
     let fft = planner.plan_fft_forward(nfft);
     let mut input = fft.make_input_vec();
     let mut spec = fft.make_output_vec();
@@ -430,7 +438,11 @@ fn measure_segment(
             while p <= pos {
                 let v = env(p, &mut buf);
                 if v >= threshold {
-                    start = if p == prev.0 { p as f64 } else { cross(prev.0, prev.1, p, v) };
+                    start = if p == prev.0 {
+                        p as f64
+                    } else {
+                        cross(prev.0, prev.1, p, v)
+                    };
                     break;
                 }
                 prev = (p, v);
@@ -453,7 +465,11 @@ fn measure_segment(
             while p >= pos && p > 0 {
                 let v = env(p - 1, &mut buf);
                 if v >= threshold {
-                    end = if p == prev.0 { p as f64 } else { cross(prev.0, prev.1, p, v) };
+                    end = if p == prev.0 {
+                        p as f64
+                    } else {
+                        cross(prev.0, prev.1, p, v)
+                    };
                     break;
                 }
                 prev = (p, v);

@@ -27,7 +27,9 @@ pub(crate) fn gcc_phat(
 ) -> Option<Fine> {
     // The reference stretch: the part whose recording counterpart exists.
     let r0 = (-center).max(0) as usize;
-    let r1 = reference.len().min((recording.len() as i64 - center).max(0) as usize);
+    let r1 = reference
+        .len()
+        .min((recording.len() as i64 - center).max(0) as usize);
     if r1 <= r0 + 64 {
         return None;
     }
@@ -64,7 +66,11 @@ pub(crate) fn gcc_phat(
             }
             let c = x.conj() * y;
             let mag = c.norm();
-            if mag > 1e-20 { c / mag } else { Complex::new(0.0, 0.0) }
+            if mag > 1e-20 {
+                c / mag
+            } else {
+                Complex::new(0.0, 0.0)
+            }
         })
         .collect();
     let used = cross.iter().filter(|c| c.norm_sqr() > 0.0).count().max(1);
@@ -73,10 +79,17 @@ pub(crate) fn gcc_phat(
     // corr[m] peaks at m = max_dev + (true lag − center).
     let scale = 1.0 / (2.0 * used as f64);
     let window = &corr[..=2 * max_dev];
-    let (m, &peak) = window.iter().enumerate().max_by(|x, y| x.1.total_cmp(y.1))?;
+    let (m, &peak) = window
+        .iter()
+        .enumerate()
+        .max_by(|x, y| x.1.total_cmp(y.1))?;
     let mut frac = 0.0;
     if m > 0 && m < 2 * max_dev {
-        let (y0, y1, y2) = (f64::from(window[m - 1]), f64::from(peak), f64::from(window[m + 1]));
+        let (y0, y1, y2) = (
+            f64::from(window[m - 1]),
+            f64::from(peak),
+            f64::from(window[m + 1]),
+        );
         let denom = y0 - 2.0 * y1 + y2;
         if denom < 0.0 {
             frac = (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5);

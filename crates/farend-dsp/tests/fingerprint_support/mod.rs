@@ -55,7 +55,9 @@ pub fn tools_or_skip() -> Result<(), String> {
     let problem = if !sox_amr {
         Some("sox with AMR-NB support is not installed".to_string())
     } else if !Path::new(ASTERISK).join("digits").is_dir() {
-        Some(format!("{ASTERISK} (asterisk-core-sounds-en-wav) is not installed"))
+        Some(format!(
+            "{ASTERISK} (asterisk-core-sounds-en-wav) is not installed"
+        ))
     } else {
         None
     };
@@ -118,11 +120,17 @@ fn write_wav(path: &Path, x: &[i16]) {
 
 fn sox(args: &[&str]) {
     let out = Command::new("sox").args(args).output().expect("run sox");
-    assert!(out.status.success(), "sox {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sox {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn wavs_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut items: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     items.sort();
     for p in items {
@@ -137,7 +145,9 @@ fn wavs_under(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Splits the speech library into indexed references (prompts concatenated to ≥ 6 s) and
@@ -145,21 +155,35 @@ fn fnv(s: &str) -> u64 {
 pub fn library() -> (Stream, Stream) {
     let mut files = Vec::new();
     wavs_under(Path::new(ASTERISK), &mut files);
-    let mut indexed = Stream { parts: Vec::new(), clean: Vec::new() };
-    let mut unindexed = Stream { parts: Vec::new(), clean: Vec::new() };
+    let mut indexed = Stream {
+        parts: Vec::new(),
+        clean: Vec::new(),
+    };
+    let mut unindexed = Stream {
+        parts: Vec::new(),
+        clean: Vec::new(),
+    };
     let mut pending: Vec<i16> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for f in &files {
-        let rel = f.strip_prefix(ASTERISK).unwrap().to_string_lossy().replace(".wav", "");
+        let rel = f
+            .strip_prefix(ASTERISK)
+            .unwrap()
+            .to_string_lossy()
+            .replace(".wav", "");
         let x = read_wav(f);
         if x.len() < RATE as usize / 5 {
             continue;
         }
-        if fnv(&rel) % 2 == 0 {
+        if fnv(&rel).is_multiple_of(2) {
             pending.extend_from_slice(&x);
             names.push(rel);
             if pending.len() >= 6 * RATE as usize {
-                let name = format!("ref{:03}-{}", indexed.parts.len(), names[0].replace('/', "_"));
+                let name = format!(
+                    "ref{:03}-{}",
+                    indexed.parts.len(),
+                    names[0].replace('/', "_")
+                );
                 let start = indexed.clean.len();
                 indexed.clean.append(&mut pending);
                 indexed.parts.push((name, start, indexed.clean.len()));
@@ -176,10 +200,14 @@ pub fn library() -> (Stream, Stream) {
             continue;
         };
         let start = unindexed.clean.len();
+        unindexed.clean.extend(
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]])),
+        );
         unindexed
-            .clean
-            .extend(bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])));
-        unindexed.parts.push((format!("codec2/{name}"), start, unindexed.clean.len()));
+            .parts
+            .push((format!("codec2/{name}"), start, unindexed.clean.len()));
     }
     (indexed, unindexed)
 }
@@ -194,15 +222,30 @@ fn add_noise(stream: &Stream, dir: &Path, tag: &str, snr_db: f64) -> Vec<i16> {
     let secs = stream.clean.len() as f64 / f64::from(RATE) + 1.0;
     let noise_path = dir.join(format!("{tag}-noise.wav"));
     sox(&[
-        "-R", "-n", "-r", "8000", "-c", "1", "-b", "16",
-        noise_path.to_str().unwrap(), "synth", &format!("{secs:.2}"), "whitenoise", "vol", "0.5",
+        "-R",
+        "-n",
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        noise_path.to_str().unwrap(),
+        "synth",
+        &format!("{secs:.2}"),
+        "whitenoise",
+        "vol",
+        "0.5",
     ]);
     let noise = to_f32(&read_wav(&noise_path));
-    let noise_rms = (noise.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / noise.len() as f64).sqrt();
+    let noise_rms =
+        (noise.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / noise.len() as f64).sqrt();
     let mut out = stream.clean.clone();
     for (_, a, b) in &stream.parts {
         let part = to_f32(&stream.clean[*a..*b]);
-        let Some(level) = farend_dsp::level::active_level_dbov(&part, RATE) else { continue };
+        let Some(level) = farend_dsp::level::active_level_dbov(&part, RATE) else {
+            continue;
+        };
         let want_rms = 10f64.powf((level.level_dbov - snr_db) / 20.0);
         let g = want_rms / noise_rms;
         for (i, s) in out[*a..*b].iter_mut().enumerate() {
@@ -216,8 +259,16 @@ fn add_noise(stream: &Stream, dir: &Path, tag: &str, snr_db: f64) -> Vec<i16> {
 /// AMR-NB frame payload sizes (bytes after the one-byte header) by frame type.
 fn amr_payload(ft: u8) -> Option<usize> {
     match ft {
-        0 => Some(12), 1 => Some(13), 2 => Some(15), 3 => Some(17), 4 => Some(19),
-        5 => Some(20), 6 => Some(26), 7 => Some(31), 8 => Some(5), 15 => Some(0),
+        0 => Some(12),
+        1 => Some(13),
+        2 => Some(15),
+        3 => Some(17),
+        4 => Some(19),
+        5 => Some(20),
+        6 => Some(26),
+        7 => Some(31),
+        8 => Some(5),
+        15 => Some(0),
         _ => None,
     }
 }
@@ -260,7 +311,11 @@ fn degrade(stream: &Stream, dir: &Path, tag: &str, losses: &[&str], seed: u64) -
                 "random3" => rng.unit() < 0.03,
                 // Gilbert model: mean burst 3 frames, 10 % of frames lost.
                 _ => {
-                    bad = if bad { rng.unit() >= 1.0 / 3.0 } else { rng.unit() < 0.1 / 0.9 / 3.0 };
+                    bad = if bad {
+                        rng.unit() >= 1.0 / 3.0
+                    } else {
+                        rng.unit() < 0.1 / 0.9 / 3.0
+                    };
                     bad
                 }
             });
@@ -281,7 +336,9 @@ fn build() -> Material {
     let (indexed, unindexed) = library();
     let mut index = Index::new();
     for (name, a, b) in &indexed.parts {
-        index.add(name, &to_f32(&indexed.clean[*a..*b]), RATE).unwrap();
+        index
+            .add(name, &to_f32(&indexed.clean[*a..*b]), RATE)
+            .unwrap();
     }
     eprintln!("library and index: {:?}", t0.elapsed());
     // The two streams are independent: degrade them side by side.
@@ -330,9 +387,17 @@ fn build() -> Material {
 }
 
 /// Development aid: keeps the degraded streams in `cache` between runs.
-fn cached(cache: &Path, indexed: &Stream, unindexed: &Stream, dir: &Path) -> (Vec<Vec<i16>>, Vec<Vec<i16>>) {
+fn cached(
+    cache: &Path,
+    indexed: &Stream,
+    unindexed: &Stream,
+    dir: &Path,
+) -> (Vec<Vec<i16>>, Vec<Vec<i16>>) {
     let names = ["idx-none", "idx-random3", "idx-bursty10", "unidx-random3"];
-    if !names.iter().all(|n| cache.join(format!("{n}.wav")).exists()) {
+    if !names
+        .iter()
+        .all(|n| cache.join(format!("{n}.wav")).exists())
+    {
         std::fs::create_dir_all(cache).unwrap();
         let unidx = degrade(unindexed, dir, "unidx", &["random3"], 2);
         let idx = degrade(indexed, dir, "idx", &["none", "random3", "bursty10"], 1);
@@ -340,7 +405,10 @@ fn cached(cache: &Path, indexed: &Stream, unindexed: &Stream, dir: &Path) -> (Ve
             write_wav(&cache.join(format!("{n}.wav")), x);
         }
     }
-    let mut all: Vec<Vec<i16>> = names.iter().map(|n| read_wav(&cache.join(format!("{n}.wav")))).collect();
+    let mut all: Vec<Vec<i16>> = names
+        .iter()
+        .map(|n| read_wav(&cache.join(format!("{n}.wav"))))
+        .collect();
     let unidx = vec![all.pop().unwrap()];
     (all, unidx)
 }
@@ -355,7 +423,9 @@ pub fn material() -> &'static Material {
 /// Applies a gain in dB with saturation, as a level change on the path does.
 pub fn gain(x: &[i16], db: f64) -> Vec<f32> {
     let g = 10f64.powf(db / 20.0);
-    x.iter().map(|&s| ((f64::from(s) * g).clamp(-32768.0, 32767.0) / 32768.0) as f32).collect()
+    x.iter()
+        .map(|&s| ((f64::from(s) * g).clamp(-32768.0, 32767.0) / 32768.0) as f32)
+        .collect()
 }
 
 /// One clip through AMR-NB 4.75 kbit/s with `loss` random frame loss (0..1).
@@ -380,7 +450,9 @@ pub fn amr475(x: &[i16], loss: f64, seed: u64, tag: &str) -> Vec<i16> {
 
 /// White noise (deterministic) at `snr_db` below the P.56 active level of `x`.
 pub fn with_noise(x: &[i16], snr_db: f64, seed: u64) -> Vec<i16> {
-    let level = farend_dsp::level::active_level_dbov(&to_f32(x), RATE).expect("speech").level_dbov;
+    let level = farend_dsp::level::active_level_dbov(&to_f32(x), RATE)
+        .expect("speech")
+        .level_dbov;
     let rms = 10f64.powf((level - snr_db) / 20.0) * 32768.0;
     let mut rng = Rng(seed);
     x.iter()
