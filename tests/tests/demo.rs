@@ -96,6 +96,39 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
             );
         }
     }
+    // MOS-LQO, fingerprint, DTMF, tone and progress-tone checks ran and passed.
+    let checks: Vec<&str> = results
+        .cases
+        .iter()
+        .flat_map(|c| &c.checks)
+        .map(|c| c.name.as_str())
+        .collect();
+    for name in [
+        "mos_lqo",
+        "fingerprint",
+        "gaps",
+        "level_dbov",
+        "one_way_audio",
+        "dtmf",
+        "tone",
+        "progress_tone",
+    ] {
+        assert!(
+            checks.contains(&name),
+            "a sample scenario checks {name}: {checks:?}"
+        );
+    }
+    let mos: Vec<f64> = results
+        .cases
+        .iter()
+        .flat_map(|c| &c.measurements)
+        .filter(|m| m.name == "mos_lqo")
+        .map(|m| m.value)
+        .collect();
+    assert!(
+        mos.iter().all(|m| (3.8..=4.6).contains(m)),
+        "G.711 speech scores well: {mos:?}"
+    );
     // Numbers are redacted by default.
     let json = std::fs::read_to_string(run_dir.join("results.json")).unwrap();
     assert!(
@@ -103,4 +136,52 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         "numbers are redacted in results.json"
     );
     assert!(run_dir.join("report.html").exists());
+}
+
+#[test]
+fn a_slow_network_fails_the_delay_expectation_with_exit_1() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(farend()
+        .args([
+            "run",
+            "scenarios/01-basic-call.yaml",
+            "--virtual-delay-ms",
+            "450",
+            "--out",
+        ])
+        .arg(out.path()));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a network verdict gives exit code 1"
+    );
+    let run_dir = only_run_dir(out.path());
+    let junit = run_dir.join("junit.xml");
+    assert_junit_valid(&junit);
+    let report = read_junit(&junit);
+    let case = &report.test_suites[0].test_cases[0];
+    match &case.status {
+        TestCaseStatus::NonSuccess {
+            kind: NonSuccessKind::Failure,
+            ty,
+            message,
+            ..
+        } => {
+            assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("DelayTooHigh"));
+            let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
+            assert!(message.contains("450.0 ms"), "{message}");
+        }
+        other => panic!("expected a DelayTooHigh failure: {other:?}"),
+    }
+    // The recordings of the failed case are kept, and its logcat is attached.
+    let results = read_results(&run_dir);
+    let kinds: Vec<&str> = results.cases[0]
+        .attachments
+        .iter()
+        .map(|a| a.kind.as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"recording") && kinds.contains(&"logcat"),
+        "{kinds:?}"
+    );
 }

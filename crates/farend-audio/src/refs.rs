@@ -9,6 +9,10 @@ use crate::{AudioError, Pcm, read_wav, resample};
 
 /// Level of generated `tones/<freq>hz` references, in dBov (P.56).
 pub const TONE_LEVEL_DBOV: f64 = -16.0;
+/// Duration of generated call-progress references (`tones/<kind>-<country>`), in seconds.
+pub const PROGRESS_DURATION_S: f64 = 6.0;
+/// Level of each frequency of generated call-progress references, in dBov (P.56).
+pub const PROGRESS_LEVEL_DBOV: f64 = -20.0;
 /// Duration of generated `tones/<freq>hz` references, in seconds.
 pub const TONE_DURATION_S: f64 = 2.0;
 /// Level of each of the two tones of a generated DTMF digit, in dBov (the pair sums to
@@ -72,6 +76,8 @@ struct ManifestEntry {
 enum Generated {
     Tone(f64),
     Dtmf(String),
+    /// A call-progress tone: its kind and country (`tones/ringback-de`).
+    Progress(farend_dsp::progress::ProgressKind, String),
 }
 
 fn parse_generated(name: &str) -> Option<Generated> {
@@ -82,6 +88,12 @@ fn parse_generated(name: &str) -> Option<Generated> {
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D' | 'a'..='d'));
         return ok.then(|| Generated::Dtmf(digits.to_string()));
+    }
+    if let Some((kind, country)) = rest.split_once('-')
+        && let Some(kind) = farend_dsp::progress::ProgressKind::parse(kind)
+        && farend_dsp::progress::lookup(country, kind).is_some()
+    {
+        return Some(Generated::Progress(kind, country.to_string()));
     }
     let num = rest
         .strip_suffix("hz")
@@ -245,6 +257,20 @@ impl RefLibrary {
                     farend_dsp::tone::generate_tone(freq, TONE_LEVEL_DBOV, TONE_DURATION_S, rate);
                 Ok(Pcm::from_f32(rate, &x))
             }
+            Some(Generated::Progress(kind, country)) => {
+                let x = farend_dsp::progress::generate_progress(
+                    &country,
+                    kind,
+                    PROGRESS_DURATION_S,
+                    PROGRESS_LEVEL_DBOV,
+                    rate,
+                )
+                .map_err(|e| AudioError::Generate {
+                    name: name.to_string(),
+                    detail: e.to_string(),
+                })?;
+                Ok(Pcm::from_f32(rate, &x))
+            }
             Some(Generated::Dtmf(digits)) => {
                 let x = farend_dsp::dtmf::generate_dtmf(
                     &digits,
@@ -265,10 +291,10 @@ impl RefLibrary {
             None => Err(AudioError::UnknownReference {
                 name: name.to_string(),
                 hint: if self.refs.is_empty() {
-                    " (the library lists no references; generated: tones/<freq>hz, tones/dtmf-<digits>)".to_string()
+                    " (the library lists no references; generated: tones/<freq>hz, tones/dtmf-<digits>, tones/<kind>-<country>)".to_string()
                 } else {
                     format!(
-                        " (known: {}; generated: tones/<freq>hz, tones/dtmf-<digits>)",
+                        " (known: {}; generated: tones/<freq>hz, tones/dtmf-<digits>, tones/<kind>-<country>)",
                         self.names().join(", ")
                     )
                 },
@@ -284,6 +310,11 @@ mod tests {
     #[test]
     fn generated_names() {
         assert!(matches!(parse_generated("tones/1000hz"), Some(Generated::Tone(f)) if f == 1000.0));
+        assert!(matches!(
+            parse_generated("tones/ringback-de"),
+            Some(Generated::Progress(farend_dsp::progress::ProgressKind::Ringback, c)) if c == "de"
+        ));
+        assert!(parse_generated("tones/ringback-xx").is_none());
         assert!(matches!(parse_generated("tones/425.5hz"), Some(Generated::Tone(f)) if f == 425.5));
         assert!(
             matches!(parse_generated("tones/dtmf-12#*A"), Some(Generated::Dtmf(d)) if d == "12#*A")

@@ -166,9 +166,9 @@ fn main() {
         // place counts.
         unmatched += usize::from(id.matched.is_none());
         if let (Some(name), Some(ms)) = (&id.matched, id.offset_ms) {
-            let got: usize = name[3..].parse().unwrap_or(usize::MAX);
-            let pos = got * step + (ms * f64::from(RATE) / 1000.0).round() as usize;
-            if pos.abs_diff(a) <= 80 {
+            let got: i64 = name[3..].parse().unwrap_or(i64::MIN / 2);
+            let pos = got * step as i64 + (ms * f64::from(RATE) / 1000.0).round() as i64;
+            if pos.abs_diff(a as i64) <= 80 {
                 right += 1;
             }
         }

@@ -1,5 +1,12 @@
 //! Single tones and tone patterns: generators and detectors.
 //!
+//! [`generate_tone`], [`generate_noise`] and [`TonePattern::generate`] build test signals;
+//! [`detect_tones`] returns every steady tone segment (frequency within ±0.5% and edges within
+//! ±10 ms on clean input, level, components of dual tones) and [`match_pattern`] finds a
+//! pattern such as "1 kHz for 2 s, 1 s silence, three times" in them with tolerances.
+//! Voiced speech and played notes (a fundamental below 500 Hz with its octave) are not
+//! reported as tones.
+//!
 //! Levels are given in dBov as defined by ITU-T P.56: decibels relative to the RMS of a
 //! full-scale square wave (RMS 1.0 for samples in −1.0..1.0). A full-scale sine is therefore
 //! −3.01 dBov, and a sine of level `L` dBov has peak amplitude `√2 · 10^(L/20)`.

@@ -654,35 +654,6 @@ pub(crate) fn fine_delay(
     (est + lag, conf)
 }
 
-/// Fine delay of a reference stretch ending at sample `endr` and starting no
-/// earlier than `startr_min`, frames stepping backward from the end.
-fn fine_delay_backward(
-    rf: &Padded,
-    df: &Padded,
-    startr_min: i64,
-    endr: i64,
-    est: i64,
-    rate: &Rate,
-    ffts: &mut Ffts,
-    window: &[f64],
-) -> (i64, f64) {
-    let mut v = Votes::new(rate, Some(window));
-    let n = rate.align_nfft as i64;
-    let mut startr = endr - n;
-    let mut startd = startr + est;
-    if startd + n > df.n {
-        startd = df.n - n;
-        startr = startd - est;
-    }
-    while startd >= 0 && startr >= startr_min {
-        v.frame(rf, df, startr, startd, ffts);
-        startr -= n / 4;
-        startd -= n / 4;
-    }
-    let (lag, conf) = v.result();
-    (est + lag, conf)
-}
-
 /// Finds utterances of the reference (in windows) from its VAD.
 fn find_utterances(rv: &Vad, deg_n: i64, crude: i64, rate: &Rate, margin: i64) -> Vec<(i64, i64)> {
     let len = rv.vad.len() as i64;
@@ -776,6 +747,93 @@ pub(crate) fn align(
     al
 }
 
+/// Fine delays of the first halves [start, bp) of every break point. Break
+/// points sharing a crude estimate share one forward walk over the frames.
+fn split_first_halves(
+    rf: &Padded,
+    df: &Padded,
+    startr0: i64,
+    bps: &[i64],
+    eds: &[(i64, i64)],
+    rate: &Rate,
+    ffts: &mut Ffts,
+    window: &[f64],
+) -> Vec<(i64, f64)> {
+    let n = rate.align_nfft as i64;
+    let mut out: Vec<Option<(i64, f64)>> = vec![None; bps.len()];
+    for i in 0..bps.len() {
+        if out[i].is_some() {
+            continue;
+        }
+        let est = eds[i].0;
+        let mut v = Votes::new(rate, Some(window));
+        let mut startr = startr0;
+        let mut startd = startr + est;
+        if startd < 0 {
+            startr = -est;
+            startd = 0;
+        }
+        for j in i..bps.len() {
+            if eds[j].0 != est || out[j].is_some() {
+                continue;
+            }
+            while startd + n <= df.n && startr + n <= bps[j] * rate.ds {
+                v.frame(rf, df, startr, startd, ffts);
+                startr += n / 4;
+                startd += n / 4;
+            }
+            let (lag, conf) = v.result();
+            out[j] = Some((est + lag, conf));
+        }
+    }
+    out.into_iter().map(|o| o.unwrap_or((0, 0.0))).collect()
+}
+
+/// Fine delays of the second halves [bp, end) of the break points whose first
+/// half beat the utterance's confidence; frames walk backward from the end.
+fn split_second_halves(
+    rf: &Padded,
+    df: &Padded,
+    endr: i64,
+    bps: &[i64],
+    eds: &[(i64, i64)],
+    firsts: &[(i64, f64)],
+    conf: f64,
+    rate: &Rate,
+    ffts: &mut Ffts,
+    window: &[f64],
+) -> Vec<(i64, f64)> {
+    let n = rate.align_nfft as i64;
+    let wanted: Vec<bool> = firsts.iter().map(|f| f.1 > conf).collect();
+    let mut out: Vec<Option<(i64, f64)>> = vec![None; bps.len()];
+    for i in (0..bps.len()).rev() {
+        if !wanted[i] || out[i].is_some() {
+            continue;
+        }
+        let est = eds[i].1;
+        let mut v = Votes::new(rate, Some(window));
+        let mut startr = endr - n;
+        let mut startd = startr + est;
+        if startd + n > df.n {
+            startd = df.n - n;
+            startr = startd - est;
+        }
+        for j in (0..=i).rev() {
+            if !wanted[j] || eds[j].1 != est || out[j].is_some() {
+                continue;
+            }
+            while startd >= 0 && startr >= bps[j] * rate.ds {
+                v.frame(rf, df, startr, startd, ffts);
+                startr -= n / 4;
+                startd -= n / 4;
+            }
+            let (lag, c) = v.result();
+            out[j] = Some((est + lag, c));
+        }
+    }
+    out.into_iter().map(|o| o.unwrap_or((0, 0.0))).collect()
+}
+
 /// Tries to split each utterance in two with different delays (P.862 10.1.3.3).
 fn split_utterances(
     al: &mut Alignment,
@@ -833,13 +891,22 @@ fn split_utterances(
         let window = trace.window;
         let mut best: Option<(i64, i64, f64, i64, i64, f64, i64)> = None;
         let (mut best_c1, mut best_c2) = (0.0, 0.0);
-        for (&bp, &(ed1, ed2)) in bps.iter().zip(eds.iter()) {
-            let (d1, c1) = fine_delay(rf, df, us * ds, bp * ds, ed1, rate, ffts, Some(&window));
-            let (d2, c2) = if c1 > conf {
-                fine_delay_backward(rf, df, bp * ds, ue * ds, ed2, rate, ffts, &window)
-            } else {
-                (0, 0.0)
-            };
+        let firsts = split_first_halves(rf, df, us * ds, &bps, &eds, rate, ffts, &window);
+        let seconds = split_second_halves(
+            rf,
+            df,
+            ue * ds,
+            &bps,
+            &eds,
+            &firsts,
+            conf,
+            rate,
+            ffts,
+            &window,
+        );
+        for (i, (&bp, &(ed1, ed2))) in bps.iter().zip(eds.iter()).enumerate() {
+            let (d1, c1) = firsts[i];
+            let (d2, c2) = seconds[i];
             if (d2 - d1).abs() >= ds && c1 + c2 > best_c1 + best_c2 && c1 > conf && c2 > conf {
                 best_c1 = c1;
                 best_c2 = c2;

@@ -8,6 +8,8 @@ use crate::tables;
 use realfft::num_complex::Complex;
 
 const ZWICKER_POWER: f64 = 0.23;
+/// Slightly below 3^(1/1.2): the exact test on ratio^1.2 decides near it.
+const ASYM_MIN_RATIO: f64 = 2.49;
 const SILENCE_5_SAMPLES: f64 = 500.0;
 const THRESHOLD_BAD_FRAMES: f64 = 30.0;
 const SMEAR_RANGE: usize = 2;
@@ -20,6 +22,10 @@ const MIN_SCALE: f64 = 3e-4;
 /// Bark band layout of one sample rate.
 pub(crate) struct Bands {
     pub n: usize,
+    /// Modified Zwicker power per band.
+    pub loud_pow: Vec<f64>,
+    /// (threshold / 0.5)^power * Sl per band.
+    pub loud_scale: Vec<f64>,
     pub bins: Vec<usize>,
     pub correction: Vec<f64>,
     pub sp: f64,
@@ -28,9 +34,28 @@ pub(crate) struct Bands {
 
 impl Bands {
     pub(crate) fn new(fs: i64) -> Self {
+        let mut b = Self::layout(fs);
+        for band in 0..b.n {
+            let centre = tables::CENTRE_BARK[band];
+            let h = if centre < 4.0 {
+                6.0 / (centre + 2.0)
+            } else {
+                1.0
+            };
+            let p = ZWICKER_POWER * h.min(2.0).powf(0.15);
+            b.loud_pow.push(p);
+            b.loud_scale
+                .push((tables::ABS_THRESH_POWER[band] / 0.5).powf(p) * b.sl);
+        }
+        b
+    }
+
+    fn layout(fs: i64) -> Self {
         if fs == 16000 {
             Bands {
                 n: 49,
+                loud_pow: Vec::new(),
+                loud_scale: Vec::new(),
                 bins: tables::BINS_PER_BAND_16K.to_vec(),
                 correction: tables::POW_DENS_CORRECTION_16K.to_vec(),
                 sp: 6.910853e-6,
@@ -43,6 +68,8 @@ impl Bands {
             correction[41] = tables::LAST_BAND_POW_DENS_CORRECTION_8K;
             Bands {
                 n: 42,
+                loud_pow: Vec::new(),
+                loud_scale: Vec::new(),
                 bins,
                 correction,
                 sp: 2.764344e-5,
@@ -109,18 +136,8 @@ fn loudness(bands: &Bands, dens: &[f64], out: &mut [f64]) {
     for (b, o) in out.iter_mut().enumerate() {
         let thr = tables::ABS_THRESH_POWER[b];
         let input = dens[b];
-        let centre = tables::CENTRE_BARK[b];
-        let mut h = if centre < 4.0 {
-            6.0 / (centre + 2.0)
-        } else {
-            1.0
-        };
-        if h > 2.0 {
-            h = 2.0;
-        }
-        let p = ZWICKER_POWER * h.powf(0.15);
         *o = if input > thr {
-            (thr / 0.5).powf(p) * ((0.5 + 0.5 * input / thr).powf(p) - 1.0) * bands.sl
+            bands.loud_scale[b] * ((0.5 + 0.5 * input / thr).powf(bands.loud_pow[b]) - 1.0)
         } else {
             0.0
         };
@@ -132,10 +149,25 @@ fn pseudo_lp(x: &[f64], p: f64) -> f64 {
     let mut sum = 0.0;
     for (b, v) in x.iter().enumerate().skip(1) {
         let w = tables::WIDTH_BARK[b];
-        sum += (v.abs() * w).powf(p);
+        let h = v.abs() * w;
+        sum += if p == 2.0 {
+            h * h
+        } else if p == 1.0 {
+            h
+        } else {
+            h.powf(p)
+        };
         total_w += w;
     }
-    (sum / total_w).powf(1.0 / p) * total_w
+    let mean = sum / total_w;
+    let root = if p == 2.0 {
+        mean.sqrt()
+    } else if p == 1.0 {
+        mean
+    } else {
+        mean.powf(1.0 / p)
+    };
+    root * total_w
 }
 
 /// Disturbances (symmetric, asymmetric) of one frame given the compensated
@@ -165,12 +197,13 @@ fn frame_disturbance(
     let sym = pseudo_lp(&dist, 2.0);
     for b in 0..nb {
         let ratio = (d[b] + 50.0) / (r[b] + 50.0);
-        let mut h = ratio.powf(1.2);
-        if h > 12.0 {
-            h = 12.0;
-        } else if h < 3.0 {
-            h = 0.0;
-        }
+        // ratio^1.2 < 3 (ratio below 3^(1/1.2)) gives no asymmetric disturbance.
+        let h = if ratio < ASYM_MIN_RATIO {
+            0.0
+        } else {
+            ratio.powf(1.2).min(12.0)
+        };
+        let h = if h < 3.0 { 0.0 } else { h };
         dist[b] *= h;
     }
     let asym = pseudo_lp(&dist, 1.0);

@@ -69,6 +69,8 @@ pub struct CaseRun<'a> {
     pub redact: bool,
     /// Cancelled on Ctrl-C.
     pub cancel: CancellationToken,
+    /// Fingerprints of every reference, when a scenario of the run checks which audio arrived.
+    pub fingerprints: Option<&'a farend_dsp::fingerprint::Index>,
 }
 
 struct State<'a> {
@@ -345,10 +347,17 @@ impl<'a> State<'a> {
             record,
             &capture.recording,
         )?;
+        let library = self.run.fingerprints.map(|index| expect::Library {
+            index,
+            played: reference,
+        });
         let analysis = expect::analyze(
             &capture.reference.to_f32(),
             &capture.recording.to_f32(),
             capture.recording.rate,
+            !reference.starts_with("tones/"),
+            expect,
+            library,
         );
         let eval = expect::evaluate(index, &direction, expect, &analysis);
         self.measurements.extend(eval.measurements);

@@ -163,7 +163,13 @@ pub async fn run(
     });
     let pool = pool::Pool::new(reachable.len());
 
+    let fingerprints = plan
+        .cases
+        .iter()
+        .any(|c| c.scenario.steps.iter().any(expects_fingerprint))
+        .then(|| fingerprint_index(refs));
     let ctx = RunContext {
+        fingerprints: fingerprints.as_ref(),
         lab,
         refs,
         options,
@@ -206,6 +212,7 @@ struct RunContext<'a> {
     pool: &'a pool::Pool,
     reachable: &'a [usize],
     on_event: &'a (dyn Fn(RunEvent<'_>) + Sync),
+    fingerprints: Option<&'a farend_dsp::fingerprint::Index>,
 }
 
 /// Waits for handsets, runs one case and gives the handsets back (retiring a dead one).
@@ -218,6 +225,7 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         pool,
         reachable,
         on_event,
+        fingerprints,
     } = *ctx;
     let needed = case.scenario.parties.len();
     let too_few = || {
@@ -269,6 +277,7 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         run_dir: &options.run_dir,
         redact: options.redact,
         cancel: cancel.clone(),
+        fingerprints,
     };
     let report = case::run_case(&run, now_rfc3339()).await;
     // A handset that went offline stays out of the pool, so the next cases get others.
@@ -287,4 +296,20 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
     drop(reservation);
     on_event(RunEvent::CaseFinished { report: &report });
     report
+}
+
+fn expects_fingerprint(step: &farend_scenario::Step) -> bool {
+    matches!(&step.kind, farend_scenario::StepKind::Play { expect, .. } if expect.fingerprint.is_some())
+}
+
+/// Fingerprints every reference of the library (at 8 kHz: the fingerprint's band ends at 3 kHz).
+pub fn fingerprint_index(refs: &RefLibrary) -> farend_dsp::fingerprint::Index {
+    let mut index = farend_dsp::fingerprint::Index::new();
+    for name in refs.names() {
+        if let Ok(pcm) = refs.load(name, 8000) {
+            // A reference too short to fingerprint simply cannot be identified.
+            let _ = index.add(name, &pcm.to_f32(), pcm.rate);
+        }
+    }
+    index
 }

@@ -19,16 +19,7 @@ pub const PLAY_TIMEOUT_SLACK: Duration = Duration::from_secs(10);
 pub const MAX_REPEAT: u32 = 10_000;
 
 /// Expectations modelled and validated but not measurable yet by this build; using one is an error.
-pub const UNAVAILABLE_EXPECTATIONS: &[&str] = &[
-    "mos_lqo",
-    "dtmf",
-    "fingerprint",
-    "tone",
-    "progress_tone",
-    "one_way_audio",
-    "gaps",
-    "level_dbov",
-];
+pub const UNAVAILABLE_EXPECTATIONS: &[&str] = &[];
 
 /// A validated scenario file.
 #[derive(Debug, Clone, PartialEq)]

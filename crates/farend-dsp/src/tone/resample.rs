@@ -21,6 +21,36 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Cow<'_, [f32]> {
     let fc = 0.45 * f64::from(from.min(to)) / f64::from(from);
     let half = (ZERO_CROSSINGS / (2.0 * fc)).ceil();
     let n_out = ((samples.len() as f64) / ratio).round() as usize;
+    // The kernel tabulated at 1/64 of an input sample, read with linear interpolation.
+    const STEPS: f64 = 64.0;
+    let table_len = (2.0 * half * STEPS).ceil() as usize + 2;
+    let table: Vec<f64> = (0..table_len)
+        .map(|j| {
+            let d = j as f64 / STEPS - half;
+            if d.abs() > half {
+                return 0.0;
+            }
+            let x = 2.0 * fc * d;
+            let sinc = if x.abs() < 1e-12 {
+                1.0
+            } else {
+                (PI * x).sin() / (PI * x)
+            };
+            let u = (d / half + 1.0) * 0.5; // 0..1 across the kernel
+            let w = 0.42 - 0.5 * (2.0 * PI * u).cos() + 0.08 * (4.0 * PI * u).cos();
+            2.0 * fc * sinc * w
+        })
+        .collect();
+    let kernel = |d: f64| -> f64 {
+        let pos = (d + half) * STEPS;
+        let j = pos.floor();
+        let frac = pos - j;
+        let j = j as usize;
+        match (table.get(j), table.get(j + 1)) {
+            (Some(&a), Some(&b)) => a + (b - a) * frac,
+            _ => 0.0,
+        }
+    };
     let last = samples.len() as i64 - 1;
     let mut out = Vec::with_capacity(n_out);
     for m in 0..n_out {
@@ -30,16 +60,7 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Cow<'_, [f32]> {
         let mut acc = 0.0f64;
         let mut i = lo;
         while i <= hi {
-            let d = i as f64 - t;
-            let x = 2.0 * fc * d;
-            let sinc = if x.abs() < 1e-12 {
-                1.0
-            } else {
-                (PI * x).sin() / (PI * x)
-            };
-            let u = (d / half + 1.0) * 0.5; // 0..1 across the kernel
-            let w = 0.42 - 0.5 * (2.0 * PI * u).cos() + 0.08 * (4.0 * PI * u).cos();
-            acc += f64::from(samples[i as usize]) * 2.0 * fc * sinc * w;
+            acc += f64::from(samples[i as usize]) * kernel(i as f64 - t);
             i += 1;
         }
         out.push(acc as f32);

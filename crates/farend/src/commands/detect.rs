@@ -276,3 +276,104 @@ pub fn run(args: DetectArgs) -> super::Outcome {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use farend_audio::{Pcm, write_wav};
+
+    fn wav(name: &str, rate: u32, x: &[f32]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("farend-detect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        write_wav(&path, &Pcm::from_f32(rate, x)).expect("write wav");
+        path
+    }
+
+    #[test]
+    fn detects_from_files() {
+        let x = farend_dsp::dtmf::generate_dtmf("123#", 100, 100, -12.0, 16000).expect("valid");
+        let file = wav("dtmf.wav", 16000, &x);
+        assert!(
+            run(DetectArgs {
+                what: DetectWhat::Dtmf(DtmfArgs {
+                    file: file.clone(),
+                    json: true
+                })
+            })
+            .is_ok()
+        );
+        let tones = TonesArgs {
+            file,
+            pattern: Some("697+1209/100,0/100".into()),
+            freq_tolerance_pct: 1.0,
+            timing_tolerance_ms: 20.0,
+            min_duration_ms: 40.0,
+            json: false,
+        };
+        assert!(
+            run(DetectArgs {
+                what: DetectWhat::Tones(tones)
+            })
+            .is_ok()
+        );
+        let p = farend_dsp::progress::generate_progress(
+            "DE",
+            farend_dsp::progress::ProgressKind::Busy,
+            3.0,
+            -20.0,
+            8000,
+        )
+        .expect("known tone");
+        let file = wav("busy.wav", 8000, &p);
+        let args = ProgressArgs {
+            file,
+            country: Some("de".into()),
+            json: true,
+        };
+        assert!(
+            run(DetectArgs {
+                what: DetectWhat::Progress(args)
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_input_is_exit_code_2() {
+        let missing = PathBuf::from("/nonexistent/farend/x.wav");
+        let err = run(DetectArgs {
+            what: DetectWhat::Dtmf(DtmfArgs {
+                file: missing.clone(),
+                json: false,
+            }),
+        })
+        .expect_err("missing file");
+        assert!(matches!(err, CliError::BadInput(_)));
+        let args = ProgressArgs {
+            file: missing.clone(),
+            country: Some("XX".into()),
+            json: false,
+        };
+        assert!(matches!(
+            run(DetectArgs {
+                what: DetectWhat::Progress(args)
+            }),
+            Err(CliError::BadInput(_))
+        ));
+        let tones = TonesArgs {
+            file: missing,
+            pattern: Some("nonsense".into()),
+            freq_tolerance_pct: 1.0,
+            timing_tolerance_ms: 20.0,
+            min_duration_ms: 40.0,
+            json: false,
+        };
+        assert!(matches!(
+            run(DetectArgs {
+                what: DetectWhat::Tones(tones)
+            }),
+            Err(CliError::BadInput(_))
+        ));
+    }
+}
