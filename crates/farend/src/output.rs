@@ -102,11 +102,11 @@ impl Progress {
 /// The one-screen summary printed at the end of a run.
 pub fn summary(report: &RunReport, files: &ReportFiles) {
     let c = report.counts();
-    println!();
-    println!(
+    crate::commands::print_line("");
+    crate::commands::print_line(&format!(
         "farend: {} case(s): {} passed, {} failed, {} error(s), {} skipped in {:.1} s",
         c.total, c.passed, c.failed, c.errors, c.skipped, report.duration_s
-    );
+    ));
     let mut overheads: Vec<f64> = report
         .cases
         .iter()
@@ -115,25 +115,25 @@ pub fn summary(report: &RunReport, files: &ReportFiles) {
         .collect();
     if !overheads.is_empty() {
         overheads.sort_by(f64::total_cmp);
-        println!(
+        crate::commands::print_line(&format!(
             "  runner overhead per case (wall time minus audio and waits): median {:.2} s, max {:.2} s",
             overheads[overheads.len() / 2],
             overheads[overheads.len() - 1]
-        );
+        ));
     }
     for case in report
         .cases
         .iter()
         .filter(|c| !matches!(c.verdict, Verdict::Pass))
     {
-        println!(
+        crate::commands::print_line(&format!(
             "  {:5} {}{}",
             verdict_word(&case.verdict),
             case.id,
             verdict_detail(&case.verdict)
-        );
+        ));
     }
-    println!("  report:  {}", files.html.display());
-    println!("  junit:   {}", files.junit.display());
-    println!("  results: {}", files.json.display());
+    crate::commands::print_line(&format!("  report:  {}", files.html.display()));
+    crate::commands::print_line(&format!("  junit:   {}", files.junit.display()));
+    crate::commands::print_line(&format!("  results: {}", files.json.display()));
 }

@@ -73,7 +73,7 @@ pub fn run(args: AnalyzeArgs) -> Outcome {
     if args.json {
         let json = serde_json::to_string_pretty(&analysis)
             .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
-        println!("{json}");
+        crate::commands::print_line(&json.to_string());
     } else {
         print_human(&analysis);
     }
@@ -85,38 +85,38 @@ fn db(v: Option<f64>) -> String {
 }
 
 fn print_human(a: &PathAnalysis) {
-    println!(
+    crate::commands::print_line(&format!(
         "audio present:   {}",
         if a.audio_present { "yes" } else { "NO" }
-    );
+    ));
     match &a.delay {
-        Some(d) => println!(
+        Some(d) => crate::commands::print_line(&format!(
             "delay:           {:.2} ms (mouth-to-ear {:.2} ms, confidence {:.2})",
             d.delay_ms, d.mouth_to_ear_ms, d.confidence
-        ),
-        None => println!("delay:           not found"),
+        )),
+        None => crate::commands::print_line("delay:           not found"),
     }
-    println!(
+    crate::commands::print_line(&format!(
         "level:           {} (reference {})",
         db(a.level_dbov),
         db(a.reference_level_dbov)
-    );
-    println!("noise floor:     {}", db(a.noise_floor_dbov));
-    println!(
+    ));
+    crate::commands::print_line(&format!("noise floor:     {}", db(a.noise_floor_dbov)));
+    crate::commands::print_line(&format!(
         "mute gaps:       {} (longest {:.0} ms)",
         a.gaps.len(),
         a.max_gap_ms
-    );
-    println!(
+    ));
+    crate::commands::print_line(&format!(
         "clipping:        {} ({} samples)",
         if a.clipping.clipped { "YES" } else { "no" },
         a.clipping.clipped_samples
-    );
+    ));
     if let Some(id) = &a.identity {
-        println!(
+        crate::commands::print_line(&format!(
             "identified as:   {} ({})",
             id.identified.matched.as_deref().unwrap_or("nothing"),
             if id.wrong_audio { "WRONG AUDIO" } else { "ok" }
-        );
+        ));
     }
 }

@@ -123,7 +123,7 @@ fn load(path: &PathBuf) -> Result<(Vec<f32>, u32), CliError> {
 fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| CliError::LabFault(e.to_string()))?;
-    println!("{text}");
+    crate::commands::print_line(&text.to_string());
     Ok(())
 }
 
@@ -149,16 +149,19 @@ pub fn run(args: DetectArgs) -> super::Outcome {
             if a.json {
                 print_json(&r)?;
             } else {
-                println!(
+                crate::commands::print_line(&format!(
                     "digits: {}",
                     if r.digits.is_empty() {
                         "(none)"
                     } else {
                         &r.digits
                     }
-                );
+                ));
                 for e in &r.events {
-                    println!("  {}  {:>9.1} – {:>9.1} ms", e.digit, e.start_ms, e.end_ms);
+                    crate::commands::print_line(&format!(
+                        "  {}  {:>9.1} – {:>9.1} ms",
+                        e.digit, e.start_ms, e.end_ms
+                    ));
                 }
             }
         }
@@ -208,20 +211,20 @@ pub fn run(args: DetectArgs) -> super::Outcome {
                 })?;
             } else {
                 if tones.is_empty() {
-                    println!("no steady tones");
+                    crate::commands::print_line("no steady tones");
                 }
                 for t in &tones {
-                    println!("{}", describe_tone(t));
+                    crate::commands::print_line(&describe_tone(t).to_string());
                 }
                 if let (Some(text), Some(m)) = (&a.pattern, found) {
                     match m {
-                        Some(m) => println!(
+                        Some(m) => crate::commands::print_line(&format!(
                             "pattern {text}: found at {:.1} ms (max error {:.2}%, {:.1} ms)",
                             m.start_ms,
                             m.max_freq_error * 100.0,
                             m.max_timing_error_ms
-                        ),
-                        None => println!("pattern {text}: not found"),
+                        )),
+                        None => crate::commands::print_line(&format!("pattern {text}: not found")),
                     }
                 }
             }
@@ -253,7 +256,7 @@ pub fn run(args: DetectArgs) -> super::Outcome {
                         let cadence: Vec<String> =
                             m.cadence_ms.iter().map(|c| format!("{c:.0}")).collect();
                         let code = m.sit_code.map(|c| format!(" {c:?}")).unwrap_or_default();
-                        println!(
+                        crate::commands::print_line(&format!(
                             "{} {}{code}: {} Hz, cadence {} ms, from {:.1} ms",
                             m.country,
                             m.kind.name(),
@@ -264,12 +267,15 @@ pub fn run(args: DetectArgs) -> super::Outcome {
                                 cadence.join("/")
                             },
                             m.start_ms
-                        );
+                        ));
                         if !m.alternatives.is_empty() {
-                            println!("  identical to: {}", m.alternatives.join(", "));
+                            crate::commands::print_line(&format!(
+                                "  identical to: {}",
+                                m.alternatives.join(", ")
+                            ));
                         }
                     }
-                    None => println!("no call-progress tone recognised"),
+                    None => crate::commands::print_line("no call-progress tone recognised"),
                 }
             }
         }

@@ -40,10 +40,10 @@ pub fn run(args: DevicesArgs) -> Outcome {
         }
     };
     let mut offline = 0;
-    println!(
+    crate::commands::print_line(&format!(
         "{:<14} {:<22} {:<16} {:<24} {:<8} state",
         "id", "serial", "number", "model", "android"
-    );
+    ));
     runtime.block_on(async {
         for h in &lab.handsets {
             let number = if args.no_redact {
@@ -58,18 +58,21 @@ pub fn run(args: DevicesArgs) -> Outcome {
                         .call_state()
                         .await
                         .map_or_else(|e| format!("? ({e})"), |s| s.to_string());
-                    println!(
+                    crate::commands::print_line(&format!(
                         "{:<14} {:<22} {:<16} {:<24} {:<8} {state}",
                         h.id,
                         h.serial,
                         number,
                         format!("{} {}", id.manufacturer, id.model),
                         id.android_release
-                    );
+                    ));
                 }
                 Err(e) => {
                     offline += 1;
-                    println!("{:<14} {:<22} {:<16} offline: {e}", h.id, h.serial, number);
+                    crate::commands::print_line(&format!(
+                        "{:<14} {:<22} {:<16} offline: {e}",
+                        h.id, h.serial, number
+                    ));
                 }
             }
         }

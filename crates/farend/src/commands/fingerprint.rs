@@ -118,14 +118,17 @@ fn run_identify(args: &IdentifyArgs) -> Outcome {
     if args.json {
         let json = serde_json::to_string(&id)
             .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
-        println!("{json}");
+        crate::commands::print_line(&json.to_string());
     } else {
         match (&id.matched, id.offset_ms) {
-            (Some(name), Some(ms)) => println!(
+            (Some(name), Some(ms)) => crate::commands::print_line(&format!(
                 "{name} at {ms:.1} ms (confidence {:.2}, bit error rate {:.3})",
                 id.confidence, id.ber
-            ),
-            _ => println!("no match (best bit error rate {:.3})", id.ber),
+            )),
+            _ => crate::commands::print_line(&format!(
+                "no match (best bit error rate {:.3})",
+                id.ber
+            )),
         }
     }
     Ok(if id.matched.is_some() {

@@ -60,26 +60,26 @@ pub fn run(args: LabArgs) -> Outcome {
     };
     let lab = farend_lab::VirtualLab::start(config)
         .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?;
-    println!(
+    crate::commands::print_line(&format!(
         "{:<6} {:<22} {:<16} {:<14} {:<28} ear",
         "id", "adb", "number", "model", "mic"
-    );
+    ));
     for h in lab.handsets() {
-        println!(
+        crate::commands::print_line(&format!(
             "{:<6} {:<22} {:<16} {:<14} {:<28} {}",
             h.id, h.serial, h.number, h.model, h.mic, h.ear
-        );
+        ));
     }
     if let Some(path) = &args.write_lab {
         std::fs::write(path, lab_file_text(&lab))
             .map_err(|e| CliError::LabFault(format!("cannot write {}: {e}", path.display())))?;
-        println!("lab file: {}", path.display());
+        crate::commands::print_line(&format!("lab file: {}", path.display()));
     }
-    println!(
+    crate::commands::print_line(&format!(
         "try: adb connect {0} && adb -s {0} shell dumpsys telephony.registry",
         lab.handsets()[0].serial
-    );
-    println!("serving; Ctrl-C stops");
+    ));
+    crate::commands::print_line("serving; Ctrl-C stops");
     use std::io::Write;
     let _ = std::io::stdout().flush();
 

@@ -151,3 +151,15 @@ pub fn looks_like_lab(path: &Path) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Prints a line to standard output; when the reader has gone (`farend … | head`), the
+/// program ends quietly, as Unix tools do, instead of panicking.
+pub fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}

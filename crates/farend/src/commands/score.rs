@@ -197,10 +197,10 @@ fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOption
     let mut low = 0usize;
     let mut json = Vec::new();
     if !args.json {
-        println!(
+        crate::commands::print_line(&format!(
             "{:<40} {:<40} {:>7} {:>7} {:>9}  category",
             "reference", "degraded", "raw", "MOS-LQO", "delay ms"
-        );
+        ));
     }
     for ((r, d), res) in pairs.iter().zip(results) {
         match res {
@@ -216,7 +216,7 @@ fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOption
                     }
                     json.push(v);
                 } else {
-                    println!(
+                    crate::commands::print_line(&format!(
                         "{:<40} {:<40} {:>7.3} {:>7.3} {:>9.1}  {:?}",
                         r.display(),
                         d.display(),
@@ -224,7 +224,7 @@ fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOption
                         score.mos_lqo,
                         score.delay_ms,
                         score.category
-                    );
+                    ));
                 }
             }
             Some(Err(e)) => {
@@ -243,9 +243,10 @@ fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOption
         }
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
+        crate::commands::print_line(
+            &serde_json::to_string_pretty(&json)
+                .unwrap_or_default()
+                .to_string(),
         );
     }
     if failed > 0 {
@@ -280,23 +281,27 @@ pub fn run(args: ScoreArgs) -> Outcome {
     };
     let score = score_pair(reference, degraded, &opts)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&score, args.frames)).unwrap_or_default()
+        crate::commands::print_line(
+            &serde_json::to_string_pretty(&to_json(&score, args.frames))
+                .unwrap_or_default()
+                .to_string(),
         );
     } else {
-        println!("standard:   {}", score.standard);
+        crate::commands::print_line(&format!("standard:   {}", score.standard));
         if let Some(note) = &score.resampled_from {
-            println!("resampled:  {note}");
+            crate::commands::print_line(&format!("resampled:  {note}"));
         }
-        println!("raw P.862:  {:.3}", score.raw);
-        println!("MOS-LQO:    {:.3} ({:?})", score.mos_lqo, score.category);
-        println!("delay:      {:.1} ms", score.delay_ms);
+        crate::commands::print_line(&format!("raw P.862:  {:.3}", score.raw));
+        crate::commands::print_line(&format!(
+            "MOS-LQO:    {:.3} ({:?})",
+            score.mos_lqo, score.category
+        ));
+        crate::commands::print_line(&format!("delay:      {:.1} ms", score.delay_ms));
         for (u, s) in score.utterances.iter().zip(score.utterance_scores.iter()) {
-            println!(
+            crate::commands::print_line(&format!(
                 "  utterance {:6.2}-{:6.2} s  delay {:7.1} ms  MOS-LQO {:.3}",
                 u.start_s, u.end_s, u.delay_ms, s.mos_lqo
-            );
+            ));
         }
     }
     Ok(if below(args.min_mos, score.mos_lqo) {

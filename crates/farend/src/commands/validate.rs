@@ -58,9 +58,9 @@ pub fn run(args: ValidateArgs) -> Outcome {
             })
         };
         match result {
-            Ok(what) => println!("ok    {}: {what}", file.display()),
+            Ok(what) => crate::commands::print_line(&format!("ok    {}: {what}", file.display())),
             Err(e) => {
-                println!("error {}", file.display());
+                crate::commands::print_line(&format!("error {}", file.display()));
                 errors.push(e.to_string());
             }
         }
