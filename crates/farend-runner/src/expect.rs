@@ -75,10 +75,8 @@ pub fn analyze(
             .dtmf
             .as_ref()
             .map(|_| farend_dsp::dtmf::detect_dtmf(recording, rate)),
-        tones: expect
-            .tone
-            .as_ref()
-            .map(|_| farend_dsp::tone::detect_tones(recording, rate)),
+        tones: (expect.tone.is_some() || expect.tone_pattern.is_some())
+            .then(|| farend_dsp::tone::detect_tones(recording, rate)),
         progress: expect
             .progress_tone
             .as_ref()
@@ -358,6 +356,29 @@ pub fn evaluate(
             failure,
         );
     }
+    if let (Some(text), Some(segments)) = (&expect.tone_pattern, &analysis.tones) {
+        // Validated when the scenario was loaded; an unparsable one cannot match.
+        let found = farend_dsp::tone::TonePattern::parse(text)
+            .ok()
+            .and_then(|p| {
+                farend_dsp::tone::match_pattern(
+                    segments,
+                    &p,
+                    &farend_dsp::tone::PatternTolerance::default(),
+                )
+            });
+        let actual = match &found {
+            Some(_) => "found".to_string(),
+            None => format!("not found ({} tone segment(s))", segments.len()),
+        };
+        let failure = found.is_none().then(|| {
+            (
+                FailureKind::ToneMissing,
+                format!("{direction}: tone pattern `{text}` not found"),
+            )
+        });
+        eval.check(step, "tone_pattern", text.clone(), actual, failure);
+    }
     if let (Some(want), Some(found)) = (&expect.progress_tone, &analysis.progress) {
         let actual = found.as_ref().map_or_else(
             || "none".to_string(),
@@ -536,6 +557,30 @@ mod tests {
         assert_eq!(
             run(&expect("124"), &tones, &tones).failure.map(|f| f.0),
             Some(FailureKind::DtmfMismatch)
+        );
+    }
+
+    #[test]
+    fn a_tone_pattern_is_found_or_fails() {
+        let rate = 16000;
+        let pattern = farend_dsp::tone::TonePattern::parse("1000/500, 0/300, x3").unwrap();
+        let tones = pattern.generate(-16.0, rate);
+        let expect = |p: &str| Expectations {
+            tone_pattern: Some(p.to_string()),
+            ..Default::default()
+        };
+        let eval = run(&expect("1000/500, 0/300, x3"), &tones, &tones);
+        assert!(
+            eval.failure.is_none() && eval.checks.len() == 1,
+            "{:?}",
+            eval.checks
+        );
+        let eval = run(&expect("1000/500, 0/300, x4"), &tones, &tones);
+        assert_eq!(
+            eval.failure.map(|f| f.0),
+            Some(FailureKind::ToneMissing),
+            "{:?}",
+            eval.checks
         );
     }
 

@@ -389,6 +389,8 @@ pub struct Expectations {
     pub tone: Option<ToneExpectation>,
     /// A call-progress tone that must be present.
     pub progress_tone: Option<ProgressToneExpectation>,
+    /// A tone pattern that must be present, e.g. `"1000/2000, 0/1000, x3"` (Hz/ms steps).
+    pub tone_pattern: Option<String>,
     /// Audio must (true) or must not (false) be one-way.
     pub one_way_audio: Option<bool>,
     /// Longest acceptable gap (dropout).
@@ -426,6 +428,9 @@ impl Expectations {
         }
         if self.progress_tone.is_some() {
             v.push("progress_tone");
+        }
+        if self.tone_pattern.is_some() {
+            v.push("tone_pattern");
         }
         if self.one_way_audio.is_some() {
             v.push("one_way_audio");

@@ -27,6 +27,7 @@ const EXPECT_KEYS: &[&str] = &[
     "fingerprint",
     "tone",
     "progress_tone",
+    "tone_pattern",
     "one_way_audio",
     "gaps",
     "level_dbov",
@@ -668,6 +669,18 @@ fn read_expect(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<Expe
             "dtmf" => {
                 e.dtmf = read_dtmf(c, v);
                 e.dtmf.is_some()
+            }
+            "tone_pattern" => {
+                e.tone_pattern = yaml::text(c, v, "`tone_pattern`").and_then(|text| {
+                    match farend_dsp::tone::TonePattern::parse(&text) {
+                        Ok(_) => Some(text),
+                        Err(err) => {
+                            c.error(v.loc, format!("`tone_pattern`: {err}"));
+                            None
+                        }
+                    }
+                });
+                e.tone_pattern.is_some()
             }
             "fingerprint" => {
                 e.fingerprint = yaml::fields(c, v, "`fingerprint`", &["matches"]).and_then(|ff| {
