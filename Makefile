@@ -16,7 +16,7 @@ demo: build
 
 test: setup
 	$(CARGO) build --release --locked -p farend
-	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --workspace --locked --profile test
+	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --workspace --locked --no-fail-fast
 
 lint:
 	$(CARGO) fmt --all -- --check
