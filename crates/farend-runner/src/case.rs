@@ -543,14 +543,6 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
     let mut events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
     events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
     CaseReport {
-        id: case.id.clone(),
-        suite: scenario.suite.clone(),
-        scenario: scenario.name.clone(),
-        scenario_file: scenario.path.display().to_string(),
-        iteration: case.iteration,
-        iterations: case.iterations,
-        verdict,
-        started_at,
         duration_s: duration.as_secs_f64(),
         parties,
         steps,
@@ -563,6 +555,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
             waits_s: waits.as_secs_f64(),
             overhead_s: duration.saturating_sub(audio + waits).as_secs_f64(),
         },
+        ..crate::empty_report(case, verdict, started_at)
     }
 }
 

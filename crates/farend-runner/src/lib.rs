@@ -122,7 +122,8 @@ async fn identify(lab: &Lab, redact: bool) -> (Vec<HandsetInfo>, Vec<usize>) {
     (infos, reachable)
 }
 
-fn unrunnable(case: &farend_scenario::Case, verdict: Verdict) -> CaseReport {
+/// A case's report with its identity and verdict filled in and nothing else yet.
+fn empty_report(case: &farend_scenario::Case, verdict: Verdict, started_at: String) -> CaseReport {
     let scenario = &case.scenario;
     CaseReport {
         id: case.id.clone(),
@@ -132,7 +133,7 @@ fn unrunnable(case: &farend_scenario::Case, verdict: Verdict) -> CaseReport {
         iteration: case.iteration,
         iterations: case.iterations,
         verdict,
-        started_at: now_rfc3339(),
+        started_at,
         duration_s: 0.0,
         parties: Vec::new(),
         steps: Vec::new(),
@@ -142,6 +143,11 @@ fn unrunnable(case: &farend_scenario::Case, verdict: Verdict) -> CaseReport {
         attachments: Vec::new(),
         timing: Default::default(),
     }
+}
+
+/// The report of a case that never ran (no handsets for it, or the run was interrupted).
+fn unrunnable(case: &farend_scenario::Case, verdict: Verdict) -> CaseReport {
+    empty_report(case, verdict, now_rfc3339())
 }
 
 /// Runs every case of the plan and returns the whole run's report (never fails: lab faults
