@@ -331,6 +331,9 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
 }
 
 /// A small SVG timeline: one lane per party with a tick and label per event.
+/// Smallest distance between two event labels of one lane, in SVG units.
+const LABEL_SPACING: f64 = 150.0;
+
 fn timeline_svg(out: &mut String, case: &CaseReport, span_ms: f64) {
     let mut parties: Vec<&str> = Vec::new();
     for e in &case.events {
@@ -355,6 +358,9 @@ fn timeline_svg(out: &mut String, case: &CaseReport, span_ms: f64) {
             esc(&truncate(p, 8))
         );
     }
+    // Labels are drawn only where they do not run into the previous one of the same lane;
+    // every dot keeps its full text as a tooltip and the table below lists all events.
+    let mut last_label_x = vec![f64::NEG_INFINITY; parties.len().max(1)];
     for e in &case.events {
         let lane = parties.iter().position(|p| *p == e.party).unwrap_or(0);
         let y = LANE * lane as f64 + 20.0;
@@ -364,15 +370,22 @@ fn timeline_svg(out: &mut String, case: &CaseReport, span_ms: f64) {
             0.0
         };
         let x = LEFT + frac * (WIDTH - LEFT - 10.0);
+        let label = if x - last_label_x[lane] >= LABEL_SPACING {
+            last_label_x[lane] = x;
+            format!(
+                "<text x=\"{x:.1}\" y=\"{:.1}\">{}</text>",
+                y - 7.0,
+                esc(&truncate(&e.event, 24))
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "<g><title>{} {} {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#0969da\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\">{}</text></g>",
+            "<g><title>{} {} {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#0969da\"/>{label}</g>",
             ms(e.at_ms),
             esc(&e.party),
             esc(&e.event),
-            y - 7.0,
-            esc(&truncate(&e.event, 24))
         );
     }
     out.push_str("</svg>\n");
