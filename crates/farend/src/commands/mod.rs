@@ -4,8 +4,12 @@ use std::process::ExitCode;
 
 pub mod analyze;
 pub mod detect;
+pub mod devices;
 pub mod fingerprint;
+pub mod lab;
+pub mod run;
 pub mod score;
+pub mod validate;
 
 /// Why a subcommand could not finish; the binary prints it and exits with its code.
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +34,6 @@ impl CliError {
 
 /// What a subcommand returns: its exit code, or an error to print.
 pub type Outcome = Result<ExitCode, CliError>;
-
-pub mod devices;
-pub mod lab;
-pub mod run;
-pub mod validate;
 
 use farend_audio::RefLibrary;
 use std::path::{Path, PathBuf};
