@@ -118,7 +118,11 @@ fn sample_scenarios_load_and_follow_the_brief() {
     );
     let total = scenarios.len();
     let plan = plan(scenarios, None, None);
-    assert_eq!(plan.cases.len(), 1 + 3 + 1 + (total - 3), "one case per iteration");
+    assert_eq!(
+        plan.cases.len(),
+        1 + 3 + 1 + (total - 3),
+        "one case per iteration"
+    );
 }
 
 const GOOD: &str = "\
