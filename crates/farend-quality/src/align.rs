@@ -4,6 +4,7 @@
 
 use crate::fft::{Ffts, next_pow2};
 use crate::tables;
+use std::sync::Arc;
 
 /// Search margin around utterances, in VAD windows.
 pub(crate) const SEARCH_BUFFER: i64 = 75;
@@ -99,9 +100,50 @@ fn response_db(curve: &[(f64, f64)], freq: f64) -> f64 {
     curve[curve.len() - 1].1
 }
 
-/// Applies a (Hz, dB) response (normalised to 0 dB at 1 kHz) to the file part
-/// and the padding after it, in one FFT.
-pub(crate) fn apply_response(sig: &mut Padded, curve: &[(f64, f64)], rate: &Rate, ffts: &mut Ffts) {
+/// A (Hz, dB) frequency response, named so its per-size gain tables can be cached.
+pub(crate) struct Response {
+    /// Cache key.
+    pub name: &'static str,
+    /// Breakpoints, interpolated linearly in dB.
+    pub curve: &'static [(f64, f64)],
+}
+
+/// The P.862 level-alignment filter (300 Hz to 3.25 kHz).
+pub(crate) const LEVEL_FILTER: Response = Response {
+    name: "level",
+    curve: &tables::LEVEL_FILTER_DB,
+};
+
+/// The P.862 IRS receive characteristic (narrowband only).
+pub(crate) const IRS_FILTER: Response = Response {
+    name: "irs",
+    curve: &tables::IRS_FILTER_DB,
+};
+
+/// Linear gain per bin of a real FFT of `size` samples, normalised to 0 dB at 1 kHz.
+fn response_gains(response: &Response, size: usize, rate: &Rate, ffts: &mut Ffts) -> Arc<[f64]> {
+    ffts.table(response.name, size, rate.fs, || {
+        let gain_1k = response_db(response.curve, 1000.0);
+        (0..=size / 2)
+            .map(|i| {
+                let freq = i as f64 * rate.fs as f64 / size as f64;
+                10f64.powf((response_db(response.curve, freq) - gain_1k) / 20.0)
+            })
+            .collect()
+    })
+}
+
+/// Level alignment (P.862 10.1.1): scales a signal so that its power between
+/// 300 Hz and 3.25 kHz is the target, then applies `response` (if any) to the
+/// file part and the padding after it. Both filters work on one forward
+/// transform of the signal. Returns the applied gain.
+pub(crate) fn align_level(
+    sig: &mut Padded,
+    max_n: i64,
+    rate: &Rate,
+    ffts: &mut Ffts,
+    response: Option<&Response>,
+) -> f64 {
     let sb = rate.sb() as usize;
     let len = (sig.n - 2 * rate.sb() + rate.pad()).max(0) as usize;
     let size = next_pow2(len);
@@ -109,53 +151,80 @@ pub(crate) fn apply_response(sig: &mut Padded, curve: &[(f64, f64)], rate: &Rate
     x[..len].copy_from_slice(&sig.data[sb..sb + len]);
     let mut spec = Vec::new();
     ffts.forward(&mut x, &mut spec);
-    let gain_1k = response_db(curve, 1000.0);
-    for (i, c) in spec.iter_mut().enumerate() {
-        let freq = i as f64 * rate.fs as f64 / size as f64;
-        let factor = 10f64.powf((response_db(curve, freq) - gain_1k) / 20.0);
-        *c *= factor;
-    }
-    ffts.inverse(&mut spec, &mut x);
-    sig.data[sb..sb + len].copy_from_slice(&x[..len]);
-}
-
-/// Scales a signal so that its power between 300 Hz and 3.25 kHz is the target.
-/// Returns the applied gain.
-pub(crate) fn align_level(sig: &mut Padded, max_n: i64, rate: &Rate, ffts: &mut Ffts) -> f64 {
-    let mut filtered = sig.clone();
-    apply_response(&mut filtered, &tables::LEVEL_FILTER_DB, rate, ffts);
-    let start = rate.sb();
-    let stop = sig.n - rate.sb() + rate.pad();
-    let divisor = (max_n - 2 * rate.sb() + rate.pad()) as f64;
-    let mut power = 0.0;
-    for i in start..stop {
-        let v = filtered.at(i);
-        power += v * v;
-    }
-    power /= divisor;
+    let level = response_gains(&LEVEL_FILTER, size, rate, ffts);
+    let mut filtered: Vec<_> = spec.iter().zip(level.iter()).map(|(c, g)| c * g).collect();
+    ffts.inverse(&mut filtered, &mut x);
+    // The power is taken over the file and the padding after it, divided by
+    // the longer signal's length, as the Recommendation does.
+    let power =
+        x[..len].iter().map(|v| v * v).sum::<f64>() / (max_n - 2 * rate.sb() + rate.pad()) as f64;
     let gain = if power > 0.0 {
         (TARGET_AVG_POWER / power).sqrt()
     } else {
         1.0
     };
-    let n = sig.n as usize;
-    for v in sig.data[..n].iter_mut() {
-        *v *= gain;
+    match response {
+        Some(response) => {
+            let gains = response_gains(response, size, rate, ffts);
+            for (c, g) in spec.iter_mut().zip(gains.iter()) {
+                *c *= g * gain;
+            }
+            ffts.inverse(&mut spec, &mut x);
+            sig.data[sb..sb + len].copy_from_slice(&x[..len]);
+        }
+        None => {
+            let n = sig.n as usize;
+            for v in sig.data[..n].iter_mut() {
+                *v *= gain;
+            }
+        }
     }
     gain
 }
 
-/// Runs a cascade of second-order sections (b0, b1, b2, a1, a2) over `x`.
-pub(crate) fn iir_sos(sections: &[[f64; 5]], x: &mut [f64]) {
-    for s in sections {
-        let (b0, b1, b2, a1, a2) = (s[0], s[1], s[2], s[3], s[4]);
-        let (mut z1, mut z2) = (0.0, 0.0);
-        for v in x.iter_mut() {
-            let xin = *v;
-            let y = b0 * xin + z1;
-            z1 = b1 * xin - a1 * y + z2;
-            z2 = b2 * xin - a2 * y;
-            *v = y;
+/// Runs a cascade of `M` second-order sections (b0, b1, b2, a1, a2) over each
+/// of `L` signals.
+///
+/// Each section is one long dependency chain, so the cascade runs as a
+/// wavefront: at step `t` section `s` works on sample `t - s` of every signal,
+/// and the `M * L` section-signal pairs of a step are independent of each
+/// other. Lanes that have not reached their signal yet (or have passed its
+/// end) work on zeros, which leaves a zero state untouched, and their outputs
+/// are dropped. The arithmetic per sample and section is that of the plain
+/// cascade, so is the result.
+pub(crate) fn iir_sos<const M: usize, const L: usize>(
+    sections: &[[f64; 5]; M],
+    mut xs: [&mut [f64]; L],
+) {
+    let n = xs.iter().map(|x| x.len()).max().unwrap_or(0);
+    if M == 0 || n == 0 {
+        return;
+    }
+    let coef = |k: usize| -> [f64; M] { std::array::from_fn(|s| sections[s][k]) };
+    let (b0, b1, b2, a1, a2) = (coef(0), coef(1), coef(2), coef(3), coef(4));
+    let mut z1 = [[0.0f64; L]; M];
+    let mut z2 = [[0.0f64; L]; M];
+    let mut y = [[0.0f64; L]; M];
+    for t in 0..n + M - 1 {
+        let mut input = [[0.0f64; L]; M];
+        for (l, x) in xs.iter().enumerate() {
+            input[0][l] = x.get(t).copied().unwrap_or(0.0);
+        }
+        input[1..].copy_from_slice(&y[..M - 1]);
+        for s in 0..M {
+            for l in 0..L {
+                let v = input[s][l];
+                y[s][l] = b0[s] * v + z1[s][l];
+                z1[s][l] = b1[s] * v - a1[s] * y[s][l] + z2[s][l];
+                z2[s][l] = b2[s] * v - a2[s] * y[s][l];
+            }
+        }
+        if t + 1 >= M {
+            for (l, x) in xs.iter_mut().enumerate() {
+                if let Some(out) = x.get_mut(t + 1 - M) {
+                    *out = y[M - 1][l];
+                }
+            }
         }
     }
 }
@@ -177,32 +246,37 @@ pub(crate) fn wideband_input_filter(sig: &mut Padded, sos: &[f64; 5], rate: &Rat
             *v *= g;
         }
     }
-    iir_sos(&[*sos], &mut sig.data[sb..n - sb]);
+    iir_sos(&[*sos], [&mut sig.data[sb..n - sb]]);
 }
 
-/// DC removal with short fades at both ends, then the alignment pre-filter.
-pub(crate) fn alignment_filter(sig: &mut Padded, rate: &Rate) {
+/// DC removal with short fades at both ends, then the alignment pre-filter,
+/// for the reference and the degraded signal together.
+pub(crate) fn alignment_filter(sigs: [&mut Padded; 2], rate: &Rate) {
     let sb = rate.sb() as usize;
-    let n = sig.n as usize;
-    if n > 2 * sb {
-        let body = &mut sig.data[sb..n - sb];
-        // The mean is taken over the padded length, as the Recommendation does.
-        let mean = body.iter().sum::<f64>() / n as f64;
-        for v in body.iter_mut() {
-            *v -= mean;
-        }
-        let ds = rate.ds as usize;
-        let len = body.len();
-        for i in 0..ds.min(len) {
-            let g = (0.5 + i as f64) / ds as f64;
-            body[i] *= g;
-            body[len - 1 - i] *= g;
+    let [a, b] = sigs;
+    for sig in [&mut *a, &mut *b] {
+        let n = sig.n as usize;
+        if n > 2 * sb {
+            let body = &mut sig.data[sb..n - sb];
+            // The mean is taken over the padded length, as the Recommendation does.
+            let mean = body.iter().sum::<f64>() / n as f64;
+            for v in body.iter_mut() {
+                *v -= mean;
+            }
+            let ds = rate.ds as usize;
+            let len = body.len();
+            for i in 0..ds.min(len) {
+                let g = (0.5 + i as f64) / ds as f64;
+                body[i] *= g;
+                body[len - 1 - i] *= g;
+            }
         }
     }
+    let data = [&mut a.data[..], &mut b.data[..]];
     if rate.fs == 16000 {
-        iir_sos(&tables::ALIGN_IIR_16K, &mut sig.data);
+        iir_sos(&tables::ALIGN_IIR_16K, data);
     } else {
-        iir_sos(&tables::ALIGN_IIR_8K, &mut sig.data);
+        iir_sos(&tables::ALIGN_IIR_8K, data);
     }
 }
 
@@ -383,7 +457,7 @@ pub(crate) fn voice_activity(sig: &Padded, rate: &Rate) -> Vad {
 }
 
 /// Cross-correlation `y[k] = sum_m x1[m] x2[m + k - (n1 - 1)]`, k in 0..n1+n2-1.
-fn xcorr(x1: &[f64], x2: &[f64], ffts: &mut Ffts) -> (Vec<f64>, usize) {
+fn xcorr(x1: &[f64], x2: &[f64], ffts: &mut Ffts) -> Vec<f64> {
     let n1 = x1.len();
     let n2 = x2.len();
     let size = 2 * next_pow2(n1.max(n2));
@@ -402,7 +476,7 @@ fn xcorr(x1: &[f64], x2: &[f64], ffts: &mut Ffts) -> (Vec<f64>, usize) {
     }
     ffts.inverse(&mut fa, &mut a);
     a.truncate(n1 + n2 - 1);
-    (a, size)
+    a
 }
 
 /// Utterance bookkeeping of the alignment, all positions in VAD windows of the
@@ -446,9 +520,9 @@ fn envelope_lag(
     if er <= sr + 1 || ed <= sd + 1 {
         return 0;
     }
-    let (y, size) = xcorr(&rv[sr..er], &dv[sd..ed], ffts);
+    let y = xcorr(&rv[sr..er], &dv[sd..ed], ffts);
     if let Some(t) = trace {
-        t.overwrite(&y, size as f64);
+        t.overwrite(&rv[sr..er], &dv[sd..ed], ffts);
     }
     let nr = (er - sr) as i64;
     let mut best = 0.0;
@@ -474,9 +548,18 @@ pub(crate) fn crude_whole(rv: &Vad, dv: &Vad, rate: &Rate, ffts: &mut Ffts) -> i
 /// scratch buffer with that window, and correlations longer than the window's
 /// offset in the buffer (3 * nfft + 6 values) overwrite its first values. The
 /// published conformance scores depend on this, so it is reproduced here.
+///
+/// Where the envelopes do not overlap the correlation is zero, and what lands
+/// in the window is the transform's rounding noise. That noise has to be at
+/// single-precision level: with double-precision noise a leftover Hann sample
+/// of 4e-5 dominates such a window, every frame then votes for lag 0, and
+/// utterances get split where the reference does not split them. So these
+/// correlations are recomputed in `f32`, normalised.
 pub(crate) struct WindowTrace {
     offset: usize,
     window: Vec<f64>,
+    a: Vec<f32>,
+    b: Vec<f32>,
 }
 
 impl WindowTrace {
@@ -484,17 +567,52 @@ impl WindowTrace {
         WindowTrace {
             offset: 3 * nfft + 6,
             window: hann(nfft),
+            a: Vec::new(),
+            b: Vec::new(),
         }
     }
 
-    fn overwrite(&mut self, y: &[f64], scale: f64) {
+    /// Overwrites the window with the values of the cross-correlation of `x1`
+    /// and `x2` (laid out as [`xcorr`] does) from the buffer offset on.
+    fn overwrite(&mut self, x1: &[f64], x2: &[f64], ffts: &mut Ffts) {
+        let (n1, n2) = (x1.len(), x2.len());
+        let len = n1 + n2 - 1;
+        if len <= self.offset {
+            return;
+        }
+        let size = 2 * next_pow2(n1.max(n2));
+        self.a.clear();
+        self.a.resize(size, 0.0);
+        self.b.clear();
+        self.b.resize(size, 0.0);
+        for (i, &v) in x1.iter().enumerate() {
+            self.a[n1 - 1 - i] = v as f32;
+        }
+        for (i, &v) in x2.iter().enumerate() {
+            self.b[i] = v as f32;
+        }
+        let fwd = ffts.planner32.plan_fft_forward(size);
+        let inv = ffts.planner32.plan_fft_inverse(size);
+        let mut fa = fwd.make_output_vec();
+        let mut fb = fwd.make_output_vec();
+        // Lengths are right by construction; the transforms cannot fail.
+        let _ = fwd.process(&mut self.a, &mut fa);
+        let _ = fwd.process(&mut self.b, &mut fb);
+        for (p, q) in fa.iter_mut().zip(fb.iter()) {
+            *p *= *q;
+        }
+        fa[0].im = 0.0;
+        if let Some(last) = fa.last_mut() {
+            last.im = 0.0;
+        }
+        let _ = inv.process(&mut fa, &mut self.a);
+        let scale = 1.0 / size as f64;
         let n = self.window.len();
-        for (i, &v) in y.iter().enumerate().skip(self.offset) {
-            let j = i - self.offset;
-            if j >= n {
-                break;
-            }
-            self.window[j] = v * scale;
+        for (j, &v) in self.a[self.offset..len.min(self.offset + n)]
+            .iter()
+            .enumerate()
+        {
+            self.window[j] = v as f64 * scale;
         }
     }
 }
@@ -557,12 +675,12 @@ struct Votes {
 }
 
 impl Votes {
-    fn new(rate: &Rate, window: Option<&[f64]>) -> Self {
+    fn new(rate: &Rate, window: &[f64]) -> Self {
         let nfft = rate.align_nfft;
         Votes {
             nfft,
             kernel: nfft / 64,
-            win: window.map(|w| w.to_vec()).unwrap_or_else(|| hann(nfft)),
+            win: window.to_vec(),
             hist: vec![0.0; nfft],
             hsum: 0.0,
             x1: vec![0.0; nfft],
@@ -635,9 +753,10 @@ pub(crate) fn fine_delay(
     est: i64,
     rate: &Rate,
     ffts: &mut Ffts,
-    window: Option<&[f64]>,
 ) -> (i64, f64) {
-    let mut v = Votes::new(rate, window);
+    let nfft = rate.align_nfft;
+    let window = ffts.table("hann", nfft, 0, || hann(nfft));
+    let mut v = Votes::new(rate, &window);
     let n = rate.align_nfft as i64;
     let mut startr = startr0;
     let mut startd = startr + est;
@@ -698,7 +817,7 @@ pub(crate) fn align(
     let windows = find_utterances(rv, df.n, crude, rate, SEARCH_BUFFER);
     for &(s, e) in &windows {
         let est = crude_part(rv, dv, df.n, s, e, crude, rate, ffts, None);
-        let (d, conf) = fine_delay(rf, df, s * rate.ds, e * rate.ds, est, rate, ffts, None);
+        let (d, conf) = fine_delay(rf, df, s * rate.ds, e * rate.ds, est, rate, ffts);
         al.search_start.push(s);
         al.search_end.push(e);
         al.delay_est.push(est);
@@ -766,7 +885,7 @@ fn split_first_halves(
             continue;
         }
         let est = eds[i].0;
-        let mut v = Votes::new(rate, Some(window));
+        let mut v = Votes::new(rate, window);
         let mut startr = startr0;
         let mut startd = startr + est;
         if startd < 0 {
@@ -811,7 +930,7 @@ fn split_second_halves(
             continue;
         }
         let est = eds[i].1;
-        let mut v = Votes::new(rate, Some(window));
+        let mut v = Votes::new(rate, window);
         let mut startr = endr - n;
         let mut startd = startr + est;
         if startd + n > df.n {

@@ -376,18 +376,28 @@ fn standard_name(options: &ScoreOptions, fs: u32) -> String {
 }
 
 fn pesq(r: &[f64], d: &[f64], fs: u32, options: &ScoreOptions) -> Result<Score, QualityError> {
+    fft::with_ffts(|ffts| pesq_with(r, d, fs, options, ffts))
+}
+
+fn pesq_with(
+    r: &[f64],
+    d: &[f64],
+    fs: u32,
+    options: &ScoreOptions,
+    ffts: &mut fft::Ffts,
+) -> Result<Score, QualityError> {
     let rate = align::Rate::new(fs);
-    let mut ffts = fft::Ffts::new();
     let mut rs = align::Padded::new(r, &rate);
     let mut ds = align::Padded::new(d, &rate);
     let max_n = rs.n.max(ds.n);
-    align::align_level(&mut rs, max_n, &rate, &mut ffts);
-    align::align_level(&mut ds, max_n, &rate, &mut ffts);
+    let irs = match options.band {
+        Band::Narrow => Some(&align::IRS_FILTER),
+        Band::Wide => None,
+    };
+    align::align_level(&mut rs, max_n, &rate, ffts, irs);
+    align::align_level(&mut ds, max_n, &rate, ffts, irs);
     match options.band {
-        Band::Narrow => {
-            align::apply_response(&mut rs, &tables::IRS_FILTER_DB, &rate, &mut ffts);
-            align::apply_response(&mut ds, &tables::IRS_FILTER_DB, &rate, &mut ffts);
-        }
+        Band::Narrow => {}
         Band::Wide => {
             let mut sos = if fs == 16000 {
                 tables::WB_IIR_16K
@@ -406,15 +416,14 @@ fn pesq(r: &[f64], d: &[f64], fs: u32, options: &ScoreOptions) -> Result<Score, 
     }
     let mut rf = rs.clone();
     let mut df = ds.clone();
-    align::alignment_filter(&mut rf, &rate);
-    align::alignment_filter(&mut df, &rate);
+    align::alignment_filter([&mut rf, &mut df], &rate);
     let rv = align::voice_activity(&rf, &rate);
     let dv = align::voice_activity(&df, &rate);
-    let al = align::align(&rf, &df, &rv, &dv, &rate, &mut ffts);
+    let al = align::align(&rf, &df, &rv, &dv, &rate, ffts);
     if al.count() == 0 {
         return Err(QualityError::NoUtterances);
     }
-    let m = model::run(&rs, &ds, &al, &rate, &mut ffts).ok_or(QualityError::TooShort {
+    let m = model::run(&rs, &ds, &al, &rate, ffts).ok_or(QualityError::TooShort {
         which: "reference",
         seconds: r.len() as f64 / fs as f64,
         min_seconds: 0.25,
