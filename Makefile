@@ -3,7 +3,7 @@
 CARGO ?= cargo
 FAREND := target/release/farend
 
-.PHONY: setup build demo test lint bench clean
+.PHONY: setup build demo test oracle lint clean
 
 setup:
 	@scripts/setup.sh
@@ -17,6 +17,11 @@ demo: build
 test: setup
 	$(CARGO) build --release --locked -p farend
 	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --workspace --locked --no-fail-fast
+	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
+
+# farend's P.862 scores against the ITU-T reference code on a generated corpus.
+oracle: build
+	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
 
 lint:
 	$(CARGO) fmt --all -- --check

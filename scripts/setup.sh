@@ -14,7 +14,8 @@ packages=(
   opus-tools                   # Opus encode/decode for degraded-speech test material
   libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
   libspandsp-dev               # SpanDSP: the DTMF benchmark's peer (never linked into farend)
-  pkg-config build-essential python3-venv
+  pkg-config build-essential  # C toolchain for crates with C parts
+  python3-venv python3-dev     # builds the ITU-T P.862 reference code (PyPI pesq) as the test oracle
 )
 
 missing=()

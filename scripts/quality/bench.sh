@@ -11,8 +11,7 @@ ROUNDS="${1:-5}"
 C="$REFS/p862-conformance"
 [ -d "$C" ] || { echo "bench: no conformance data in $C (set FAREND_REFS)" >&2; exit 2; }
 if [ ! -x "$ROOT/.venv/bin/python" ]; then python3 -m venv "$ROOT/.venv"; fi
-"$ROOT/.venv/bin/python" -c 'import numpy, pesq, pesqc2' 2>/dev/null \
-  || "$ROOT/.venv/bin/pip" install -q numpy pesq pesqc2
+"$ROOT/.venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/quality/requirements.txt"
 export RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1
 (cd "$ROOT" && cargo build --release -q -p farend-quality --example pesq_pair)
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/pesq_pair"
