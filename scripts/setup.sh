@@ -8,7 +8,8 @@ packages=(
   adb                          # Debian's real adb: tests drive virtual handsets through it
   sox libsox-fmt-all           # audio conversion; AMR-NB/WB, GSM, G.711 codecs for tests
   libxml2-utils                # xmllint: JUnit output is checked against the project's XSD
-  pulseaudio pulseaudio-utils  # a real sound server, for real sound cards (no test uses it yet)
+  pulseaudio pulseaudio-utils  # a real sound server: the cpal sound card tests run a private one
+  libasound2-dev               # ALSA headers (via pkg-config): cpal always builds its ALSA host on Linux
   codec2-examples              # public speech recordings (LGPL-2.1) behind audio-refs/
   asterisk-core-sounds-en-wav  # public speech prompts (CC-BY-SA-3.0) behind audio-refs/
   opus-tools                   # Opus encode/decode for degraded-speech test material

@@ -14,12 +14,14 @@
 //! [`VirtualCapture`]) speak the lab's TCP protocol; the lab's clock is shared by all its
 //! handsets, so the two streams may belong to different handsets.
 //!
-//! A real (cpal) card fits the same shape: its output callback pops scheduled samples from
-//! a queue indexed by the output frame counter (the clock; silence where nothing is
-//! scheduled), its input callback pushes blocks stamped with the input frame counter, and
-//! the two counters are related once at start-up through cpal's stream timestamps
-//! (`StreamInstant`). Endpoints `pulseaudio:` and `alsa:` parse today and report
-//! [`AudioError::Unsupported`] until that backend is built in.
+//! Real cards (`pulseaudio:NAME`, `alsa:NAME`) go through cpal ([`CpalPlayback`],
+//! [`CpalCapture`]): the output callback pops scheduled samples from a queue indexed by the
+//! output frame counter (silence where nothing is scheduled), the input callback pushes
+//! blocks stamped with the input frame counter, and the two counters are put on one clock
+//! once, at start-up, through cpal's stream timestamps (see [`CardEpoch`]). For PulseAudio
+//! the mic endpoint names a sink (farend plays into it) and the ear endpoint a source,
+//! often a sink's monitor (`lab_b_ear.monitor`). A virtual card and a real one cannot be
+//! paired in one play-and-record: their clocks have nothing in common.
 
 use std::fmt;
 use std::future::Future;
@@ -33,10 +35,12 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::cpal_card::{self, CardEpoch, CpalCapture, CpalPlayback};
 use crate::{AudioError, Pcm, resample};
 
-/// How far ahead of the card's `now` the reference is scheduled, in seconds: three 20 ms
-/// lab ticks, ample for the schedule to cross loopback before its first sample is due.
+/// How far ahead of the card's `now` the reference is scheduled by default, in seconds:
+/// three 20 ms lab ticks, ample for the schedule to cross loopback before its first sample
+/// is due. Cards that buffer more say so through [`PlaybackStream::lead_samples`].
 pub const PLAYBACK_LEAD_S: f64 = 0.06;
 
 /// Protocol magic of the virtual sound card hello.
@@ -155,6 +159,10 @@ pub trait PlaybackStream: Send {
     fn endpoint(&self) -> String;
     /// Sample rate of the card.
     fn rate(&self) -> u32;
+    /// How far ahead of `now` a schedule must start to be played whole, in samples.
+    fn lead_samples(&self) -> u64 {
+        (PLAYBACK_LEAD_S * f64::from(self.rate())).round() as u64
+    }
     /// Clock index of the next sample the card will play (waits for a fresh report).
     fn now(&mut self) -> impl Future<Output = Result<u64, AudioError>> + Send;
     /// Schedules `samples` to be played from clock index `start` on.
@@ -422,7 +430,7 @@ async fn collect<C: CaptureStream>(
 }
 
 /// Plays `reference` on `play` and records `record_samples` from `cap`, both from the same
-/// clock index `now + 100 ms` (see the module docs). The reference is resampled to the card
+/// clock index `now + lead` (see the module docs and [`PlaybackStream::lead_samples`]). The reference is resampled to the card
 /// rate when needed. No timeout is applied here.
 pub async fn play_and_record_on<P: PlaybackStream, C: CaptureStream>(
     play: &mut P,
@@ -449,7 +457,7 @@ pub async fn play_and_record_on<P: PlaybackStream, C: CaptureStream>(
             .await
             .map_err(|e| AudioError::Invalid(format!("resampling task failed: {e}")))??
     };
-    let lead = (PLAYBACK_LEAD_S * f64::from(rate)).round() as u64;
+    let lead = play.lead_samples();
     let t0 = play.now().await? + lead;
     play.schedule(t0, &reference.samples).await?;
     let (start, samples, late) = collect(cap, Some(t0), record_samples).await?;
@@ -476,10 +484,12 @@ pub async fn record_on<C: CaptureStream>(
     })
 }
 
-fn unsupported(ep: &Endpoint) -> AudioError {
+/// The error for a mic and ear that cannot share a clock.
+fn mixed(mic: &Endpoint, ear: &Endpoint) -> AudioError {
     AudioError::Unsupported {
-        endpoint: ep.to_string(),
-        reason: "real sound cards are not built into this version of farend; use virtual:HOST:PORT"
+        endpoint: format!("mic {mic}, ear {ear}"),
+        reason: "a virtual sound card and a real one cannot be paired: their clocks cannot be \
+                 related; use two virtual:HOST:PORT endpoints or two real ones"
             .into(),
     }
 }
@@ -489,7 +499,8 @@ fn unsupported(ep: &Endpoint) -> AudioError {
 ///
 /// The whole operation (connecting included) must finish within `timeout`, else
 /// [`AudioError::Timeout`]; since the cards run in real time, allow at least
-/// `record_samples / rate + PLAYBACK_LEAD_S` plus some margin.
+/// `record_samples / rate + PLAYBACK_LEAD_S` plus some margin (real cards also take about
+/// half a second to open and put their clocks in step).
 pub async fn play_and_record(
     mic: &Endpoint,
     ear: &Endpoint,
@@ -497,21 +508,56 @@ pub async fn play_and_record(
     record_samples: usize,
     timeout: Duration,
 ) -> Result<Capture, AudioError> {
-    let (mic_addr, ear_addr) = match (mic, ear) {
-        (Endpoint::Virtual(m), Endpoint::Virtual(e)) => (*m, *e),
-        (Endpoint::Virtual(_), other) | (other, _) => return Err(unsupported(other)),
-    };
+    play_and_record_len(mic, ear, reference, |_| record_samples, timeout).await
+}
+
+/// Like [`play_and_record`], but records `record` long at whatever rate the cards run
+/// (real cards choose theirs when opened).
+pub async fn play_and_record_for(
+    mic: &Endpoint,
+    ear: &Endpoint,
+    reference: &Pcm,
+    record: Duration,
+    timeout: Duration,
+) -> Result<Capture, AudioError> {
+    let len = |rate: u32| (record.as_secs_f64() * f64::from(rate)).ceil() as usize;
+    play_and_record_len(mic, ear, reference, len, timeout).await
+}
+
+/// [`play_and_record`] with the recording length given as a function of the card rate.
+async fn play_and_record_len(
+    mic: &Endpoint,
+    ear: &Endpoint,
+    reference: &Pcm,
+    record_samples: impl FnOnce(u32) -> usize,
+    timeout: Duration,
+) -> Result<Capture, AudioError> {
     if reference.rate == 0 {
         return Err(AudioError::Invalid(
             "reference has a sample rate of 0 Hz".into(),
         ));
     }
     let work = async {
-        // Both ports before the clock is read; ear frames wait in the socket until the
-        // recording window starts.
-        let mut play = VirtualPlayback::connect(mic_addr).await?;
-        let mut cap = VirtualCapture::connect(ear_addr).await?;
-        play_and_record_on(&mut play, &mut cap, reference, record_samples).await
+        match (mic, ear) {
+            (Endpoint::Virtual(mic_addr), Endpoint::Virtual(ear_addr)) => {
+                // Both ports before the clock is read; ear frames wait in the socket until
+                // the recording window starts.
+                let mut play = VirtualPlayback::connect(*mic_addr).await?;
+                let mut cap = VirtualCapture::connect(*ear_addr).await?;
+                let len = record_samples(play.rate());
+                play_and_record_on(&mut play, &mut cap, reference, len).await
+            }
+            (m, e) if cpal_card::is_cpal(m) && cpal_card::is_cpal(e) => {
+                // One epoch for both streams puts their anchors on one clock; opening them
+                // together halves the warm-up.
+                let epoch = CardEpoch::new();
+                let (mut play, mut cap) =
+                    tokio::try_join!(CpalPlayback::open(m, epoch), CpalCapture::open(e, epoch))?;
+                let len = record_samples(play.rate());
+                play_and_record_on(&mut play, &mut cap, reference, len).await
+            }
+            (m, e) => Err(mixed(m, e)),
+        }
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -528,12 +574,17 @@ pub async fn record(
     samples: usize,
     timeout: Duration,
 ) -> Result<Capture, AudioError> {
-    let Endpoint::Virtual(addr) = ear else {
-        return Err(unsupported(ear));
-    };
     let work = async {
-        let mut cap = VirtualCapture::connect(*addr).await?;
-        record_on(&mut cap, samples).await
+        match ear {
+            Endpoint::Virtual(addr) => {
+                let mut cap = VirtualCapture::connect(*addr).await?;
+                record_on(&mut cap, samples).await
+            }
+            real => {
+                let mut cap = CpalCapture::open(real, CardEpoch::new()).await?;
+                record_on(&mut cap, samples).await
+            }
+        }
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -582,17 +633,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn real_cards_are_reported_unsupported() {
+    async fn virtual_and_real_cards_do_not_pair() {
         let mic: Endpoint = "pulseaudio:a_mic".parse().unwrap();
         let ear: Endpoint = "virtual:127.0.0.1:9".parse().unwrap();
         let pcm = Pcm::new(8000, vec![0; 8]);
-        let err = play_and_record(&mic, &ear, &pcm, 8, Duration::from_secs(1))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, AudioError::Unsupported { ref endpoint, .. } if endpoint == "pulseaudio:a_mic")
-        );
-        let err = record(&mic, 8, Duration::from_secs(1)).await.unwrap_err();
-        assert!(matches!(err, AudioError::Unsupported { .. }));
+        for (m, e) in [(&mic, &ear), (&ear, &mic)] {
+            let err = play_and_record(m, e, &pcm, 8, Duration::from_secs(1))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, AudioError::Unsupported { ref endpoint, ref reason }
+                    if endpoint.contains("pulseaudio:a_mic") && reason.contains("cannot be paired")),
+                "{err}"
+            );
+        }
     }
 }

@@ -104,6 +104,37 @@ pub enum AudioError {
         /// What was wrong.
         detail: String,
     },
+    /// The sound server or audio system behind an endpoint cannot be reached.
+    #[error("sound card '{endpoint}': {detail}")]
+    HostUnavailable {
+        /// The endpoint.
+        endpoint: String,
+        /// What could not be reached, and where it was looked for.
+        detail: String,
+    },
+    /// The sound server has no device of that name (in the direction needed).
+    #[error(
+        "sound card '{endpoint}': no {kind} named '{name}'; available: {}",
+        if available.is_empty() { "none".to_string() } else { available.join(", ") }
+    )]
+    NoSuchDevice {
+        /// The endpoint.
+        endpoint: String,
+        /// What was looked for (`PulseAudio sink`, `PulseAudio source`, ...).
+        kind: String,
+        /// The device name asked for.
+        name: String,
+        /// The names of the devices of that kind that exist.
+        available: Vec<String>,
+    },
+    /// The device accepts no stream configuration farend can use.
+    #[error("sound card '{endpoint}': unsupported configuration: {detail}")]
+    UnsupportedConfig {
+        /// The endpoint.
+        endpoint: String,
+        /// What the device offers or refused.
+        detail: String,
+    },
     /// The operation did not finish in time.
     #[error("sound card '{endpoint}': timed out after {after:?}")]
     Timeout {

@@ -8,7 +8,8 @@
 //!   `tones/dtmf-123`).
 //! * [`play_and_record`] plays a reference into one handset's microphone and records
 //!   another handset's earpiece, sample-accurately, on the sound cards named by
-//!   [`Endpoint`]s (`virtual:127.0.0.1:PORT` for the virtual lab).
+//!   [`Endpoint`]s: `virtual:127.0.0.1:PORT` for the virtual lab, `pulseaudio:NAME` for a
+//!   PulseAudio (or PipeWire) sink or source, `alsa:NAME` for an ALSA device.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), farend_audio::AudioError> {
@@ -25,14 +26,16 @@
 //! ```
 
 mod card;
+mod cpal_card;
 mod error;
 mod pcm;
 mod refs;
 
 pub use card::{
     Capture, CaptureStream, Endpoint, PLAYBACK_LEAD_S, PlaybackStream, VirtualCapture,
-    VirtualPlayback, play_and_record, play_and_record_on, record, record_on,
+    VirtualPlayback, play_and_record, play_and_record_for, play_and_record_on, record, record_on,
 };
+pub use cpal_card::{CardEpoch, CpalCapture, CpalPlayback};
 pub use error::AudioError;
 pub use pcm::{Pcm, read_wav, resample, write_wav};
 pub use refs::{

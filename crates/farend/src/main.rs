@@ -32,6 +32,8 @@ enum Command {
     Fingerprint(commands::fingerprint::FingerprintArgs),
     /// Delay and audio-path verdicts of a recording against its reference.
     Analyze(commands::analyze::AnalyzeArgs),
+    /// Sound card checks for lab staff (`farend audio check --mic ... --ear ...`).
+    Audio(commands::audio::AudioArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => commands::detect::run(args),
         Command::Fingerprint(args) => commands::fingerprint::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
+        Command::Audio(args) => commands::audio::run(args),
     };
     match outcome {
         Ok(code) => code,

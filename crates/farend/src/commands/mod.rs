@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 pub mod analyze;
+pub mod audio;
 pub mod detect;
 pub mod devices;
 pub mod fingerprint;

@@ -1,0 +1,244 @@
+//! `farend audio check`: play a reference into one sound card endpoint, record another, and
+//! say whether the audio arrived, how late and how loud — the lab staff's wiring check.
+
+use super::{CliError, Outcome, RefsArg};
+use clap::{Args, Subcommand};
+use farend_audio::{AudioError, Endpoint, Pcm};
+use farend_dsp::verdict::{AnalyzeOptions, PathAnalysis, analyze_path};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The reference played when `--ref` is not given: speech has one clear delay, a tone does not.
+const DEFAULT_REF: &str = "speech/en-f1";
+/// Rate references are loaded at; they are resampled to the card's rate when it differs.
+const LOAD_RATE: u32 = 16_000;
+/// Recording beyond the end of the reference, in seconds: the longest delay found.
+const MARGIN_S: f64 = 1.0;
+/// Time allowed beyond the audio itself for connecting and warming up the cards.
+const SLACK: Duration = Duration::from_secs(15);
+
+/// Arguments of `farend audio`.
+#[derive(Debug, Args)]
+pub struct AudioArgs {
+    #[command(subcommand)]
+    command: AudioCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AudioCommand {
+    /// Play a reference into MIC, record EAR, report delay, level and whether audio arrived.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Endpoint played into: pulseaudio:SINK, alsa:DEVICE or virtual:HOST:PORT.
+    #[arg(long, value_name = "ENDPOINT")]
+    mic: String,
+    /// Endpoint recorded: pulseaudio:SOURCE (e.g. SINK.monitor), alsa:DEVICE or virtual:HOST:PORT.
+    #[arg(long, value_name = "ENDPOINT")]
+    ear: String,
+    /// Reference to play: a library name (speech/en-f1, tones/1000hz) or a WAV file.
+    #[arg(long = "ref", value_name = "NAME|FILE.wav", default_value = DEFAULT_REF)]
+    reference: String,
+    /// Play this many seconds of the reference (cut, or repeated), instead of all of it.
+    #[arg(long, value_name = "N")]
+    seconds: Option<f64>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    refs: RefsArg,
+}
+
+/// Runs `farend audio`.
+pub fn run(args: AudioArgs) -> Outcome {
+    let AudioCommand::Check(args) = args.command;
+    check(args)
+}
+
+fn endpoint(flag: &str, text: &str) -> Result<Endpoint, CliError> {
+    text.parse()
+        .map_err(|e: AudioError| CliError::BadInput(format!("--{flag}: {e}")))
+}
+
+/// Loads the reference named on the command line: a WAV file, else a library name.
+fn load_reference(args: &CheckArgs) -> Result<Pcm, CliError> {
+    let name = &args.reference;
+    let is_file = Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+        || Path::new(name).is_file();
+    if is_file {
+        return farend_audio::read_wav(name).map_err(|e| CliError::BadInput(e.to_string()));
+    }
+    args.refs
+        .open()?
+        .load(name, LOAD_RATE)
+        .map_err(|e| CliError::BadInput(e.to_string()))
+}
+
+/// Cuts or repeats `pcm` to `seconds`.
+fn fit(pcm: Pcm, seconds: f64) -> Pcm {
+    let len = (seconds * f64::from(pcm.rate)).round() as usize;
+    let samples = pcm.samples.iter().copied().cycle().take(len).collect();
+    Pcm::new(pcm.rate, samples)
+}
+
+/// Sound card errors are lab faults (exit 3); requests that cannot work are bad input.
+fn audio_error(err: AudioError) -> CliError {
+    match err {
+        AudioError::BadEndpoint { .. } | AudioError::Invalid(_) => {
+            CliError::BadInput(err.to_string())
+        }
+        other => CliError::LabFault(other.to_string()),
+    }
+}
+
+fn check(args: CheckArgs) -> Outcome {
+    let mic = endpoint("mic", &args.mic)?;
+    let ear = endpoint("ear", &args.ear)?;
+    if let Some(s) = args.seconds
+        && !(s.is_finite() && s > 0.0 && s <= 600.0)
+    {
+        return Err(CliError::BadInput(
+            "--seconds must be a number of seconds above 0 and at most 600".into(),
+        ));
+    }
+    let mut reference = load_reference(&args)?;
+    if reference.samples.is_empty() || reference.rate == 0 {
+        return Err(CliError::BadInput(format!(
+            "reference {} is empty",
+            args.reference
+        )));
+    }
+    if let Some(s) = args.seconds {
+        reference = fit(reference, s);
+    }
+    let record_s = reference.duration_s() + MARGIN_S;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::LabFault(format!("cannot start the async runtime: {e}")))?;
+    let record = Duration::from_secs_f64(record_s);
+    let capture = runtime
+        .block_on(farend_audio::play_and_record_for(
+            &mic,
+            &ear,
+            &reference,
+            record,
+            record + SLACK,
+        ))
+        .map_err(audio_error)?;
+    let rate = capture.recording.rate;
+    let opts = AnalyzeOptions {
+        max_delay_s: MARGIN_S,
+        ..AnalyzeOptions::default()
+    };
+    let analysis = analyze_path(
+        &capture.reference.to_f32(),
+        &capture.recording.to_f32(),
+        rate,
+        &opts,
+    );
+    let arrived = analysis.audio_present && analysis.delay.is_some();
+    let report = Report {
+        mic: &mic,
+        ear: &ear,
+        reference: &args.reference,
+        played_s: capture.reference.duration_s(),
+        rate,
+        late_samples: capture.late_samples,
+        arrived,
+        analysis: &analysis,
+    };
+    if args.json {
+        let json = serde_json::to_string_pretty(&report.json())
+            .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
+        super::print_line(&json);
+    } else {
+        report.print();
+    }
+    Ok(if arrived {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// What `farend audio check` found.
+struct Report<'a> {
+    mic: &'a Endpoint,
+    ear: &'a Endpoint,
+    reference: &'a str,
+    played_s: f64,
+    rate: u32,
+    late_samples: u64,
+    arrived: bool,
+    analysis: &'a PathAnalysis,
+}
+
+impl Report<'_> {
+    fn json(&self) -> serde_json::Value {
+        let a = self.analysis;
+        serde_json::json!({
+            "mic": self.mic.to_string(),
+            "ear": self.ear.to_string(),
+            "reference": self.reference,
+            "played_s": self.played_s,
+            "rate": self.rate,
+            "audio_arrived": self.arrived,
+            "audio_present": a.audio_present,
+            "delay_ms": a.delay_ms,
+            "delay_confidence": a.delay.as_ref().map(|d| d.confidence),
+            "level_dbov": a.level_dbov,
+            "reference_level_dbov": a.reference_level_dbov,
+            "noise_floor_dbov": a.noise_floor_dbov,
+            "clipping": a.clipping.clipped,
+            "late_samples": self.late_samples,
+        })
+    }
+
+    fn print(&self) {
+        let a = self.analysis;
+        let db = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1} dBov"));
+        let line = |text: String| super::print_line(&text);
+        line(format!("mic:            {}", self.mic));
+        line(format!("ear:            {}", self.ear));
+        line(format!(
+            "reference:      {} ({:.1} s at {} Hz)",
+            self.reference, self.played_s, self.rate
+        ));
+        line(format!(
+            "audio arrived:  {}",
+            if self.arrived { "yes" } else { "NO" }
+        ));
+        line(match &a.delay {
+            Some(d) => format!(
+                "delay:          {:.2} ms (confidence {:.2})",
+                d.delay_ms, d.confidence
+            ),
+            None => "delay:          not found".to_string(),
+        });
+        line(format!(
+            "level:          {} (reference {})",
+            db(a.level_dbov),
+            db(a.reference_level_dbov)
+        ));
+        line(format!("noise floor:    {}", db(a.noise_floor_dbov)));
+        if a.clipping.clipped {
+            line(format!(
+                "clipping:       YES ({} samples)",
+                a.clipping.clipped_samples
+            ));
+        }
+        if self.late_samples > 0 {
+            line(format!(
+                "late samples:   {} (the capture started late: lower the system load)",
+                self.late_samples
+            ));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! `farend audio check` end to end: the real binary against a private PulseAudio daemon's
+//! null sinks (played into a sink, recorded from its monitor), a missing device, no
+//! server at all, and the virtual lab's sound cards.
+
+#[path = "../../crates/farend-audio/tests/support/pulse_daemon.rs"]
+mod pulse_daemon;
+
+use farend_e2e::*;
+use pulse_daemon::PulseDaemon;
+use std::process::Output;
+
+fn check(daemon: Option<&PulseDaemon>, args: &[&str]) -> Output {
+    let mut cmd = farend();
+    cmd.args(["audio", "check"]).args(args);
+    if let Some(d) = daemon {
+        cmd.envs(d.client_env());
+    }
+    run(&mut cmd)
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn audio_arrives_through_a_null_sink_loopback() {
+    let daemon = PulseDaemon::start();
+    let out = check(
+        Some(&daemon),
+        &[
+            "--mic",
+            "pulseaudio:lab_a_mic",
+            "--ear",
+            "pulseaudio:lab_a_mic.monitor",
+            "--seconds",
+            "3",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "audio check passes");
+    let v = json(&out);
+    assert_eq!(v["audio_arrived"], true);
+    assert_eq!(v["rate"], 16000);
+    assert_eq!(v["late_samples"], 0);
+    let delay = v["delay_ms"].as_f64().expect("a delay");
+    // A monitor hears its sink as rendered: zero path delay, give or take the timestamps.
+    assert!((-2.0..=300.0).contains(&delay), "delay {delay} ms");
+    let level = v["level_dbov"].as_f64().expect("a level");
+    let reference = v["reference_level_dbov"]
+        .as_f64()
+        .expect("a reference level");
+    assert!(
+        (level - reference).abs() < 2.0,
+        "level {level} dBov vs reference {reference} dBov"
+    );
+}
+
+#[test]
+fn a_missing_device_is_a_lab_fault_naming_it() {
+    let daemon = PulseDaemon::start();
+    let out = check(
+        Some(&daemon),
+        &[
+            "--mic",
+            "pulseaudio:lab_a_mic",
+            "--ear",
+            "pulseaudio:no_such_source",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pulseaudio:no_such_source")
+            && err.contains("no PulseAudio source named 'no_such_source'")
+            && err.contains("lab_a_mic.monitor, lab_b_ear.monitor"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_pulseaudio_server_is_a_lab_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(farend()
+        .args([
+            "audio",
+            "check",
+            "--mic",
+            "pulseaudio:lab_a_mic",
+            "--ear",
+            "pulseaudio:lab_a_mic.monitor",
+        ])
+        .env(
+            "PULSE_SERVER",
+            format!("unix:{}", dir.path().join("nothing").display()),
+        )
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("HOME", dir.path()));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no PulseAudio server reachable"), "{err}");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [
+        &["--mic", "speaker", "--ear", "pulseaudio:x"][..],
+        &[
+            "--mic",
+            "pulseaudio:x",
+            "--ear",
+            "pulseaudio:y",
+            "--seconds",
+            "0",
+        ],
+        &[
+            "--mic",
+            "pulseaudio:x",
+            "--ear",
+            "pulseaudio:y",
+            "--ref",
+            "speech/nope",
+        ],
+        &["--mic", "pulseaudio:x"],
+    ] {
+        let out = check(None, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn virtual_cards_without_a_call_hear_nothing() {
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default())
+        .expect("virtual lab starts");
+    let (a, b) = (&lab.handsets()[0], &lab.handsets()[1]);
+    let out = check(
+        None,
+        &["--mic", &a.mic, "--ear", &b.ear, "--seconds", "2", "--json"],
+    );
+    // No call joins the two handsets, so nothing reaches B's earpiece: exit 1, not a fault.
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["audio_arrived"], false);
+    assert_eq!(v["mic"], a.mic.as_str());
+    assert!(v["delay_ms"].is_null());
+}
