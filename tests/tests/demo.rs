@@ -138,6 +138,15 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
     assert!(run_dir.join("report.html").exists());
 }
 
+fn message_of(case: &quick_junit::TestCase) -> String {
+    match &case.status {
+        TestCaseStatus::NonSuccess { message, .. } => {
+            message.as_ref().map(|m| m.to_string()).unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
 #[test]
 fn a_slow_network_fails_the_delay_expectation_with_exit_1() {
     let out = tempfile::tempdir().unwrap();
@@ -173,8 +182,28 @@ fn a_slow_network_fails_the_delay_expectation_with_exit_1() {
         }
         other => panic!("expected a DelayTooHigh failure: {other:?}"),
     }
-    // The recordings of the failed case are kept, and its logcat is attached.
+    // The verdict belongs to the first play; its analysis ran while the second play went on,
+    // and both plays are marked failed.
     let results = read_results(&run_dir);
+    let outcome = |i: usize| {
+        let s = &results.cases[0].steps[i - 1];
+        assert_eq!(s.index, i);
+        (
+            format!("{:?}", s.outcome),
+            s.message.clone().unwrap_or_default(),
+        )
+    };
+    let (o5, m5) = outcome(5);
+    assert_eq!(o5, "Failed", "{m5}");
+    assert!(m5.starts_with("a->b"), "{m5}");
+    assert_eq!(outcome(6).0, "Failed");
+    assert!(message_of(&case).starts_with("a->b"), "{:?}", case.status);
+    assert_eq!(
+        outcome(7).0,
+        "Skipped",
+        "no step runs after the failure is known"
+    );
+    // The recordings of the failed case are kept, and its logcat is attached.
     let kinds: Vec<&str> = results.cases[0]
         .attachments
         .iter()

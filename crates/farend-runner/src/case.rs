@@ -11,7 +11,7 @@ use farend_report::{
     Verdict,
 };
 use farend_scenario::{CallStateName, Case, DialTarget, Step, StepKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,7 +70,17 @@ pub struct CaseRun<'a> {
     /// Cancelled on Ctrl-C.
     pub cancel: CancellationToken,
     /// Fingerprints of every reference, when a scenario of the run checks which audio arrived.
-    pub fingerprints: Option<&'a farend_dsp::fingerprint::Index>,
+    pub fingerprints: Option<Arc<farend_dsp::fingerprint::Index>>,
+}
+
+/// A play step's analysis, running on a blocking thread while the call goes on.
+struct PendingAnalysis {
+    /// The play step's index.
+    step: usize,
+    /// `talker->listener`, for messages.
+    direction: String,
+    expect: farend_scenario::Expectations,
+    task: tokio::task::JoinHandle<expect::PlayAnalysis>,
 }
 
 struct State<'a> {
@@ -85,9 +95,40 @@ struct State<'a> {
     verified_at: Option<Instant>,
     audio: Duration,
     waits: Duration,
+    /// Analyses of earlier plays not yet judged, oldest first.
+    pending: VecDeque<PendingAnalysis>,
 }
 
 impl<'a> State<'a> {
+    /// Judges the finished analyses of earlier plays, oldest first and in order (all of
+    /// them when `wait`); returns the steps whose expectations failed, with why.
+    async fn settle(&mut self, wait: bool) -> Vec<(usize, Stop)> {
+        let mut stops = Vec::new();
+        while let Some(front) = self.pending.front() {
+            if !wait && !front.task.is_finished() {
+                break;
+            }
+            let Some(p) = self.pending.pop_front() else {
+                break;
+            };
+            let analysis = match p.task.await {
+                Ok(a) => a,
+                Err(e) => {
+                    let why = format!("analysis of {} failed: {e}", p.direction);
+                    stops.push((p.step, Stop::Error(ErrorKind::Internal, why, None)));
+                    continue;
+                }
+            };
+            let eval = expect::evaluate(p.step, &p.direction, &p.expect, &analysis);
+            self.measurements.extend(eval.measurements);
+            self.checks.extend(eval.checks);
+            if let Some((kind, message)) = eval.failure {
+                stops.push((p.step, Stop::Failure(kind, message)));
+            }
+        }
+        stops
+    }
+
     fn party(&self, role: &str) -> (usize, &'a LabHandset) {
         let index = self
             .run
@@ -292,16 +333,17 @@ impl<'a> State<'a> {
                 None,
             )
         })?;
-        let record_samples = pcm.samples.len() + (margin.as_secs_f64() * pcm.rate as f64) as usize;
-        let audio_len = Duration::from_secs_f64(record_samples as f64 / pcm.rate as f64);
+        let record_len =
+            Duration::from_secs_f64(pcm.samples.len() as f64 / pcm.rate as f64) + margin;
         self.event(into, format!("play {reference} (recording {record})"));
         let t0 = Instant::now();
-        let capture = farend_audio::play_and_record(
+        // By duration: a real card may run at another rate than the reference.
+        let capture = farend_audio::play_and_record_for(
             &talker.mic,
             &listener.ear,
             &pcm,
-            record_samples,
-            audio_len + PLAY_SLACK,
+            record_len,
+            record_len + PLAY_SLACK,
         )
         .await;
         let capture = match capture {
@@ -320,7 +362,7 @@ impl<'a> State<'a> {
                 ));
             }
         };
-        self.audio += t0.elapsed().min(audio_len);
+        self.audio += t0.elapsed().min(record_len);
         let stem = format!("step{index:02}-{into}-to-{record}");
         let save =
             |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
@@ -347,24 +389,66 @@ impl<'a> State<'a> {
             record,
             &capture.recording,
         )?;
-        let library = self.run.fingerprints.map(|index| expect::Library {
-            index,
-            played: reference,
+        // The analysis (P.862, delay, fingerprint) runs while the call goes on; its verdict is
+        // applied to this step as soon as it is ready (see `settle`).
+        let reference_f32 = capture.reference.to_f32();
+        let recording_f32 = capture.recording.to_f32();
+        let rate = capture.recording.rate;
+        let speech = !reference.starts_with("tones/");
+        let fingerprints = self.run.fingerprints.clone();
+        let played = reference.to_string();
+        let wanted = expect.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let library = fingerprints.as_deref().map(|index| expect::Library {
+                index,
+                played: &played,
+            });
+            expect::analyze(
+                &reference_f32,
+                &recording_f32,
+                rate,
+                speech,
+                &wanted,
+                library,
+            )
         });
-        let analysis = expect::analyze(
-            &capture.reference.to_f32(),
-            &capture.recording.to_f32(),
-            capture.recording.rate,
-            !reference.starts_with("tones/"),
-            expect,
-            library,
-        );
-        let eval = expect::evaluate(index, &direction, expect, &analysis);
-        self.measurements.extend(eval.measurements);
-        self.checks.extend(eval.checks);
-        match eval.failure {
-            Some((kind, message)) => Err(Stop::Failure(kind, message)),
-            None => Ok(()),
+        self.pending.push_back(PendingAnalysis {
+            step: index,
+            direction,
+            expect: expect.clone(),
+            task,
+        });
+        Ok(())
+    }
+}
+
+/// Records the verdicts of finished play analyses on their steps; the earliest step's
+/// problem becomes the case verdict.
+fn apply_settled(stops: Vec<(usize, Stop)>, steps: &mut [StepReport], verdict: &mut Verdict) {
+    for (index, stop) in stops {
+        // The step that set the current verdict, if a step did (else the case set-up did).
+        let verdict_step = steps
+            .iter()
+            .find(|s| matches!(s.outcome, StepOutcome::Failed | StepOutcome::Error))
+            .map(|s| s.index);
+        let outcome = if matches!(stop, Stop::Failure(..)) {
+            StepOutcome::Failed
+        } else {
+            StepOutcome::Error
+        };
+        let v = stop.verdict();
+        if let Some(step) = steps.iter_mut().find(|s| s.index == index) {
+            step.outcome = outcome;
+            step.message = match &v {
+                Verdict::Failure { message, .. } | Verdict::Error { message, .. } => {
+                    Some(message.clone())
+                }
+                _ => None,
+            };
+        }
+        let earlier = verdict_step.is_some_and(|i| index < i);
+        if matches!(verdict, Verdict::Pass) || earlier {
+            *verdict = v;
         }
     }
 }
@@ -452,6 +536,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
             verified_at: None,
             audio: Duration::ZERO,
             waits: Duration::ZERO,
+            pending: VecDeque::new(),
         };
 
         // Handsets left in a call by an earlier case or by hand would spoil this one.
@@ -501,10 +586,14 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
                 outcome: outcome.0,
                 message: outcome.1,
             });
+            let settled = state.settle(false).await;
+            apply_settled(settled, &mut steps, &mut verdict);
         }
 
         monitor.stop().await;
         cleanup(run).await;
+        let settled = state.settle(true).await;
+        apply_settled(settled, &mut steps, &mut verdict);
         let failed = !matches!(verdict, Verdict::Pass);
         let numbers = known_numbers(run);
         for (role, h) in scenario.parties.iter().zip(&run.bound) {
@@ -642,7 +731,69 @@ fn redact_text(redact: bool, numbers: &[String], mut text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_text;
+    use super::{Stop, apply_settled, redact_text};
+    use farend_report::{ErrorKind, FailureKind, StepOutcome, StepReport, Verdict};
+
+    fn step(index: usize, outcome: StepOutcome) -> StepReport {
+        StepReport {
+            index,
+            keyword: "play".into(),
+            description: format!("step {index}"),
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            outcome,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn a_late_analysis_failure_marks_its_step_and_wins_over_later_steps() {
+        // Step 6 failed by itself (a lab fault); step 5's analysis, finished later, failed too.
+        let mut steps = vec![
+            step(5, StepOutcome::Ok),
+            step(6, StepOutcome::Error),
+            step(7, StepOutcome::Skipped),
+        ];
+        let mut verdict = Verdict::Error {
+            kind: ErrorKind::DeviceOffline,
+            message: "vh-2 offline".into(),
+            device: Some("vh-2".into()),
+        };
+        let late = vec![(
+            5,
+            Stop::Failure(FailureKind::DelayTooHigh, "a->b: delay 450 ms".into()),
+        )];
+        apply_settled(late, &mut steps, &mut verdict);
+        assert_eq!(steps[0].outcome, StepOutcome::Failed);
+        assert_eq!(steps[0].message.as_deref(), Some("a->b: delay 450 ms"));
+        assert!(
+            matches!(
+                &verdict,
+                Verdict::Failure {
+                    kind: FailureKind::DelayTooHigh,
+                    ..
+                }
+            ),
+            "{verdict:?}"
+        );
+        // A later step's late failure does not replace the earlier verdict.
+        let late = vec![(
+            7,
+            Stop::Failure(FailureKind::OneWayAudio, "b->a: silent".into()),
+        )];
+        apply_settled(late, &mut steps, &mut verdict);
+        assert_eq!(steps[2].outcome, StepOutcome::Failed);
+        assert!(
+            matches!(
+                &verdict,
+                Verdict::Failure {
+                    kind: FailureKind::DelayTooHigh,
+                    ..
+                }
+            ),
+            "{verdict:?}"
+        );
+    }
 
     #[test]
     fn device_output_loses_known_numbers_when_redacting() {

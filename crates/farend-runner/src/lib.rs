@@ -28,6 +28,7 @@ use farend_report::{CaseReport, ErrorKind, HandsetInfo, LabInfo, RunReport, Verd
 use farend_scenario::Plan;
 use futures::StreamExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -173,7 +174,7 @@ pub async fn run(
         .cases
         .iter()
         .any(|c| c.scenario.steps.iter().any(expects_fingerprint))
-        .then(|| fingerprint_index(refs));
+        .then(|| Arc::new(fingerprint_index(refs)));
     let ctx = RunContext {
         fingerprints: fingerprints.as_ref(),
         lab,
@@ -218,7 +219,7 @@ struct RunContext<'a> {
     pool: &'a pool::Pool,
     reachable: &'a [usize],
     on_event: &'a (dyn Fn(RunEvent<'_>) + Sync),
-    fingerprints: Option<&'a farend_dsp::fingerprint::Index>,
+    fingerprints: Option<&'a Arc<farend_dsp::fingerprint::Index>>,
 }
 
 /// Waits for handsets, runs one case and gives the handsets back (retiring a dead one).
@@ -283,7 +284,7 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         run_dir: &options.run_dir,
         redact: options.redact,
         cancel: cancel.clone(),
-        fingerprints,
+        fingerprints: fingerprints.cloned(),
     };
     let report = case::run_case(&run, now_rfc3339()).await;
     // A handset that went offline stays out of the pool, so the next cases get others.
