@@ -197,7 +197,7 @@ fn a_slow_network_fails_the_delay_expectation_with_exit_1() {
     assert_eq!(o5, "Failed", "{m5}");
     assert!(m5.starts_with("a->b"), "{m5}");
     assert_eq!(outcome(6).0, "Failed");
-    assert!(message_of(&case).starts_with("a->b"), "{:?}", case.status);
+    assert!(message_of(case).starts_with("a->b"), "{:?}", case.status);
     assert_eq!(
         outcome(7).0,
         "Skipped",
