@@ -64,8 +64,9 @@ fn farend_runs_through_a_real_adb_server() {
             "adb connect {}: {text}",
             h.serial
         );
+        // Declared sound card latencies: 5 ms feeding each mic, 10 ms capturing each ear.
         lab_file.push_str(&format!(
-            "  - id: {}\n    serial: \"{}\"\n    number: \"{}\"\n    audio: {{ mic: \"{}\", ear: \"{}\" }}\n",
+            "  - id: {}\n    serial: \"{}\"\n    number: \"{}\"\n    audio: {{ mic: \"{}\", ear: \"{}\", mic_delay_ms: 5, ear_delay_ms: 10 }}\n",
             h.id, h.serial, h.number, h.mic, h.ear
         ));
     }
@@ -101,6 +102,22 @@ fn farend_runs_through_a_real_adb_server() {
         lab.handsets().len(),
         "every handset identified through adb: {models:?}"
     );
+    // The network's 60 ms, less the 15 ms the lab file says its cards add on each path.
+    let measured = |name: &str| -> Vec<f64> {
+        results
+            .cases
+            .iter()
+            .flat_map(|c| &c.measurements)
+            .filter(|m| m.name == name)
+            .map(|m| m.value)
+            .collect()
+    };
+    let delays = measured("delay_ms");
+    assert_eq!(delays.len(), 2, "both directions measured: {delays:?}");
+    for d in &delays {
+        assert!((d - 45.0).abs() < 1.0, "delay {d} ms, expected 60 - 15");
+    }
+    assert_eq!(measured("fixed_delay_ms"), vec![15.0, 15.0]);
 }
 
 #[test]

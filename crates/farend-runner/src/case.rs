@@ -80,6 +80,8 @@ struct PendingAnalysis {
     /// `talker->listener`, for messages.
     direction: String,
     expect: farend_scenario::Expectations,
+    /// The lab's known latency on this path (talker's mic feed + listener's ear capture).
+    fixed_delay: Duration,
     task: tokio::task::JoinHandle<expect::PlayAnalysis>,
 }
 
@@ -111,7 +113,7 @@ impl<'a> State<'a> {
             let Some(p) = self.pending.pop_front() else {
                 break;
             };
-            let analysis = match p.task.await {
+            let mut analysis = match p.task.await {
                 Ok(a) => a,
                 Err(e) => {
                     let why = format!("analysis of {} failed: {e}", p.direction);
@@ -119,7 +121,18 @@ impl<'a> State<'a> {
                     continue;
                 }
             };
+            let fixed_ms = p.fixed_delay.as_secs_f64() * 1000.0;
+            expect::remove_fixed_delay(&mut analysis, fixed_ms);
             let eval = expect::evaluate(p.step, &p.direction, &p.expect, &analysis);
+            if fixed_ms > 0.0 {
+                self.measurements.push(farend_report::Measurement {
+                    step: p.step,
+                    direction: Some(p.direction.clone()),
+                    name: "fixed_delay_ms".into(),
+                    value: fixed_ms,
+                    unit: "ms".into(),
+                });
+            }
             self.measurements.extend(eval.measurements);
             self.checks.extend(eval.checks);
             if let Some((kind, message)) = eval.failure {
@@ -416,6 +429,7 @@ impl<'a> State<'a> {
             step: index,
             direction,
             expect: expect.clone(),
+            fixed_delay: talker.mic_delay + listener.ear_delay,
             task,
         });
         Ok(())

@@ -3,6 +3,7 @@
 use farend_audio::Endpoint;
 use farend_device::{Connection, Handset, Timeouts};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
 /// One handset of the lab as the runner drives it: control, number and sound-card paths.
 #[derive(Debug, Clone)]
@@ -19,6 +20,10 @@ pub struct LabHandset {
     pub mic: Endpoint,
     /// Where audio from its earpiece comes out.
     pub ear: Endpoint,
+    /// Known fixed latency of the microphone feed, subtracted from delays measured from it.
+    pub mic_delay: Duration,
+    /// Known fixed latency of the earpiece capture, subtracted from delays measured to it.
+    pub ear_delay: Duration,
 }
 
 /// The handsets of a lab and where they were described.
@@ -99,6 +104,8 @@ impl Lab {
                     ),
                     mic: endpoint(&h.id, &h.mic)?,
                     ear: endpoint(&h.id, &h.ear)?,
+                    mic_delay: Duration::ZERO,
+                    ear_delay: Duration::ZERO,
                 })
             })
             .collect::<Result<_, LabSetupError>>()?;
@@ -134,6 +141,8 @@ impl Lab {
                 device: Handset::new(h.id.clone(), connection, timeouts),
                 mic: endpoint(&h.id, &h.mic)?,
                 ear: endpoint(&h.id, &h.ear)?,
+                mic_delay: h.mic_delay,
+                ear_delay: h.ear_delay,
             });
         }
         Ok(Lab {

@@ -1,11 +1,15 @@
 //! Reading and validating lab files.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::diag::{Collector, LoadError, Location};
 use crate::model::{HandsetAccess, HandsetSpec, Lab};
 use crate::number::{DIALABLE_RULE, is_dialable};
 use crate::yaml::{self, Node, Value};
+
+/// Largest fixed sound card latency a lab file may declare, in milliseconds.
+const MAX_FIXED_DELAY_MS: f64 = 1000.0;
 
 /// Whether `s` looks like `HOST:PORT` (port 1..=65535; IPv6 hosts in brackets).
 pub fn is_host_port(s: &str) -> bool {
@@ -211,7 +215,12 @@ fn read_handset(
         unique(c, seen, "number", &num, n.loc).then_some(num)
     });
     let audio = f.require(c, "audio", "a handset").and_then(|n| {
-        let af = yaml::fields(c, n, "`audio`", &["mic", "ear"])?;
+        let af = yaml::fields(
+            c,
+            n,
+            "`audio`",
+            &["mic", "ear", "mic_delay_ms", "ear_delay_ms"],
+        )?;
         let endpoint = |c: &mut Collector<'_>, key: &str| -> Option<String> {
             let v = af.require(c, key, "`audio`")?;
             let s = yaml::text(c, v, &format!("`audio.{key}`"))?;
@@ -226,17 +235,39 @@ fn read_handset(
             }
             Some(s)
         };
+        // A latency the lab knows (measured once with `farend audio check` over a cable):
+        // 0 to MAX_FIXED_DELAY_MS milliseconds.
+        let latency = |c: &mut Collector<'_>, key: &str| -> Option<Duration> {
+            let Some(v) = af.get(key) else {
+                return Some(Duration::ZERO);
+            };
+            let ms = yaml::number(c, v, &format!("`audio.{key}`"))?;
+            if !(0.0..=MAX_FIXED_DELAY_MS).contains(&ms) {
+                c.error(
+                    v.loc,
+                    format!(
+                        "`audio.{key}` {ms} is out of range: a sound card latency is 0 to {MAX_FIXED_DELAY_MS} ms"
+                    ),
+                );
+                return None;
+            }
+            Some(Duration::from_secs_f64(ms / 1000.0))
+        };
         let mic = endpoint(c, "mic");
         let ear = endpoint(c, "ear");
-        Some((mic?, ear?))
+        let mic_delay = latency(c, "mic_delay_ms");
+        let ear_delay = latency(c, "ear_delay_ms");
+        Some((mic?, ear?, mic_delay?, ear_delay?))
     });
-    let (mic, ear) = audio?;
+    let (mic, ear, mic_delay, ear_delay) = audio?;
     Some(HandsetSpec {
         id: id?,
         access: access?,
         number: number?,
         mic,
         ear,
+        mic_delay,
+        ear_delay,
         location: node.loc,
     })
 }
@@ -244,6 +275,16 @@ fn read_handset(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sound_card_latencies_are_read_and_default_to_zero() {
+        let text = "handsets:\n  - id: h1\n    serial: S1\n    number: \"+1\"\n    audio: { mic: \"pulseaudio:a\", ear: \"pulseaudio:b.monitor\", mic_delay_ms: 12.5, ear_delay_ms: 8 }\n  - id: h2\n    serial: S2\n    number: \"+2\"\n    audio: { mic: \"pulseaudio:c\", ear: \"pulseaudio:d.monitor\" }\n";
+        let lab = parse_lab(text, Path::new("lab.yaml")).expect("valid lab");
+        assert_eq!(lab.handsets[0].mic_delay, Duration::from_micros(12_500));
+        assert_eq!(lab.handsets[0].ear_delay, Duration::from_millis(8));
+        assert_eq!(lab.handsets[1].mic_delay, Duration::ZERO);
+        assert_eq!(lab.handsets[1].ear_delay, Duration::ZERO);
+    }
 
     #[test]
     fn host_port() {

@@ -467,6 +467,12 @@ pub struct HandsetSpec {
     pub mic: String,
     /// Sound card endpoint capturing its earpiece.
     pub ear: String,
+    /// Known fixed latency of the microphone feed (sound card output, cabling), subtracted
+    /// from every delay measured from this handset.
+    pub mic_delay: std::time::Duration,
+    /// Known fixed latency of the earpiece capture, subtracted from every delay measured to
+    /// this handset.
+    pub ear_delay: std::time::Duration,
     /// Where the handset entry starts in the lab file.
     pub location: Location,
 }
