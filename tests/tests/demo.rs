@@ -1,5 +1,6 @@
 //! `farend run scenarios/` on the built-in virtual lab: exit 0, a valid JUnit file that reads
-//! back, results.json with the measured delay, and the evidence on disk.
+//! back (one testcase per iteration and matrix variant), results.json with the measured delay,
+//! and the evidence on disk.
 
 use farend_e2e::*;
 use quick_junit::{NonSuccessKind, TestCaseStatus};
@@ -30,9 +31,23 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         .flat_map(|s| &s.test_cases)
         .collect();
     assert_eq!(testcases.len(), results.cases.len());
-    assert!(
-        results.cases.len() >= 5,
-        "the samples include a repeated scenario"
+    assert_eq!(
+        results.cases.len(),
+        9,
+        "1 + 3 repeats + 1 + 1 + 1 + 2 matrix variants"
+    );
+    // The matrix sample gives one testcase per variant, named with its values.
+    let variants: Vec<&str> = testcases
+        .iter()
+        .map(|tc| tc.name.as_str())
+        .filter(|n| n.starts_with("speech-matrix"))
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            "speech-matrix[ref=speech/en-f1,min_mos=3.8] #1",
+            "speech-matrix[ref=speech/en-m1,min_mos=3.8] #1"
+        ]
     );
     assert_eq!(report.tests, results.cases.len());
     for tc in &testcases {

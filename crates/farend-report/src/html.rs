@@ -167,6 +167,14 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
         esc(&case.verdict.to_string()),
         esc(&case.scenario_file),
     );
+    if !case.matrix.is_empty() {
+        let values: Vec<String> = case
+            .matrix
+            .iter()
+            .map(|(k, v)| format!("<code>{}={}</code>", esc(k), esc(v)))
+            .collect();
+        let _ = writeln!(out, "<p>Matrix variant {}</p>", values.join(" "));
+    }
 
     if !case.parties.is_empty() {
         out.push_str(

@@ -1,7 +1,8 @@
 //! JUnit XML writer (through quick-junit), in the dialect Jenkins and GitLab read.
 //!
 //! Layout: `<testsuites name="farend">`, one `<testsuite name="suite.scenario">` per scenario,
-//! one `<testcase name="scenario #N" classname="suite.scenario">` per iteration. Network
+//! one `<testcase name="scenario #N" classname="suite.scenario">` per iteration (a matrix
+//! variant is named `scenario[var=value,...] #N` and carries `matrix.<var>` properties). Network
 //! verdicts become `<failure type="FailureKind">`, lab faults `<error type="ErrorKind">`,
 //! skipped cases `<skipped>`. Measurements and party bindings are testcase `<properties>`;
 //! `<system-out>` carries the step log and one `[[ATTACHMENT|path]]` line per attachment.
@@ -124,7 +125,7 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
     };
 
     let mut tc = TestCase::new(
-        xml_safe(&format!("{} #{}", case.scenario, case.iteration)),
+        xml_safe(&format!("{} #{}", case.variant(), case.iteration)),
         status,
     );
     tc.set_classname(xml_safe(&suite_name(case)));
@@ -142,6 +143,9 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
     }
 
     tc.add_property(prop("case.id", &case.id));
+    for (name, value) in &case.matrix {
+        tc.add_property(prop(&format!("matrix.{name}"), value));
+    }
     for party in &case.parties {
         let key = |what: &str| format!("party.{}.{what}", party.role);
         tc.add_property(prop(&key("handset"), &party.handset));

@@ -36,6 +36,7 @@ mod html;
 mod junit;
 mod model;
 mod num;
+mod pairs;
 mod text;
 
 use std::fs;

@@ -67,6 +67,10 @@ pub struct CaseReport {
     pub iteration: u32,
     /// Number of iterations of the scenario in the plan.
     pub iterations: u32,
+    /// The matrix values of the case's scenario variant, (variable, value as written) in the
+    /// scenario's order; empty without a matrix. In JSON an object, left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::pairs")]
+    pub matrix: Vec<(String, String)>,
     /// Outcome of the case.
     pub verdict: Verdict,
     /// When the case started, RFC 3339 in UTC.
@@ -88,6 +92,22 @@ pub struct CaseReport {
     pub attachments: Vec<Attachment>,
     /// Where the case's time went.
     pub timing: Timing,
+}
+
+impl CaseReport {
+    /// The scenario name with the variant's matrix values (`speech[ref=speech/en-f1]`), or
+    /// the plain scenario name without a matrix.
+    pub fn variant(&self) -> String {
+        if self.matrix.is_empty() {
+            return self.scenario.clone();
+        }
+        let values: Vec<String> = self
+            .matrix
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{}[{}]", self.scenario, values.join(","))
+    }
 }
 
 /// A role of the scenario bound to a lab handset.

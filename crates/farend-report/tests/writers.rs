@@ -35,6 +35,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
         scenario_file: format!("scenarios/{scenario}.yaml"),
         iteration: n,
         iterations: 3,
+        matrix: Vec::new(),
         verdict,
         started_at: format!("2026-11-21T05:3{n}:17.250Z"),
         duration_s: 12.5 + f64::from(n),
@@ -656,4 +657,86 @@ fn attachment_root_can_be_relative_for_gitlab() {
     let xml = std::fs::read_to_string(files.junit).unwrap();
     assert!(xml.contains("[[ATTACHMENT|reports/run-1/cases/1/a-mic.wav]]"));
     assert!(!xml.contains(&format!("[[ATTACHMENT|{}", dir.path().display())));
+}
+
+/// The hostile report with its two `dtmf` cases made variants of a matrix whose values need
+/// escaping everywhere.
+fn matrix_report() -> RunReport {
+    let mut report = hostile_report();
+    for (case, digits) in report.cases[4..].iter_mut().zip(["123", "<&\"]]>"]) {
+        case.matrix = vec![
+            ("ref".into(), "tones/dtmf-x".into()),
+            ("digits".into(), digits.into()),
+        ];
+        case.id = format!("{}#{}", case.variant(), case.iteration);
+    }
+    report
+}
+
+#[test]
+fn matrix_variants_show_in_json_junit_and_html() {
+    let report = matrix_report();
+    assert_eq!(
+        report.cases[4].variant(),
+        "dtmf[ref=tones/dtmf-x,digits=123]"
+    );
+    assert_eq!(report.cases[0].variant(), "mo-call");
+
+    // results.json: an object in the scenario's order (not sorted), absent without a matrix.
+    let text = farend_report::results_json(&report).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        value["cases"][4]["matrix"],
+        serde_json::json!({"ref": "tones/dtmf-x", "digits": "123"})
+    );
+    let at = |pair: &str| text.find(pair).expect("the pair is written");
+    assert!(
+        at("\"ref\": \"tones/dtmf-x\"") < at("\"digits\": \"123\""),
+        "file order kept"
+    );
+    assert!(
+        value["cases"][0].get("matrix").is_none(),
+        "left out when empty"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(&report, dir.path()).unwrap();
+    assert_eq!(read_results(&files.json).unwrap(), report);
+
+    // JUnit: the variant is in the testcase name, the values are properties, all escaped.
+    if let Some((valid, output)) = xmllint(&files.junit) {
+        assert!(valid, "junit.xml with a matrix fits the schema: {output}");
+    }
+    let xml = std::fs::read_to_string(&files.junit).unwrap();
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let dtmf = parsed
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "smoke.dtmf")
+        .unwrap();
+    let names: Vec<&str> = dtmf.test_cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "dtmf[ref=tones/dtmf-x,digits=123] #2",
+            "dtmf[ref=tones/dtmf-x,digits=<&\"]]>] #3"
+        ]
+    );
+    let props: Vec<(&str, &str)> = dtmf.test_cases[1]
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .filter(|(n, _)| n.starts_with("matrix."))
+        .collect();
+    assert_eq!(
+        props,
+        [("matrix.ref", "tones/dtmf-x"), ("matrix.digits", "<&\"]]>")]
+    );
+
+    // HTML: the values are shown, escaped.
+    let page = html(&report);
+    assert!(
+        page.contains("<code>digits=&lt;&amp;&quot;]]&gt;</code>"),
+        "escaped value"
+    );
+    assert!(page.contains("<code>ref=tones/dtmf-x</code>"));
 }

@@ -133,6 +133,7 @@ fn empty_report(case: &farend_scenario::Case, verdict: Verdict, started_at: Stri
         scenario_file: scenario.path.display().to_string(),
         iteration: case.iteration,
         iterations: case.iterations,
+        matrix: scenario.matrix.clone(),
         verdict,
         started_at,
         duration_s: 0.0,

@@ -29,8 +29,16 @@ fn main() -> ExitCode {
         let result = if lab {
             farend_scenario::load_lab(f).map(|l| format!("{} handsets", l.handsets.len()))
         } else {
-            farend_scenario::load_scenario(f, &refs)
-                .map(|s| format!("`{}`, {} steps, repeat {}", s.name, s.steps.len(), s.repeat))
+            farend_scenario::load_scenarios(f, &refs).map(|v| {
+                let s = &v[0];
+                format!(
+                    "`{}`, {} steps, repeat {}, {} variant(s)",
+                    s.name,
+                    s.steps.len(),
+                    s.repeat,
+                    v.len()
+                )
+            })
         };
         match result {
             Ok(summary) => println!("{}: ok ({summary})", f.display()),

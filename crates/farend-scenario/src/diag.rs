@@ -150,6 +150,21 @@ impl<'a> Collector<'a> {
         self.diagnostics.push(d);
     }
 
+    /// An empty collector for the same file (to look at a group of diagnostics before keeping them).
+    pub(crate) fn fresh(&self) -> Collector<'a> {
+        Collector::new(self.file.clone(), self.source)
+    }
+
+    /// Takes the diagnostics collected so far, in the order they were found.
+    pub(crate) fn take(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
+    }
+
+    /// Keeps a diagnostic made elsewhere (by a [`Collector::fresh`] one).
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
     pub(crate) fn is_clean(&self) -> bool {
         self.diagnostics.is_empty()
     }

@@ -7,7 +7,8 @@
 //! let files = farend_scenario::discover(&[PathBuf::from("scenarios")])?;
 //! let mut scenarios = Vec::new();
 //! for f in &files {
-//!     scenarios.push(farend_scenario::load_scenario(f, &refs)?);
+//!     // One scenario per `matrix` variant (exactly one without a matrix).
+//!     scenarios.extend(farend_scenario::load_scenarios(f, &refs)?);
 //! }
 //! let plan = farend_scenario::plan(scenarios, None, None);
 //! let lab = farend_scenario::load_lab(Path::new("lab.yaml"))?;
@@ -17,9 +18,9 @@
 //! # Scenario syntax (summary; `scenarios/*.yaml` are commented examples)
 //!
 //! Top level: `name` (required, `[a-z0-9._-]+`), `description`, `parties` (required: a mapping
-//! `{ a: {}, b: {} }` or a list `[a, b]`), `repeat` (1..=10000, default 1), `defaults: { timeout }`,
-//! `steps` (required, non-empty). Each step holds exactly one action plus optional `name:` and
-//! `timeout:`:
+//! `{ a: {}, b: {} }` or a list `[a, b]`), `repeat` (1..=10000, default 1), `matrix` (see below),
+//! `defaults: { timeout }`, `steps` (required, non-empty). Each step holds exactly one action plus
+//! optional `name:` and `timeout:`:
 //!
 //! | action | fields |
 //! |---|---|
@@ -34,12 +35,20 @@
 //! `tone: {freq, min_duration}`, `progress_tone: {kind, country}`, `one_way_audio`, `gaps: {max_ms}`,
 //! `level_dbov: {min, max}`; those in [`UNAVAILABLE_EXPECTATIONS`] are validated but rejected.
 //!
+//! `matrix: { ref: [speech/en-f1, speech/en-m1], min_mos: [3.5, 4.0] }` makes one variant per
+//! combination of values (the first variable varying slowest; at most
+//! [`MAX_MATRIX_VARIABLES`] variables and [`MAX_MATRIX_VARIANTS`] combinations), each a
+//! [`Scenario`] of its own with [`Scenario::matrix`] set and `repeat` applying to each. In
+//! `steps`, a string that is exactly `${name}` takes the value with its YAML type, `${name}`
+//! inside a longer string is replaced by the value's text, and `$$` is a literal `$`.
+//!
 //! Every problem of a file is reported (not only the first) as a [`Diagnostic`] whose
 //! `Display` is `file:line:col: message`; [`LoadError`]'s `Display` lists them all with snippets.
 
 mod diag;
 mod duration;
 mod lab;
+mod matrix;
 mod model;
 mod number;
 mod plan;
@@ -54,7 +63,7 @@ pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
 pub use model::*;
 pub use number::{DIALABLE_RULE, is_dialable};
 pub use plan::{Case, Plan, check_unique_names, discover, matches_filter, plan};
-pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenario, parse_scenario};
+pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenarios, parse_scenarios};
 
 /// Reads a file as UTF-8; an invalid byte becomes a diagnostic at its line and column.
 fn read_text(path: &Path) -> Result<String, LoadError> {

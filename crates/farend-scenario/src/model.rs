@@ -17,6 +17,10 @@ pub const DEFAULT_PLAY_MARGIN: Duration = Duration::from_secs(1);
 pub const PLAY_TIMEOUT_SLACK: Duration = Duration::from_secs(10);
 /// Largest allowed `repeat`.
 pub const MAX_REPEAT: u32 = 10_000;
+/// Most variables a `matrix` may have.
+pub const MAX_MATRIX_VARIABLES: usize = 8;
+/// Most combinations (variants) a `matrix` may give.
+pub const MAX_MATRIX_VARIANTS: usize = 256;
 
 /// Expectations modelled and validated but not measurable yet by this build; using one is an error.
 pub const UNAVAILABLE_EXPECTATIONS: &[&str] = &[];
@@ -34,10 +38,30 @@ pub struct Scenario {
     pub suite: String,
     /// Party roles in declaration order (bound to handsets at run time).
     pub parties: Vec<String>,
-    /// How many times the scenario runs (1..=10000).
+    /// How many times the scenario runs (1..=10000); for a matrix variant, how many times
+    /// that variant runs.
     pub repeat: u32,
-    /// The steps, in order.
+    /// The matrix values of this variant as (variable, value as written) pairs in file order;
+    /// empty for a scenario without `matrix`.
+    pub matrix: Vec<(String, String)>,
+    /// The steps, in order (matrix values substituted).
     pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The name with the variant's matrix values, as case ids begin:
+    /// `speech[ref=speech/en-f1,min_mos=3.5]`; the plain name without a matrix.
+    pub fn label(&self) -> String {
+        if self.matrix.is_empty() {
+            return self.name.clone();
+        }
+        let values: Vec<String> = self
+            .matrix
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{}[{}]", self.name, values.join(","))
+    }
 }
 
 /// One step of a scenario.

@@ -9,7 +9,8 @@ use crate::model::Scenario;
 /// One run of one scenario iteration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
-    /// Stable id: `<scenario name>#<iteration>`.
+    /// Stable id: `<scenario name>#<iteration>`, or for a matrix variant
+    /// `<scenario name>[<var>=<value>,...]#<iteration>` (see [`Scenario::label`]).
     pub id: String,
     /// The scenario this case runs.
     pub scenario: Arc<Scenario>,
@@ -54,18 +55,22 @@ impl Plan {
     }
 }
 
-/// Expands scenarios into cases. `repeat_override` replaces every scenario's `repeat`
-/// (values below 1 count as 1); `filter` keeps the cases whose scenario name or case id
-/// contains it, or, when it has `*` or `?`, matches it as a glob.
+/// Expands scenarios (matrix variants included) into cases. `repeat_override` replaces every
+/// scenario's `repeat` (values below 1 count as 1); `filter` keeps the cases whose scenario
+/// name, [`Scenario::label`] or case id contains it, or, when it has `*` or `?`, matches it
+/// as a glob.
 pub fn plan(scenarios: Vec<Scenario>, repeat_override: Option<u32>, filter: Option<&str>) -> Plan {
     let mut cases = Vec::new();
     for s in scenarios {
         let iterations = repeat_override.unwrap_or(s.repeat).max(1);
         let scenario = Arc::new(s);
+        let label = scenario.label();
         for iteration in 1..=iterations {
-            let id = format!("{}#{iteration}", scenario.name);
+            let id = format!("{label}#{iteration}");
             if let Some(f) = filter
-                && !(matches_filter(f, &scenario.name) || matches_filter(f, &id))
+                && !(matches_filter(f, &scenario.name)
+                    || matches_filter(f, &label)
+                    || matches_filter(f, &id))
             {
                 continue;
             }
@@ -166,12 +171,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Reports scenarios that share a name (case ids must be unique across a run).
+/// Reports scenarios of different files that share a name, and the same scenario variant
+/// loaded twice (case ids must be unique across a run; the variants of one file share a name).
 pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), LoadError> {
     let mut diagnostics = Vec::new();
     for (i, s) in scenarios.iter().enumerate() {
-        if let Some(first) = scenarios[..i].iter().find(|o| o.name == s.name) {
-            diagnostics.push(Diagnostic::new(
+        let clash = |o: &&Scenario| o.name == s.name && (o.path != s.path || o.matrix == s.matrix);
+        if let Some(first) = scenarios[..i].iter().find(clash) {
+            let d = Diagnostic::new(
                 s.path.clone(),
                 1,
                 1,
@@ -180,7 +187,11 @@ pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), LoadError> {
                     s.name,
                     first.path.display()
                 ),
-            ));
+            );
+            // The variants of a file loaded twice would each repeat the same message.
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
         }
     }
     if diagnostics.is_empty() {
@@ -202,6 +213,7 @@ mod tests {
             suite: "s".to_owned(),
             parties: vec!["a".to_owned()],
             repeat,
+            matrix: Vec::new(),
             steps: Vec::new(),
         }
     }

@@ -1,10 +1,12 @@
 //! Reading and validating scenario files.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::diag::{Collector, LoadError, Location};
+use crate::diag::{Collector, Diagnostic, LoadError, Location};
 use crate::duration::parse_duration;
+use crate::matrix::{self, Matrix};
 use crate::model::*;
 use crate::number::{DIALABLE_RULE, is_dialable};
 use crate::yaml::{self, Fields, Node, Value};
@@ -14,6 +16,7 @@ const TOP_KEYS: &[&str] = &[
     "description",
     "parties",
     "repeat",
+    "matrix",
     "defaults",
     "steps",
 ];
@@ -49,24 +52,29 @@ pub fn is_valid_party_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
 }
 
-/// Reads and validates a scenario file. `refs` tells which reference audio names exist.
-pub fn load_scenario(path: &Path, refs: &dyn Fn(&str) -> bool) -> Result<Scenario, LoadError> {
+/// Reads and validates a scenario file: one [`Scenario`] per `matrix` variant, in matrix
+/// order (exactly one without a matrix). `refs` tells which reference audio names exist.
+pub fn load_scenarios(
+    path: &Path,
+    refs: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Scenario>, LoadError> {
     let text = crate::read_text(path)?;
-    parse_scenario(&text, path, refs)
+    parse_scenarios(&text, path, refs)
 }
 
-/// Validates scenario text that was read from `path` (used for messages and the suite name).
-pub fn parse_scenario(
+/// Validates scenario text that was read from `path` (used for messages and the suite name):
+/// one [`Scenario`] per `matrix` variant, in matrix order (exactly one without a matrix).
+pub fn parse_scenarios(
     text: &str,
     path: &Path,
     refs: &dyn Fn(&str) -> bool,
-) -> Result<Scenario, LoadError> {
+) -> Result<Vec<Scenario>, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut c = Collector::new(path.to_path_buf(), text);
-    let scenario = yaml::parse(text, &mut c, "scenario")
+    let scenarios = yaml::parse(text, &mut c, "scenario")
         .and_then(|root| read_scenario(&mut c, &root, path, refs));
-    match scenario {
-        Some(s) if c.is_clean() => Ok(s),
+    match scenarios {
+        Some(s) if c.is_clean() && !s.is_empty() => Ok(s),
         _ => Err(LoadError::Invalid {
             diagnostics: c.finish(),
         }),
@@ -104,7 +112,7 @@ fn read_scenario(
     root: &Node,
     path: &Path,
     refs: &dyn Fn(&str) -> bool,
-) -> Option<Scenario> {
+) -> Option<Vec<Scenario>> {
     if matches!(root.value, Value::Null) {
         c.error(
             Location::new(1, 1),
@@ -144,25 +152,110 @@ fn read_scenario(
     };
 
     let default_timeout = f.get("defaults").and_then(|n| read_defaults(c, n));
+    let matrix = f.get("matrix").map(|n| {
+        let key_loc = f.key("matrix").map_or(n.loc, |k| k.loc);
+        matrix::read(c, n, key_loc)
+    });
 
     let ctx = Ctx {
         parties,
         parties_ok,
         refs,
     };
-    let steps = f
-        .require(c, "steps", "the scenario")
-        .and_then(|n| read_steps(c, n, &ctx, default_timeout));
+    let steps_node = f.require(c, "steps", "the scenario");
+    let variants = match matrix {
+        None => vec![(
+            Vec::new(),
+            steps_node.and_then(|n| read_steps(c, n, &ctx, default_timeout))?,
+        )],
+        Some(matrix) => read_variants(c, steps_node?, &matrix?, &ctx, default_timeout)?,
+    };
 
-    Some(Scenario {
-        name: name?,
-        description,
-        path: path.to_path_buf(),
-        suite: suite_of(path),
-        parties: ctx.parties,
-        repeat: repeat?,
-        steps: steps?,
-    })
+    let (name, repeat) = (name?, repeat?);
+    let suite = suite_of(path);
+    Some(
+        variants
+            .into_iter()
+            .map(|(matrix, steps)| Scenario {
+                name: name.clone(),
+                description: description.clone(),
+                path: path.to_path_buf(),
+                suite: suite.clone(),
+                parties: ctx.parties.clone(),
+                repeat,
+                matrix,
+                steps,
+            })
+            .collect(),
+    )
+}
+
+/// A variant's (variable, value as text) pairs, as [`Scenario::matrix`] holds them.
+type MatrixValues = Vec<(String, String)>;
+
+/// The matrix values and steps of every variant. Each variant's steps tree is read like any
+/// other, so every check applies to the substituted values; a problem at a substituted scalar
+/// says which matrix value caused it, and a problem shared by several variants is reported once.
+fn read_variants(
+    c: &mut Collector<'_>,
+    steps: &Node,
+    matrix: &Matrix,
+    ctx: &Ctx<'_>,
+    default_timeout: Option<Duration>,
+) -> Option<Vec<(MatrixValues, Vec<Step>)>> {
+    if !matrix::check_references(c, steps, matrix) {
+        return None;
+    }
+    let choices = matrix.choices();
+    let mut out = Vec::new();
+    // Each problem with the variant it came from and where that variant's values landed.
+    let mut found: Vec<(Diagnostic, MatrixValues, Vec<matrix::Origin>)> = Vec::new();
+    for choice in &choices {
+        let values = matrix.values(choice);
+        let (tree, origins) = matrix::substitute(steps, matrix, choice);
+        let mut vc = c.fresh();
+        let read = read_steps(&mut vc, &tree, ctx, default_timeout);
+        let problems = vc.take();
+        if problems.is_empty()
+            && let Some(read) = read
+        {
+            out.push((values, read));
+            continue;
+        }
+        found.extend(
+            problems
+                .into_iter()
+                .map(|d| (d, values.clone(), origins.clone())),
+        );
+    }
+    if found.is_empty() {
+        return Some(out);
+    }
+    // Counted by position and message: a problem of every variant is not the values' doing.
+    let key = |d: &Diagnostic| (d.line, d.column, d.message.clone());
+    let mut counts: HashMap<(usize, usize, String), usize> = HashMap::new();
+    for (d, _, _) in &found {
+        *counts.entry(key(d)).or_default() += 1;
+    }
+    let mut seen = HashSet::new();
+    for (mut d, values, origins) in found {
+        let everywhere = counts.get(&key(&d)) == Some(&choices.len());
+        match origins.iter().find(|o| o.loc == d.location()) {
+            Some(origin) => d
+                .message
+                .push_str(&format!(" (from matrix {})", origin.values)),
+            None if !everywhere => {
+                let pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                d.message
+                    .push_str(&format!(" (matrix variant {})", pairs.join(", ")));
+            }
+            None => {}
+        }
+        if seen.insert(key(&d)) {
+            c.push(d);
+        }
+    }
+    None
 }
 
 fn read_parties(c: &mut Collector<'_>, node: &Node) -> (Vec<String>, bool) {

@@ -20,6 +20,22 @@ fn invalid(r: Result<impl std::fmt::Debug, LoadError>) -> Vec<Diagnostic> {
     }
 }
 
+/// Parses a file that has no matrix: exactly one scenario.
+fn parse_one(text: &str, path: &Path, refs: &dyn Fn(&str) -> bool) -> Result<Scenario, LoadError> {
+    parse_scenarios(text, path, refs).map(|mut v| {
+        assert_eq!(v.len(), 1, "one scenario without a matrix");
+        v.remove(0)
+    })
+}
+
+/// Loads a file that has no matrix: exactly one scenario.
+fn load_one(path: &Path, refs: &dyn Fn(&str) -> bool) -> Result<Scenario, LoadError> {
+    load_scenarios(path, refs).map(|mut v| {
+        assert_eq!(v.len(), 1, "one scenario without a matrix");
+        v.remove(0)
+    })
+}
+
 #[test]
 fn sample_scenarios_load_and_follow_the_brief() {
     let files = discover(&[repo().join("scenarios")]).expect("scenarios folder");
@@ -37,7 +53,7 @@ fn sample_scenarios_load_and_follow_the_brief() {
     );
     let scenarios: Vec<Scenario> = files
         .iter()
-        .map(|f| load_scenario(f, &refs).unwrap_or_else(|e| panic!("{e}")))
+        .flat_map(|f| load_scenarios(f, &refs).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     check_unique_names(&scenarios).expect("unique names");
     // The three basic samples (speech both ways, repeated calls, callee hangs up) keep to the
@@ -148,7 +164,7 @@ steps:
 
 #[test]
 fn the_brief_example_parses_into_the_model() {
-    let s = parse_scenario(GOOD, Path::new("suite-x/mo.yaml"), &refs).unwrap();
+    let s = parse_one(GOOD, Path::new("suite-x/mo.yaml"), &refs).unwrap();
     assert_eq!(s.name, "mo-call-speech");
     assert_eq!(
         s.description.as_deref(),
@@ -202,7 +218,7 @@ fn the_brief_example_parses_into_the_model() {
     assert_eq!(s.steps[6].timeout, Some(Duration::from_secs(5)));
     assert_eq!(s.steps[0].timeout, Some(Duration::from_secs(15)));
     // Default timeouts when none is written.
-    let s2 = parse_scenario(
+    let s2 = parse_one(
         &GOOD.replace("defaults: { timeout: 15s }\n", ""),
         Path::new("x.yaml"),
         &refs,
@@ -229,7 +245,7 @@ steps:
   - wait: { party: y, state: ringing }
   - play: { ref: tones/1000hz, into: x, record: y }
 ";
-    let s = parse_scenario(text, Path::new("alt.yaml"), &refs).unwrap();
+    let s = parse_one(text, Path::new("alt.yaml"), &refs).unwrap();
     assert_eq!(s.parties, ["x", "y"]);
     assert_eq!(s.repeat, 1);
     assert_eq!(
@@ -254,7 +270,7 @@ steps:
 #[test]
 fn unquoted_plus_number_keeps_its_plus() {
     let text = "name: n\nparties: [a]\nsteps:\n  - dial: { from: a, number: +421900000002 }\n";
-    let s = parse_scenario(text, Path::new("n.yaml"), &refs).unwrap();
+    let s = parse_one(text, Path::new("n.yaml"), &refs).unwrap();
     assert_eq!(
         s.steps[0].kind,
         StepKind::Dial {
@@ -281,7 +297,7 @@ steps:
     answer: { party: b }
   - {}
 ";
-    let d = invalid(parse_scenario(text, Path::new("dir/bad.yaml"), &refs));
+    let d = invalid(parse_one(text, Path::new("dir/bad.yaml"), &refs));
     let got: Vec<(usize, usize)> = d.iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(
         got,
@@ -337,7 +353,7 @@ steps:
 ";
     // Every expectation is available, modelled and valid.
     assert!(UNAVAILABLE_EXPECTATIONS.is_empty());
-    let s = parse_scenario(text, Path::new("all.yaml"), &refs).expect("every expectation is valid");
+    let s = parse_one(text, Path::new("all.yaml"), &refs).expect("every expectation is valid");
     let StepKind::Play { expect, .. } = &s.steps[0].kind else {
         panic!("a play step")
     };
@@ -352,7 +368,7 @@ steps:
         .replace("kind: busy", "kind: beep")
         .replace("country: sk", "country: svk")
         .replace("min: -30, max: -10", "min: -10, max: 3");
-    let d = invalid(parse_scenario(&bad, Path::new("all.yaml"), &refs));
+    let d = invalid(parse_one(&bad, Path::new("all.yaml"), &refs));
     for needle in [
         "unknown band `hd`",
         "DTMF digit",
@@ -366,7 +382,7 @@ steps:
             "{needle} missing in {d:#?}"
         );
     }
-    let d = invalid(parse_scenario(
+    let d = invalid(parse_one(
         &text.replace("matches: speech/en-f1", "matches: music/x"),
         Path::new("all.yaml"),
         &refs,
@@ -380,7 +396,7 @@ steps:
 #[test]
 fn unknown_keys_suggest_the_nearest_name() {
     let text = "name: s\nparties: [a, b]\nsteps:\n  - hangpu: { party: a }\n";
-    let d = invalid(parse_scenario(text, Path::new("s.yaml"), &refs));
+    let d = invalid(parse_one(text, Path::new("s.yaml"), &refs));
     assert_eq!(d.len(), 1);
     assert_eq!((d[0].line, d[0].column), (4, 5));
     assert!(
@@ -393,7 +409,7 @@ fn unknown_keys_suggest_the_nearest_name() {
 #[test]
 fn empty_text_is_an_error() {
     for text in ["", "  \n\t\n", "\u{feff}"] {
-        let d = invalid(parse_scenario(text, Path::new("e.yaml"), &refs));
+        let d = invalid(parse_one(text, Path::new("e.yaml"), &refs));
         assert_eq!((d[0].line, d[0].column), (1, 1));
         assert!(d[0].message.contains("empty"));
         let d = invalid(parse_lab(text, Path::new("e.yaml")));
@@ -451,7 +467,7 @@ fn lab_errors_are_all_collected() {
 fn load_reports_io_errors_and_bad_utf8() {
     let missing = repo().join("tests/malformed/does-not-exist.yaml");
     assert!(matches!(
-        load_scenario(&missing, &refs),
+        load_one(&missing, &refs),
         Err(LoadError::Io { .. })
     ));
     assert!(matches!(load_lab(&missing), Err(LoadError::Io { .. })));
@@ -498,7 +514,7 @@ fn truncated_and_mangled_files_never_panic_and_never_pass_silently() {
     let mut cuts = 0;
     for (i, _) in GOOD.char_indices() {
         let prefix = &GOOD[..i];
-        let r = std::panic::catch_unwind(|| parse_scenario(prefix, Path::new("t.yaml"), &refs));
+        let r = std::panic::catch_unwind(|| parse_one(prefix, Path::new("t.yaml"), &refs));
         let r = r.unwrap_or_else(|_| panic!("panic on prefix {i}: {prefix:?}"));
         if let Err(e) = r {
             cuts += 1;
@@ -520,7 +536,7 @@ fn truncated_and_mangled_files_never_panic_and_never_pass_silently() {
                 }
             }
             let text = v.join("\n");
-            let r = std::panic::catch_unwind(|| parse_scenario(&text, Path::new("t.yaml"), &refs));
+            let r = std::panic::catch_unwind(|| parse_one(&text, Path::new("t.yaml"), &refs));
             assert!(r.is_ok(), "panic on {text:?}");
         }
     }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use farend_scenario::{LoadError, load_lab, load_scenario};
+use farend_scenario::{LoadError, load_lab, load_scenarios};
 
 fn corpus_dir(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,7 +109,7 @@ fn check(kind: &str, load: &dyn Fn(&Path) -> Result<(), LoadError>) -> usize {
 
 #[test]
 fn malformed_scenarios_are_rejected_at_the_right_place() {
-    let n = check("scenario", &|p| load_scenario(p, &refs).map(|_| ()));
+    let n = check("scenario", &|p| load_scenarios(p, &refs).map(|_| ()));
     assert!(n >= 25, "only {n} malformed scenario files");
 }
 

@@ -128,8 +128,8 @@ pub fn load_scenarios(
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for file in &files {
-        match farend_scenario::load_scenario(file, &known) {
-            Ok(s) => scenarios.push(s),
+        match farend_scenario::load_scenarios(file, &known) {
+            Ok(s) => scenarios.extend(s),
             Err(e) => errors.push(e.to_string()),
         }
     }

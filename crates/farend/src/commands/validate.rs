@@ -29,6 +29,29 @@ pub enum Kind {
     Lab,
 }
 
+/// One line about a scenario file's scenarios (its matrix variants, if it has a matrix).
+fn describe(variants: &[farend_scenario::Scenario]) -> String {
+    let Some(s) = variants.first() else {
+        return "no scenario".to_owned();
+    };
+    let mut line = format!(
+        "scenario `{}`: {} step(s), repeat {}",
+        s.name,
+        s.steps.len(),
+        s.repeat
+    );
+    if !s.matrix.is_empty() {
+        let names: Vec<&str> = s.matrix.iter().map(|(k, _)| k.as_str()).collect();
+        let cases = variants.iter().map(|v| u64::from(v.repeat)).sum::<u64>();
+        line.push_str(&format!(
+            ", matrix {} = {} variant(s), {cases} case(s)",
+            names.join(" x "),
+            variants.len()
+        ));
+    }
+    line
+}
+
 /// Runs `farend validate`.
 pub fn run(args: ValidateArgs) -> Outcome {
     let refs = args.refs.open()?;
@@ -48,14 +71,7 @@ pub fn run(args: ValidateArgs) -> Outcome {
             farend_scenario::load_lab(file)
                 .map(|lab| format!("lab with {} handset(s)", lab.handsets.len()))
         } else {
-            farend_scenario::load_scenario(file, &known).map(|s| {
-                format!(
-                    "scenario `{}`: {} step(s), repeat {}",
-                    s.name,
-                    s.steps.len(),
-                    s.repeat
-                )
-            })
+            farend_scenario::load_scenarios(file, &known).map(|v| describe(&v))
         };
         match result {
             Ok(what) => crate::commands::print_line(&format!("ok    {}: {what}", file.display())),
