@@ -456,29 +456,6 @@ pub(crate) fn voice_activity(sig: &Padded, rate: &Rate) -> Vad {
     }
 }
 
-/// Cross-correlation `y[k] = sum_m x1[m] x2[m + k - (n1 - 1)]`, k in 0..n1+n2-1.
-fn xcorr(x1: &[f64], x2: &[f64], ffts: &mut Ffts) -> Vec<f64> {
-    let n1 = x1.len();
-    let n2 = x2.len();
-    let size = 2 * next_pow2(n1.max(n2));
-    let mut a = vec![0.0; size];
-    let mut b = vec![0.0; size];
-    for (i, &v) in x1.iter().enumerate() {
-        a[n1 - 1 - i] = v;
-    }
-    b[..n2].copy_from_slice(x2);
-    let mut fa = Vec::new();
-    let mut fb = Vec::new();
-    ffts.forward(&mut a, &mut fa);
-    ffts.forward(&mut b, &mut fb);
-    for (p, q) in fa.iter_mut().zip(fb.iter()) {
-        *p *= *q;
-    }
-    ffts.inverse(&mut fa, &mut a);
-    a.truncate(n1 + n2 - 1);
-    a
-}
-
 /// Utterance bookkeeping of the alignment, all positions in VAD windows of the
 /// padded reference, delays in samples.
 #[derive(Clone, Debug, Default)]
@@ -520,7 +497,7 @@ fn envelope_lag(
     if er <= sr + 1 || ed <= sd + 1 {
         return 0;
     }
-    let y = xcorr(&rv[sr..er], &dv[sd..ed], ffts);
+    let y = ffts.correlate(&rv[sr..er], &dv[sd..ed]);
     if let Some(t) = trace {
         t.overwrite(&rv[sr..er], &dv[sd..ed], ffts);
     }
@@ -558,8 +535,6 @@ pub(crate) fn crude_whole(rv: &Vad, dv: &Vad, rate: &Rate, ffts: &mut Ffts) -> i
 pub(crate) struct WindowTrace {
     offset: usize,
     window: Vec<f64>,
-    a: Vec<f32>,
-    b: Vec<f32>,
 }
 
 impl WindowTrace {
@@ -567,52 +542,18 @@ impl WindowTrace {
         WindowTrace {
             offset: 3 * nfft + 6,
             window: hann(nfft),
-            a: Vec::new(),
-            b: Vec::new(),
         }
     }
 
     /// Overwrites the window with the values of the cross-correlation of `x1`
-    /// and `x2` (laid out as [`xcorr`] does) from the buffer offset on.
+    /// and `x2` (laid out as [`Ffts::correlate`] does) from the buffer offset on.
     fn overwrite(&mut self, x1: &[f64], x2: &[f64], ffts: &mut Ffts) {
-        let (n1, n2) = (x1.len(), x2.len());
-        let len = n1 + n2 - 1;
-        if len <= self.offset {
+        if x1.len() + x2.len() <= self.offset + 1 {
             return;
         }
-        let size = 2 * next_pow2(n1.max(n2));
-        self.a.clear();
-        self.a.resize(size, 0.0);
-        self.b.clear();
-        self.b.resize(size, 0.0);
-        for (i, &v) in x1.iter().enumerate() {
-            self.a[n1 - 1 - i] = v as f32;
-        }
-        for (i, &v) in x2.iter().enumerate() {
-            self.b[i] = v as f32;
-        }
-        let fwd = ffts.planner32.plan_fft_forward(size);
-        let inv = ffts.planner32.plan_fft_inverse(size);
-        let mut fa = fwd.make_output_vec();
-        let mut fb = fwd.make_output_vec();
-        // Lengths are right by construction; the transforms cannot fail.
-        let _ = fwd.process(&mut self.a, &mut fa);
-        let _ = fwd.process(&mut self.b, &mut fb);
-        for (p, q) in fa.iter_mut().zip(fb.iter()) {
-            *p *= *q;
-        }
-        fa[0].im = 0.0;
-        if let Some(last) = fa.last_mut() {
-            last.im = 0.0;
-        }
-        let _ = inv.process(&mut fa, &mut self.a);
-        let scale = 1.0 / size as f64;
-        let n = self.window.len();
-        for (j, &v) in self.a[self.offset..len.min(self.offset + n)]
-            .iter()
-            .enumerate()
-        {
-            self.window[j] = v as f64 * scale;
+        let y = ffts.correlate_f32(x1, x2);
+        for (w, &v) in self.window.iter_mut().zip(&y[self.offset..]) {
+            *w = v;
         }
     }
 }

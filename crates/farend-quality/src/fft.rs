@@ -5,7 +5,7 @@
 //! running it, and a directory of pairs has the same few sizes throughout.
 
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, FftNum, RealFftPlanner, RealToComplex};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ pub(crate) struct Ffts {
     inv: HashMap<usize, Arc<dyn ComplexToReal<f64>>>,
     scratch: Vec<Complex<f64>>,
     /// Single-precision planner, for the computations the reference does in `f32`.
-    pub planner32: RealFftPlanner<f32>,
+    planner32: RealFftPlanner<f32>,
     tables: HashMap<(&'static str, usize, i64), Arc<[f64]>>,
 }
 
@@ -99,6 +99,58 @@ impl Ffts {
             *v *= scale;
         }
     }
+}
+
+impl Ffts {
+    /// Cross-correlation `y[k] = sum_m x1[m] x2[m + k - (n1 - 1)]`, k in 0..n1+n2-1.
+    pub(crate) fn correlate(&mut self, x1: &[f64], x2: &[f64]) -> Vec<f64> {
+        correlate(&mut self.planner, x1, x2)
+    }
+
+    /// [`Ffts::correlate`] computed in single precision, rounding noise included.
+    pub(crate) fn correlate_f32(&mut self, x1: &[f64], x2: &[f64]) -> Vec<f64> {
+        correlate(&mut self.planner32, x1, x2)
+    }
+}
+
+/// Cross-correlation in precision `T`, through real transforms of twice the longer
+/// input's power of two; the result is normalised and has n1 + n2 - 1 values.
+fn correlate<T: FftNum + Into<f64>>(
+    planner: &mut RealFftPlanner<T>,
+    x1: &[f64],
+    x2: &[f64],
+) -> Vec<f64> {
+    let (n1, n2) = (x1.len(), x2.len());
+    if n1 == 0 || n2 == 0 {
+        return Vec::new();
+    }
+    let size = 2 * next_pow2(n1.max(n2));
+    let cast = |v: f64| T::from_f64(v).unwrap_or_else(T::zero);
+    let mut a = vec![T::zero(); size];
+    let mut b = vec![T::zero(); size];
+    for (i, &v) in x1.iter().enumerate() {
+        a[n1 - 1 - i] = cast(v);
+    }
+    for (i, &v) in x2.iter().enumerate() {
+        b[i] = cast(v);
+    }
+    let fwd = planner.plan_fft_forward(size);
+    let inv = planner.plan_fft_inverse(size);
+    let mut fa = fwd.make_output_vec();
+    let mut fb = fwd.make_output_vec();
+    // Lengths are right by construction; the transforms cannot fail.
+    let _ = fwd.process(&mut a, &mut fa);
+    let _ = fwd.process(&mut b, &mut fb);
+    for (p, q) in fa.iter_mut().zip(fb.iter()) {
+        *p = *p * *q;
+    }
+    fa[0].im = T::zero();
+    if let Some(last) = fa.last_mut() {
+        last.im = T::zero();
+    }
+    let _ = inv.process(&mut fa, &mut a);
+    let scale = 1.0 / size as f64;
+    a[..n1 + n2 - 1].iter().map(|&v| v.into() * scale).collect()
 }
 
 /// Smallest power of two that is at least `n` (and at least 1).

@@ -34,6 +34,15 @@ enum Stop {
 }
 
 impl Stop {
+    /// How the step that stopped ends, its message, and the case verdict it implies.
+    fn outcome(self) -> (StepOutcome, String, Verdict) {
+        let (outcome, message) = match &self {
+            Stop::Failure(_, message) => (StepOutcome::Failed, message.clone()),
+            Stop::Error(_, message, _) => (StepOutcome::Error, message.clone()),
+        };
+        (outcome, message, self.verdict())
+    }
+
     fn verdict(self) -> Verdict {
         match self {
             Stop::Failure(kind, message) => Verdict::Failure { kind, message },
@@ -445,20 +454,10 @@ fn apply_settled(stops: Vec<(usize, Stop)>, steps: &mut [StepReport], verdict: &
             .iter()
             .find(|s| matches!(s.outcome, StepOutcome::Failed | StepOutcome::Error))
             .map(|s| s.index);
-        let outcome = if matches!(stop, Stop::Failure(..)) {
-            StepOutcome::Failed
-        } else {
-            StepOutcome::Error
-        };
-        let v = stop.verdict();
+        let (outcome, message, v) = stop.outcome();
         if let Some(step) = steps.iter_mut().find(|s| s.index == index) {
             step.outcome = outcome;
-            step.message = match &v {
-                Verdict::Failure { message, .. } | Verdict::Error { message, .. } => {
-                    Some(message.clone())
-                }
-                _ => None,
-            };
+            step.message = Some(message);
         }
         let earlier = verdict_step.is_some_and(|i| index < i);
         if matches!(verdict, Verdict::Pass) || earlier {
@@ -574,20 +573,9 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
                 match result {
                     Ok(()) => (StepOutcome::Ok, None),
                     Err(stop) => {
-                        let outcome = if matches!(stop, Stop::Failure(..)) {
-                            StepOutcome::Failed
-                        } else {
-                            StepOutcome::Error
-                        };
-                        let v = stop.verdict();
-                        let message = match &v {
-                            Verdict::Failure { message, .. } | Verdict::Error { message, .. } => {
-                                Some(message.clone())
-                            }
-                            _ => None,
-                        };
+                        let (outcome, message, v) = stop.outcome();
                         verdict = v;
-                        (outcome, message)
+                        (outcome, Some(message))
                     }
                 }
             };
