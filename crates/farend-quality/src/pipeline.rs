@@ -70,8 +70,11 @@ pub fn score(
     let frame_len = perceptual::frame_len(rate);
     let hop = frame_len / 2;
     let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
-    let delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
-    let disturbances = frame_disturbances(&model, &reference, &degraded, &delays, hop);
+    let mut delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
+    let mut disturbances = frame_disturbances(&model, &reference, &degraded, &delays, hop);
+    if !crate::variant("norealign") {
+        realign_bad_intervals(&model, &reference, &degraded, &mut delays, &mut disturbances, hop, rate);
+    }
     let frames: Vec<Option<Disturbance>> = disturbances.iter().copied().map(Some).collect();
     let (symmetric, asymmetric) = aggregate::indicators(&frames);
     let raw = aggregate::raw_score(symmetric, asymmetric);
@@ -210,6 +213,50 @@ fn frame_disturbances(
         frames.push(FramePowers { reference: r, degraded: d });
     }
     model.disturbances(&mut frames)
+}
+
+/// Searches the delay of every bad interval again and keeps, frame by frame, the smaller
+/// disturbance of the two delays.
+fn realign_bad_intervals(
+    model: &Model,
+    reference: &[f64],
+    degraded: &[f64],
+    delays: &mut [isize],
+    disturbances: &mut [Disturbance],
+    hop: usize,
+    rate: u32,
+) {
+    let symmetric: Vec<f64> = disturbances.iter().map(|d| d.symmetric).collect();
+    let intervals = align::realign::bad_intervals(&symmetric);
+    if intervals.is_empty() {
+        return;
+    }
+    let search = align::realign::SEARCH_MS * rate as usize / 1000;
+    let mut trial = delays.to_vec();
+    let mut changed = false;
+    for interval in &intervals {
+        let start = interval.start * hop;
+        let end = interval.end * hop + hop;
+        let around = delays[interval.start];
+        if let Some(delay) = align::realign::best_delay(reference, degraded, start, end, around, search)
+            && delay != around
+        {
+            trial[interval.clone()].fill(delay);
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    let again = frame_disturbances(model, reference, degraded, &trial, hop);
+    for interval in &intervals {
+        for n in interval.clone() {
+            if again[n].symmetric < disturbances[n].symmetric {
+                disturbances[n] = again[n];
+                delays[n] = trial[n];
+            }
+        }
+    }
 }
 
 fn warnings(utterances: &[Aligned], rate: u32) -> Vec<ScoreWarning> {

@@ -3,6 +3,7 @@
 //! histogram of window correlations, and utterances split where the delay changes inside them.
 
 mod envelope;
+pub mod realign;
 mod refine;
 mod split;
 mod utterances;
@@ -38,9 +39,13 @@ pub struct Alignment {
 
 /// Everything one alignment needs about both signals.
 pub struct Envelopes {
+    /// Block length in samples.
     pub block: usize,
+    /// Reference log envelope.
     pub reference: Vec<f64>,
+    /// Degraded log envelope.
     pub degraded: Vec<f64>,
+    /// Voice activity of each reference block.
     pub reference_active: Vec<bool>,
 }
 
