@@ -6,7 +6,17 @@
 use std::path::{Path, PathBuf};
 
 /// Asterisk's English prompts (8 kHz mono WAV).
-pub const ASTERISK_SOUNDS: &str = "/usr/share/asterisk/sounds/en";
+/// Where Debian's asterisk-core-sounds-en-wav puts the English prompts (the folder moved
+/// from `en` to `en_US_f_Allison` between releases).
+pub fn asterisk_dir() -> &'static str {
+    [
+        "/usr/share/asterisk/sounds/en",
+        "/usr/share/asterisk/sounds/en_US_f_Allison",
+    ]
+    .into_iter()
+    .find(|d| std::path::Path::new(d).join("digits").is_dir())
+    .unwrap_or("/usr/share/asterisk/sounds/en")
+}
 /// codec2's speech samples (8 kHz s16le raw).
 pub const CODEC2_RAW: &str = "/usr/share/codec2/raw";
 
@@ -54,7 +64,7 @@ fn read_raw(path: &Path) -> Option<Vec<f32>> {
 /// Every speech recording found, one buffer per file, at 8 kHz. Empty when none is installed.
 pub fn speech_files() -> Vec<Vec<f32>> {
     let mut files = Vec::new();
-    wav_files(Path::new(ASTERISK_SOUNDS), &mut files);
+    wav_files(Path::new(asterisk_dir()), &mut files);
     let mut out: Vec<Vec<f32>> = files.iter().filter_map(|p| read_wav_8k(p)).collect();
     if let Ok(rd) = std::fs::read_dir(CODEC2_RAW) {
         let mut raws: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();

@@ -14,7 +14,17 @@ use std::sync::OnceLock;
 
 /// Sample rate of all material.
 pub const RATE: u32 = 8000;
-const ASTERISK: &str = "/usr/share/asterisk/sounds/en";
+/// Where Debian's asterisk-core-sounds-en-wav puts the English prompts (the folder moved
+/// from `en` to `en_US_f_Allison` between releases).
+pub fn asterisk_dir() -> &'static str {
+    [
+        "/usr/share/asterisk/sounds/en",
+        "/usr/share/asterisk/sounds/en_US_f_Allison",
+    ]
+    .into_iter()
+    .find(|d| std::path::Path::new(d).join("digits").is_dir())
+    .unwrap_or("/usr/share/asterisk/sounds/en")
+}
 const CODEC2: &str = "/usr/share/codec2/raw";
 /// codec2 files that are speech (the others are tones and modem data).
 const CODEC2_SPEECH: &[&str] = &[
@@ -54,9 +64,10 @@ pub fn tools_or_skip() -> Result<(), String> {
         .unwrap_or(false);
     let problem = if !sox_amr {
         Some("sox with AMR-NB support is not installed".to_string())
-    } else if !Path::new(ASTERISK).join("digits").is_dir() {
+    } else if !Path::new(asterisk_dir()).join("digits").is_dir() {
         Some(format!(
-            "{ASTERISK} (asterisk-core-sounds-en-wav) is not installed"
+            "{} (asterisk-core-sounds-en-wav) is not installed",
+            asterisk_dir()
         ))
     } else {
         None
@@ -154,7 +165,7 @@ fn fnv(s: &str) -> u64 {
 /// unindexed speech.
 pub fn library() -> (Stream, Stream) {
     let mut files = Vec::new();
-    wavs_under(Path::new(ASTERISK), &mut files);
+    wavs_under(Path::new(asterisk_dir()), &mut files);
     let mut indexed = Stream {
         parts: Vec::new(),
         clean: Vec::new(),
@@ -167,7 +178,7 @@ pub fn library() -> (Stream, Stream) {
     let mut names: Vec<String> = Vec::new();
     for f in &files {
         let rel = f
-            .strip_prefix(ASTERISK)
+            .strip_prefix(asterisk_dir())
             .unwrap()
             .to_string_lossy()
             .replace(".wav", "");
