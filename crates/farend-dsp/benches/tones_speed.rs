@@ -30,7 +30,7 @@ fn main() {
                 if speech.is_empty() {
                     eprintln!(
                         "no speech recordings installed ({} / {})",
-                        corpus::ASTERISK_SOUNDS,
+                        corpus::asterisk_dir(),
                         corpus::CODEC2_RAW
                     );
                     std::process::exit(2);
