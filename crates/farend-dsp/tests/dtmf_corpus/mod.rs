@@ -6,17 +6,9 @@
 use std::path::{Path, PathBuf};
 
 /// Asterisk's English prompts (8 kHz mono WAV).
-/// Where Debian's asterisk-core-sounds-en-wav puts the English prompts (the folder moved
-/// from `en` to `en_US_f_Allison` between releases).
-pub fn asterisk_dir() -> &'static str {
-    [
-        "/usr/share/asterisk/sounds/en",
-        "/usr/share/asterisk/sounds/en_US_f_Allison",
-    ]
-    .into_iter()
-    .find(|d| std::path::Path::new(d).join("digits").is_dir())
-    .unwrap_or("/usr/share/asterisk/sounds/en")
-}
+#[path = "../asterisk/mod.rs"]
+mod asterisk;
+pub use asterisk::asterisk_dir;
 /// codec2's speech samples (8 kHz s16le raw).
 pub const CODEC2_RAW: &str = "/usr/share/codec2/raw";
 

@@ -14,17 +14,9 @@ use std::sync::OnceLock;
 
 /// Sample rate of all material.
 pub const RATE: u32 = 8000;
-/// Where Debian's asterisk-core-sounds-en-wav puts the English prompts (the folder moved
-/// from `en` to `en_US_f_Allison` between releases).
-pub fn asterisk_dir() -> &'static str {
-    [
-        "/usr/share/asterisk/sounds/en",
-        "/usr/share/asterisk/sounds/en_US_f_Allison",
-    ]
-    .into_iter()
-    .find(|d| std::path::Path::new(d).join("digits").is_dir())
-    .unwrap_or("/usr/share/asterisk/sounds/en")
-}
+#[path = "../asterisk/mod.rs"]
+mod asterisk;
+pub use asterisk::asterisk_dir;
 const CODEC2: &str = "/usr/share/codec2/raw";
 /// codec2 files that are speech (the others are tones and modem data).
 const CODEC2_SPEECH: &[&str] = &[
