@@ -77,6 +77,20 @@ fn main() {
         println!("worst {worst:.4}");
         return;
     }
+    if let Some(list) = rest.first().filter(|a| a.as_str() == "--list-file") {
+        let _ = list;
+        let text = std::fs::read_to_string(&rest[1]).unwrap_or_default();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let (rate, r) = read(f[0]);
+            let (_, d) = read(f[1]);
+            match score_i16(&r, &d, rate, &opts) {
+                Ok(s) => println!("{}\t{}\t{}", s.raw, s.mos_lqo, s.delay_ms),
+                Err(e) => println!("nan\tnan\t{e}"),
+            }
+        }
+        return;
+    }
     if let Some(n) = bench {
         let pairs: Vec<(u32, Vec<i16>, Vec<i16>)> = rest
             .chunks(2)

@@ -2,8 +2,8 @@
 //! resampling, result contents.
 
 use farend_quality::{
-    Band, Category, QualityError, ScoreOptions, category, mos_lqo_narrowband, mos_lqo_wideband,
-    score_f32, score_i16, score_i16_rates,
+    Band, Category, QualityError, ScoreOptions, ScoreWarning, category, mos_lqo_narrowband,
+    mos_lqo_wideband, score_f32, score_i16, score_i16_rates,
 };
 
 /// A speech-like test signal: bursts of harmonic tones with pauses, deterministic.
@@ -207,4 +207,60 @@ fn results_serialize_with_the_required_fields() {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["band"], "nb");
+}
+
+fn speech_file(name: &str) -> (u32, Vec<i16>) {
+    let path = format!(
+        "{}/../../audio-refs/speech/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut reader = hound::WavReader::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let rate = reader.spec().sample_rate;
+    (rate, reader.samples::<i16>().map(|s| s.unwrap()).collect())
+}
+
+#[test]
+fn another_talker_is_flagged_as_unrelated_audio() {
+    let opts = ScoreOptions::new(Band::Narrow);
+    for (reference, other) in [
+        ("en-f1.8k.wav", "en-m2.8k.wav"),
+        ("en-m1.8k.wav", "en-f2.8k.wav"),
+    ] {
+        let (rate, r) = speech_file(reference);
+        let (_, d) = speech_file(other);
+        let s = score_i16(&r, &d, rate, &opts).unwrap();
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| matches!(w, ScoreWarning::NotCorrelated { .. })),
+            "{reference} vs {other}: {:?}",
+            s.warnings
+        );
+    }
+}
+
+#[test]
+fn a_noisy_late_copy_is_not_flagged() {
+    let opts = ScoreOptions::new(Band::Narrow);
+    for name in ["en-f1.8k.wav", "en-m2.8k.wav"] {
+        let (rate, r) = speech_file(name);
+        let mut seed = 99u32;
+        // 150 ms late, with white noise about 5 dB below the speech.
+        let rms = (r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / r.len() as f64).sqrt();
+        let d: Vec<i16> = std::iter::repeat_n(0i16, 1200)
+            .chain(r.iter().copied())
+            .map(|v| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let noise = ((seed >> 16) as f64 / 65536.0 - 0.5) * rms * 2.0;
+                (f64::from(v) + noise).clamp(-32768.0, 32767.0) as i16
+            })
+            .collect();
+        let s = score_i16(&r, &d[..r.len()], rate, &opts).unwrap();
+        assert!(s.warnings.is_empty(), "{name}: {:?}", s.warnings);
+        assert!(
+            (s.delay_ms - 150.0).abs() < 1.0,
+            "{name}: delay {}",
+            s.delay_ms
+        );
+    }
 }

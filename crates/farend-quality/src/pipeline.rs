@@ -1,0 +1,306 @@
+//! One scoring call from samples to [`Score`]: the method's steps in order.
+
+use crate::aggregate;
+use crate::align::{self, Utterance as Aligned};
+use crate::input_filter::{self, Listening};
+use crate::level;
+use crate::mapping::{category, mos_lqo_narrowband, mos_lqo_wideband};
+use crate::perceptual::{self, Disturbance, FramePowers, Model};
+use crate::relatedness::{self, Relatedness};
+use crate::report::{FrameDisturbance, Score, ScoreWarning, TrackPoint, Utterance};
+use crate::spectrum::Spectra;
+use crate::{Band, QualityError, ScoreOptions, WidebandVersion};
+
+/// Shortest signal the method accepts: 1 s.
+const MIN_SECONDS: f64 = 1.0;
+/// Active speech P.862.3 asks a reference to hold.
+const MIN_ACTIVE_SPEECH_S: f64 = 3.2;
+
+/// Scores two signals in 16-bit units at `rate`.
+pub fn score(
+    reference: Vec<f64>,
+    degraded: Vec<f64>,
+    rate: u32,
+    options: &ScoreOptions,
+) -> Result<Score, QualityError> {
+    if !(4000..=384_000).contains(&rate) {
+        return Err(QualityError::UnsupportedRate(rate));
+    }
+    let processed_rate = match (options.band, rate) {
+        (Band::Narrow, 8000 | 16000) => rate,
+        (Band::Narrow, _) => 8000,
+        (Band::Wide, _) => 16000,
+    };
+    for (which, signal) in [("reference", &reference), ("degraded", &degraded)] {
+        let seconds = signal.len() as f64 / rate as f64;
+        if seconds < MIN_SECONDS {
+            return Err(QualityError::TooShort {
+                which,
+                seconds,
+                min_seconds: MIN_SECONDS,
+            });
+        }
+    }
+    if is_silent(&reference) {
+        return Err(QualityError::SilentReference);
+    }
+    if is_silent(&degraded) {
+        return Err(QualityError::SilentDegraded);
+    }
+    let (mut reference, mut degraded, resampled_from) = if processed_rate == rate {
+        (reference, degraded, None)
+    } else {
+        let note =
+            format!("{rate} Hz resampled to {processed_rate} Hz (windowed-sinc, farend-dsp)");
+        (
+            resample(&reference, rate, processed_rate),
+            resample(&degraded, rate, processed_rate),
+            Some(note),
+        )
+    };
+    let input_rate = rate;
+    let rate = processed_rate;
+    level::align(&mut reference, rate);
+    level::align(&mut degraded, rate);
+    let listening = match options.band {
+        Band::Narrow => Listening::Handset,
+        Band::Wide => Listening::Headphones,
+    };
+    let reference = input_filter::apply(&reference, rate, listening);
+    let degraded = input_filter::apply(&degraded, rate, listening);
+
+    let alignment = align::align(&reference, &degraded, rate);
+    if alignment.utterances.is_empty() {
+        return Err(QualityError::NoUtterances);
+    }
+    let model = Model::new(rate);
+    let frame_len = perceptual::frame_len(rate);
+    let hop = frame_len / 2;
+    let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
+    let mut delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
+    let mut disturbances = frame_disturbances(&model, &reference, &degraded, &delays, hop);
+    realign_bad_intervals(
+        &model,
+        &reference,
+        &degraded,
+        &mut delays,
+        &mut disturbances,
+        hop,
+        rate,
+    );
+    let frames: Vec<Option<Disturbance>> = disturbances.iter().copied().map(Some).collect();
+    let (symmetric, asymmetric) = aggregate::indicators(&frames);
+    let raw = aggregate::raw_score(symmetric, asymmetric);
+    let map = |raw: f64| match options.band {
+        Band::Narrow => mos_lqo_narrowband(raw),
+        Band::Wide => mos_lqo_wideband(raw),
+    };
+    let mos_lqo = map(raw);
+    let seconds = |samples: f64| samples / rate as f64;
+    let utterances: Vec<Utterance> = alignment
+        .utterances
+        .iter()
+        .map(|u| Utterance {
+            start_s: seconds(u.start as f64),
+            end_s: seconds(u.end as f64),
+            delay_ms: u.delay as f64 * 1000.0 / rate as f64,
+            confidence: u.confidence,
+        })
+        .collect();
+    let stretch = |start: usize, end: usize| -> Option<TrackPoint> {
+        let first = start / hop;
+        let last = (end / hop).min(frames.len());
+        if first >= last {
+            return None;
+        }
+        let (s, a) = aggregate::indicators(&frames[first..last]);
+        let raw = aggregate::raw_score(s, a);
+        Some(TrackPoint {
+            start_s: seconds(start as f64),
+            end_s: seconds(end as f64),
+            raw,
+            mos_lqo: map(raw),
+        })
+    };
+    let utterance_scores = alignment
+        .utterances
+        .iter()
+        .filter_map(|u| stretch(u.start, u.end))
+        .collect();
+    let window = (options.track_window_s * rate as f64) as usize;
+    let mut track = Vec::new();
+    if window > 0 {
+        let mut start = 0;
+        while start < reference.len() {
+            let end = (start + window).min(reference.len());
+            track.extend(stretch(start, end));
+            start = end;
+        }
+    }
+    let frame_report = disturbances
+        .iter()
+        .enumerate()
+        .map(|(n, d)| FrameDisturbance {
+            t_s: seconds((n * hop) as f64),
+            symmetric: d.symmetric,
+            asymmetric: d.asymmetric,
+        })
+        .collect();
+    let spans: Vec<(std::ops::Range<usize>, isize)> = alignment
+        .utterances
+        .iter()
+        .map(|u| (u.start..u.end, u.delay))
+        .collect();
+    let relatedness = relatedness::measure(&reference, &degraded, rate, &spans);
+    let warnings = warnings(&alignment.utterances, rate, relatedness);
+    Ok(Score {
+        raw,
+        mos_lqo,
+        category: category(mos_lqo),
+        band: options.band,
+        standard: standard(options).to_string(),
+        sample_rate: input_rate,
+        processed_rate: rate,
+        resampled_from,
+        delay_ms: utterances.first().map_or(0.0, |u| u.delay_ms),
+        utterances,
+        utterance_scores,
+        track,
+        frames: frame_report,
+        warnings,
+    })
+}
+
+fn standard(options: &ScoreOptions) -> &'static str {
+    match (options.band, options.wideband_version) {
+        (Band::Narrow, _) => "ITU-T P.862 + P.862.1",
+        (Band::Wide, WidebandVersion::P862_2_2005) => "ITU-T P.862.2 (2005)",
+        (Band::Wide, WidebandVersion::P862_2Cor2_2018) => "ITU-T P.862.2 with Corrigendum 2 (2018)",
+    }
+}
+
+fn is_silent(signal: &[f64]) -> bool {
+    let first = signal[0];
+    signal.iter().all(|&v| (v - first).abs() < 1.0)
+}
+
+fn resample(signal: &[f64], from: u32, to: u32) -> Vec<f64> {
+    let as_f32: Vec<f32> = signal.iter().map(|&v| (v / 32768.0) as f32).collect();
+    farend_dsp::tone::resample::resample(&as_f32, from, to)
+        .iter()
+        .map(|&v| f64::from(v) * 32768.0)
+        .collect()
+}
+
+/// Delay of every frame: the delay of the utterance whose stretch holds the frame's centre;
+/// stretches meet half-way between utterances.
+fn frame_delays(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -> Vec<isize> {
+    (0..frames)
+        .map(|n| {
+            let centre = n * hop + len / 2;
+            let mut chosen = &utterances[0];
+            for pair in utterances.windows(2) {
+                let boundary = (pair[0].end + pair[1].start) / 2;
+                if centre >= boundary {
+                    chosen = &pair[1];
+                }
+            }
+            chosen.delay
+        })
+        .collect()
+}
+
+fn frame_disturbances(
+    model: &Model,
+    reference: &[f64],
+    degraded: &[f64],
+    delays: &[isize],
+    hop: usize,
+) -> Vec<Disturbance> {
+    let len = hop * 2;
+    let mut spectra = Spectra::new(len);
+    let mut frames: Vec<FramePowers> = Vec::with_capacity(delays.len());
+    for (n, &delay) in delays.iter().enumerate() {
+        let start = (n * hop) as isize;
+        let mut r = Vec::new();
+        let mut d = Vec::new();
+        model.band_powers(&spectra.power(reference, start), &mut r);
+        model.band_powers(&spectra.power(degraded, start + delay), &mut d);
+        frames.push(FramePowers {
+            reference: r,
+            degraded: d,
+        });
+    }
+    model.disturbances(&mut frames)
+}
+
+/// Searches the delay of every bad interval again and keeps, frame by frame, the smaller
+/// disturbance of the two delays.
+fn realign_bad_intervals(
+    model: &Model,
+    reference: &[f64],
+    degraded: &[f64],
+    delays: &mut [isize],
+    disturbances: &mut [Disturbance],
+    hop: usize,
+    rate: u32,
+) {
+    let symmetric: Vec<f64> = disturbances.iter().map(|d| d.symmetric).collect();
+    let intervals = align::realign::bad_intervals(&symmetric);
+    if intervals.is_empty() {
+        return;
+    }
+    let search = align::realign::SEARCH_MS * rate as usize / 1000;
+    let mut trial = delays.to_vec();
+    let mut changed = false;
+    for interval in &intervals {
+        let start = interval.start * hop;
+        let end = interval.end * hop + hop;
+        let around = delays[interval.start];
+        if let Some(delay) =
+            align::realign::best_delay(reference, degraded, start, end, around, search)
+            && delay != around
+        {
+            trial[interval.clone()].fill(delay);
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    let again = frame_disturbances(model, reference, degraded, &trial, hop);
+    for interval in &intervals {
+        for n in interval.clone() {
+            if again[n].symmetric < disturbances[n].symmetric {
+                disturbances[n] = again[n];
+                delays[n] = trial[n];
+            }
+        }
+    }
+}
+
+fn warnings(utterances: &[Aligned], rate: u32, relatedness: Relatedness) -> Vec<ScoreWarning> {
+    let mut out = Vec::new();
+    let active: usize = utterances.iter().map(|u| u.end - u.start).sum();
+    let active_s = active as f64 / rate as f64;
+    if active_s < MIN_ACTIVE_SPEECH_S {
+        out.push(ScoreWarning::ShortSpeech {
+            active_s,
+            message: format!(
+                "the reference holds {active_s:.1} s of speech; P.862.3 asks for at least {MIN_ACTIVE_SPEECH_S} s"
+            ),
+        });
+    }
+    // With less speech than P.862.3 asks for, too few envelope blocks remain to tell a badly
+    // damaged copy from other audio; the short-speech warning already says not to trust it.
+    if active_s >= MIN_ACTIVE_SPEECH_S && relatedness.unrelated() {
+        let correlation = relatedness.utterance_correlation;
+        out.push(ScoreWarning::NotCorrelated {
+            correlation,
+            message: format!(
+                "the degraded signal does not follow the reference (envelope correlation {correlation:.2} at the found delays): probably other audio, so the score and delay mean nothing"
+            ),
+        });
+    }
+    out
+}
