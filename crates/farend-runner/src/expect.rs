@@ -1,13 +1,13 @@
 //! Measuring a played step's recording and judging it against the step's expectations.
 //!
-//! Pure: samples in, measurements, checks and at most one failure out. Every play step is
+//! Pure: samples in, measurements, checks and every failure out. Every play step is
 //! measured in full (level, delay, gaps, clipping, noise floor, MOS-LQO); DTMF, tones,
 //! call-progress tones and the fingerprint are looked for only when the step expects them.
 
 use farend_dsp::fingerprint::Index;
 use farend_dsp::verdict::{AnalyzeOptions, PathAnalysis, analyze_path, analyze_path_with_library};
 use farend_quality::{Band, QualityError, Score, ScoreOptions};
-use farend_report::{Check, FailureKind, Measurement};
+use farend_report::{Check, FailureDetail, FailureKind, Measurement};
 use farend_scenario::{Bounds, Expectations};
 
 /// Active speech level below which a recording counts as silent (dBov, ITU-T P.56).
@@ -95,18 +95,26 @@ pub fn analyze(
     }
 }
 
-/// Measurements, checks and the first failure of one played step.
+/// What DTMF detection shows as found when it found no digit at all.
+pub const NO_DTMF: &str = "(none detected)";
+
+/// Measurements, checks and failures of one played step.
 #[derive(Debug, Default)]
 pub struct Evaluation {
     /// Everything measured, for the report.
     pub measurements: Vec<Measurement>,
     /// Every expectation with what it found.
     pub checks: Vec<Check>,
-    /// The first expectation that failed, if one did.
-    pub failure: Option<(FailureKind, String)>,
+    /// Every expectation that failed, in check order.
+    pub failures: Vec<FailureDetail>,
 }
 
 impl Evaluation {
+    /// The first expectation that failed, if one did: the step's verdict.
+    pub fn failure(&self) -> Option<(FailureKind, &str)> {
+        self.failures.first().map(|f| (f.kind, f.message.as_str()))
+    }
+
     fn check(
         &mut self,
         step: usize,
@@ -122,18 +130,37 @@ impl Evaluation {
             actual,
             passed: failure.is_none(),
         });
-        if self.failure.is_none() {
-            self.failure = failure;
+        if let Some((kind, message)) = failure {
+            self.failures.push(FailureDetail {
+                step,
+                kind,
+                message,
+            });
         }
     }
 }
 
-fn bounds_text(bounds: &Bounds) -> String {
+/// Bounds as people write them: `-10 to -5`, `>= 3.5`, `<= 400`, with `unit` after the
+/// numbers when given.
+pub fn bounds_text(bounds: &Bounds, unit: &str) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
     match (bounds.min, bounds.max) {
-        (Some(lo), Some(hi)) => format!("{lo} ..= {hi}"),
-        (Some(lo), None) => format!(">= {lo}"),
-        (None, Some(hi)) => format!("<= {hi}"),
+        (Some(lo), Some(hi)) => format!("{lo} to {hi}{unit}"),
+        (Some(lo), None) => format!(">= {lo}{unit}"),
+        (None, Some(hi)) => format!("<= {hi}{unit}"),
         (None, None) => "any".into(),
+    }
+}
+
+/// The band of a score as reports name it.
+fn band_name(band: Band) -> &'static str {
+    match band {
+        Band::Narrow => "nb",
+        Band::Wide => "wb",
     }
 }
 
@@ -149,6 +176,41 @@ pub fn evaluate(
     analysis: &PlayAnalysis,
 ) -> Evaluation {
     let mut eval = Evaluation::default();
+    measure(&mut eval, step, direction, analysis);
+    let judge = Judge::new(step, direction, analysis);
+    judge.presence(expect, &mut eval);
+    if let Some(bounds) = &expect.delay_ms {
+        judge.delay(bounds, &mut eval);
+    }
+    if let Some(bounds) = &expect.level_dbov {
+        judge.level(bounds, &mut eval);
+    }
+    if let Some(gaps) = &expect.gaps {
+        judge.gaps(gaps.max_ms, &mut eval);
+    }
+    if let Some(mos) = &expect.mos_lqo {
+        judge.mos(mos, &mut eval);
+    }
+    if let (Some(want), Some(found)) = (&expect.dtmf, &analysis.dtmf) {
+        judge.dtmf(want, found, &mut eval);
+    }
+    if let (Some(want), Some(segments)) = (&expect.tone, &analysis.tones) {
+        judge.tone(want, segments, &mut eval);
+    }
+    if let (Some(text), Some(segments)) = (&expect.tone_pattern, &analysis.tones) {
+        judge.tone_pattern(text, segments, &mut eval);
+    }
+    if let (Some(want), Some(found)) = (&expect.progress_tone, &analysis.progress) {
+        judge.progress(want, found.as_ref(), &mut eval);
+    }
+    if let Some(want) = &expect.fingerprint {
+        judge.fingerprint(&want.matches, &mut eval);
+    }
+    eval
+}
+
+/// Everything measured on the path, for the report; scores name their band and standard.
+fn measure(eval: &mut Evaluation, step: usize, direction: &str, analysis: &PlayAnalysis) {
     let path = &analysis.path;
     let mut measure = |name: &str, value: f64, unit: &str| {
         eval.measurements.push(Measurement {
@@ -157,6 +219,8 @@ pub fn evaluate(
             value,
             unit: unit.to_string(),
             direction: Some(direction.to_string()),
+            band: None,
+            standard: None,
         })
     };
     if let Some(level) = path.level_dbov {
@@ -175,61 +239,99 @@ pub fn evaluate(
     measure("max_gap_ms", path.max_gap_ms, "ms");
     measure("clipped_ratio", path.clipping.ratio, "ratio");
     if let Some(Ok(score)) = &analysis.quality {
-        measure("mos_lqo", score.mos_lqo, "MOS");
-        measure("pesq_raw", score.raw, "P.862");
+        for (name, value, unit) in [
+            ("mos_lqo", score.mos_lqo, "MOS"),
+            ("pesq_raw", score.raw, "P.862"),
+        ] {
+            eval.measurements.push(Measurement {
+                step,
+                name: name.into(),
+                value,
+                unit: unit.into(),
+                direction: Some(direction.to_string()),
+                band: Some(band_name(score.band).into()),
+                standard: Some(score.standard.clone()),
+            });
+        }
+    }
+}
+
+/// What every check of one played direction needs: the step, the direction and what was
+/// measured on it.
+struct Judge<'a> {
+    step: usize,
+    direction: &'a str,
+    analysis: &'a PlayAnalysis,
+    /// Whether audio arrived at all.
+    present: bool,
+    /// The active level as text, or `no activity`.
+    level_text: String,
+}
+
+impl<'a> Judge<'a> {
+    fn new(step: usize, direction: &'a str, analysis: &'a PlayAnalysis) -> Judge<'a> {
+        let level_text = analysis
+            .path
+            .level_dbov
+            .map_or_else(|| "no activity".to_string(), |l| format!("{l:.1} dBov"));
+        Judge {
+            step,
+            direction,
+            analysis,
+            present: analysis.path.audio_present,
+            level_text,
+        }
     }
 
-    let present = path.audio_present;
-    let level_text = path
-        .level_dbov
-        .map_or_else(|| "no activity".to_string(), |l| format!("{l:.1} dBov"));
-    let no_audio = || {
+    /// The failure of a check that found no audio at all.
+    fn no_audio(&self) -> (FailureKind, String) {
         (
             FailureKind::NoAudio,
-            format!("{direction}: no audio arrived ({level_text}, floor {AUDIO_FLOOR_DBOV} dBov)"),
+            format!(
+                "{}: no audio arrived ({}, floor {AUDIO_FLOOR_DBOV} dBov)",
+                self.direction, self.level_text
+            ),
         )
-    };
+    }
 
-    if let Some(want) = expect.audio_present {
-        let failure = (want != present).then(|| {
-            if want {
-                no_audio()
-            } else {
+    /// `audio_present` and `one_way_audio: false`.
+    fn presence(&self, expect: &Expectations, eval: &mut Evaluation) {
+        let (direction, present, level_text) = (self.direction, self.present, &self.level_text);
+        if let Some(want) = expect.audio_present {
+            let failure = (want != present).then(|| {
+                if want {
+                    self.no_audio()
+                } else {
+                    (
+                        FailureKind::UnexpectedState,
+                        format!(
+                            "{direction}: audio arrived ({level_text}) where silence was expected"
+                        ),
+                    )
+                }
+            });
+            let (want, found) = (want.to_string(), present.to_string());
+            eval.check(self.step, "audio_present", want, found, failure);
+        }
+        if let Some(false) = expect.one_way_audio {
+            let failure = (!present).then(|| {
                 (
-                    FailureKind::UnexpectedState,
-                    format!("{direction}: audio arrived ({level_text}) where silence was expected"),
+                    FailureKind::OneWayAudio,
+                    format!(
+                        "{direction}: no audio in this direction while the call is up ({level_text})"
+                    ),
                 )
-            }
-        });
-        eval.check(
-            step,
-            "audio_present",
-            want.to_string(),
-            present.to_string(),
-            failure,
-        );
+            });
+            let found = (!present).to_string();
+            eval.check(self.step, "one_way_audio", "false".into(), found, failure);
+        }
     }
-    if let Some(false) = expect.one_way_audio {
-        let failure = (!present).then(|| {
-            (
-                FailureKind::OneWayAudio,
-                format!(
-                    "{direction}: no audio in this direction while the call is up ({level_text})"
-                ),
-            )
-        });
-        eval.check(
-            step,
-            "one_way_audio",
-            "false".into(),
-            (!present).to_string(),
-            failure,
-        );
-    }
-    if let Some(bounds) = &expect.delay_ms {
-        let expected = bounds_text(bounds);
-        let (actual, failure) = match path.delay_ms {
-            _ if !present => ("no audio".to_string(), Some(no_audio())),
+
+    fn delay(&self, bounds: &Bounds, eval: &mut Evaluation) {
+        let direction = self.direction;
+        let expected = bounds_text(bounds, "ms");
+        let (actual, failure) = match self.analysis.path.delay_ms {
+            _ if !self.present => ("no audio".to_string(), Some(self.no_audio())),
             None => (
                 "no correlation".to_string(),
                 Some((
@@ -241,66 +343,68 @@ pub fn evaluate(
                 let failure = outside(bounds, ms).then(|| {
                     (
                         FailureKind::DelayTooHigh,
-                        format!("{direction}: delay {ms:.1} ms outside {expected} ms"),
+                        format!("{direction}: delay {ms:.1} ms, expected {expected}"),
                     )
                 });
                 (format!("{ms:.1}"), failure)
             }
         };
-        eval.check(step, "delay_ms", expected, actual, failure);
+        eval.check(self.step, "delay_ms", expected, actual, failure);
     }
-    if let Some(bounds) = &expect.level_dbov {
-        let expected = bounds_text(bounds);
-        let (actual, failure) = match path.level_dbov {
-            None => ("no activity".to_string(), Some(no_audio())),
+
+    fn level(&self, bounds: &Bounds, eval: &mut Evaluation) {
+        let direction = self.direction;
+        let expected = bounds_text(bounds, "dBov");
+        let (actual, failure) = match self.analysis.path.level_dbov {
+            None => ("no activity".to_string(), Some(self.no_audio())),
             Some(l) => {
                 let failure = outside(bounds, l).then(|| {
                     (
                         FailureKind::LevelOutOfRange,
-                        format!("{direction}: active level {l:.1} dBov outside {expected} dBov"),
+                        format!("{direction}: active level {l:.1} dBov, expected {expected}"),
                     )
                 });
                 (format!("{l:.1}"), failure)
             }
         };
-        eval.check(step, "level_dbov", expected, actual, failure);
+        eval.check(self.step, "level_dbov", expected, actual, failure);
     }
-    if let Some(gaps) = &expect.gaps {
-        let failure = if !present {
-            Some(no_audio())
+
+    fn gaps(&self, max_ms: f64, eval: &mut Evaluation) {
+        let path = &self.analysis.path;
+        let failure = if !self.present {
+            Some(self.no_audio())
         } else {
-            (path.max_gap_ms > gaps.max_ms).then(|| {
+            (path.max_gap_ms > max_ms).then(|| {
                 (
                     FailureKind::AudioGaps,
                     format!(
-                        "{direction}: {} mute gap(s), longest {:.0} ms (max {} ms)",
+                        "{}: {} mute gap(s), longest {:.0} ms (max {max_ms} ms)",
+                        self.direction,
                         path.gaps.len(),
                         path.max_gap_ms,
-                        gaps.max_ms
                     ),
                 )
             })
         };
         eval.check(
-            step,
+            self.step,
             "gaps",
-            format!("<= {} ms", gaps.max_ms),
+            format!("<= {max_ms} ms"),
             format!("{:.0} ms", path.max_gap_ms),
             failure,
         );
     }
-    if let Some(mos) = &expect.mos_lqo {
-        let expected = format!(
-            ">= {} ({})",
-            mos.min,
-            if matches!(mos.band, farend_scenario::Band::Wb) {
-                "wb"
-            } else {
-                "nb"
-            }
-        );
-        let (actual, failure) = match &analysis.quality {
-            _ if !present => ("no audio".to_string(), Some(no_audio())),
+
+    fn mos(&self, mos: &farend_scenario::MosExpectation, eval: &mut Evaluation) {
+        let direction = self.direction;
+        let band = match mos.band {
+            farend_scenario::Band::Wb => "wb",
+            farend_scenario::Band::Nb => "nb",
+        };
+        let expected = format!(">= {} ({band})", mos.min);
+        let (actual, failure) = match &self.analysis.quality {
+            _ if !self.present => ("no audio".to_string(), Some(self.no_audio())),
             None => (
                 "not computed".to_string(),
                 Some((
@@ -317,33 +421,46 @@ pub fn evaluate(
             ),
             Some(Ok(score)) => {
                 let actual = format!("{:.2} ({:?})", score.mos_lqo, score.category);
-                let failure = (score.mos_lqo < mos.min).then(|| {
-                    (
-                        FailureKind::MosBelowThreshold,
-                        format!(
-                            "{direction}: MOS-LQO {:.2} ({:?}) below {}",
-                            score.mos_lqo, score.category, mos.min
-                        ),
-                    )
+                let failure = untrusted_score(score, direction).or_else(|| {
+                    (score.mos_lqo < mos.min).then(|| {
+                        (
+                            FailureKind::MosBelowThreshold,
+                            format!("{direction}: MOS-LQO {actual} below {}", mos.min),
+                        )
+                    })
                 });
                 (actual, failure)
             }
         };
-        eval.check(step, "mos_lqo", expected, actual, failure);
+        eval.check(self.step, "mos_lqo", expected, actual, failure);
     }
-    if let (Some(want), Some(found)) = (&expect.dtmf, &analysis.dtmf) {
+
+    fn dtmf(&self, want: &str, found: &farend_dsp::dtmf::DtmfResult, eval: &mut Evaluation) {
+        let actual = if found.digits.is_empty() {
+            NO_DTMF.to_string()
+        } else {
+            found.digits.clone()
+        };
         let failure = (!found.digits.eq_ignore_ascii_case(want)).then(|| {
+            let arrived = if found.digits.is_empty() {
+                format!("no DTMF digit detected, `{want}` expected")
+            } else {
+                format!("DTMF `{actual}` arrived, `{want}` expected")
+            };
             (
                 FailureKind::DtmfMismatch,
-                format!(
-                    "{direction}: DTMF `{}` arrived, `{want}` expected",
-                    found.digits
-                ),
+                format!("{}: {arrived}", self.direction),
             )
         });
-        eval.check(step, "dtmf", want.clone(), found.digits.clone(), failure);
+        eval.check(self.step, "dtmf", want.to_string(), actual, failure);
     }
-    if let (Some(want), Some(segments)) = (&expect.tone, &analysis.tones) {
+
+    fn tone(
+        &self,
+        want: &farend_scenario::ToneExpectation,
+        segments: &[farend_dsp::tone::ToneSegment],
+        eval: &mut Evaluation,
+    ) {
         let min_ms = want.min_duration.as_secs_f64() * 1000.0;
         let best = segments
             .iter()
@@ -354,20 +471,26 @@ pub fn evaluate(
             (
                 FailureKind::ToneMissing,
                 format!(
-                    "{direction}: no {} Hz tone of {min_ms:.0} ms or more (longest {best:.0} ms)",
-                    want.freq_hz
+                    "{}: no {} Hz tone of {min_ms:.0} ms or more (longest {best:.0} ms)",
+                    self.direction, want.freq_hz
                 ),
             )
         });
         eval.check(
-            step,
+            self.step,
             "tone",
             format!("{} Hz for >= {min_ms:.0} ms", want.freq_hz),
             format!("{best:.0} ms"),
             failure,
         );
     }
-    if let (Some(text), Some(segments)) = (&expect.tone_pattern, &analysis.tones) {
+
+    fn tone_pattern(
+        &self,
+        text: &str,
+        segments: &[farend_dsp::tone::ToneSegment],
+        eval: &mut Evaluation,
+    ) {
         // Validated when the scenario was loaded; an unparsable one cannot match.
         let found = farend_dsp::tone::TonePattern::parse(text)
             .ok()
@@ -385,61 +508,86 @@ pub fn evaluate(
         let failure = found.is_none().then(|| {
             (
                 FailureKind::ToneMissing,
-                format!("{direction}: tone pattern `{text}` not found"),
+                format!("{}: tone pattern `{text}` not found", self.direction),
             )
         });
-        eval.check(step, "tone_pattern", text.clone(), actual, failure);
+        eval.check(self.step, "tone_pattern", text.to_string(), actual, failure);
     }
-    if let (Some(want), Some(found)) = (&expect.progress_tone, &analysis.progress) {
-        let actual = found.as_ref().map_or_else(
+
+    fn progress(
+        &self,
+        want: &farend_scenario::ProgressToneExpectation,
+        found: Option<&farend_dsp::progress::ProgressMatch>,
+        eval: &mut Evaluation,
+    ) {
+        let actual = found.map_or_else(
             || "none".to_string(),
             |m| format!("{:?} ({})", m.kind, m.country).to_lowercase(),
         );
         let kind = farend_dsp::progress::ProgressKind::parse(want.kind.as_str());
         let matches = found
-            .as_ref()
             .zip(kind)
             .is_some_and(|(m, kind)| m.is(kind, Some(&want.country)));
         let failure = (!matches).then(|| {
             (
                 FailureKind::ToneMissing,
                 format!(
-                    "{direction}: {} {} tone expected, found {actual}",
+                    "{}: {} {} tone expected, found {actual}",
+                    self.direction,
                     want.country,
                     want.kind.as_str()
                 ),
             )
         });
         eval.check(
-            step,
+            self.step,
             "progress_tone",
             format!("{} ({})", want.kind.as_str(), want.country).to_lowercase(),
             actual,
             failure,
         );
     }
-    if let Some(want) = &expect.fingerprint {
-        let identified = path
+
+    fn fingerprint(&self, want: &str, eval: &mut Evaluation) {
+        let identified = self
+            .analysis
+            .path
             .identity
             .as_ref()
             .and_then(|i| i.identified.matched.clone());
         let actual = identified.clone().unwrap_or_else(|| "none".into());
-        let failure = (identified.as_deref() != Some(want.matches.as_str())).then(|| {
-            if present {
+        let failure = (identified.as_deref() != Some(want)).then(|| {
+            if self.present {
                 (
                     FailureKind::WrongAudio,
                     format!(
-                        "{direction}: the recording carries {actual}, not {}",
-                        want.matches
+                        "{}: the recording carries {actual}, not {want}",
+                        self.direction
                     ),
                 )
             } else {
-                no_audio()
+                self.no_audio()
             }
         });
-        eval.check(step, "fingerprint", want.matches.clone(), actual, failure);
+        eval.check(self.step, "fingerprint", want.to_string(), actual, failure);
     }
-    eval
+}
+
+/// A score the method itself warns about fails its check, whatever its value: a recording
+/// that does not follow the reference is wrong audio; too little speech makes any score moot.
+fn untrusted_score(score: &Score, direction: &str) -> Option<(FailureKind, String)> {
+    let warning = score.warnings.first()?;
+    let kind = match warning {
+        farend_quality::ScoreWarning::NotCorrelated { .. } => FailureKind::WrongAudio,
+        farend_quality::ScoreWarning::ShortSpeech { .. } => FailureKind::MosBelowThreshold,
+    };
+    Some((
+        kind,
+        format!(
+            "{direction}: MOS-LQO not trustworthy: {}",
+            warning.message()
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -489,7 +637,7 @@ mod tests {
             ..Default::default()
         };
         let eval = run(&expect, &reference, &recording);
-        assert!(eval.failure.is_none(), "{:?}", eval.failure);
+        assert!(eval.failure().is_none(), "{:?}", eval.failure());
         let delay = eval
             .measurements
             .iter()
@@ -511,10 +659,10 @@ mod tests {
             ..Expectations::default()
         };
         let mut analysis = analyze(&reference, &recording, 16000, false, &expect, None);
-        assert!(evaluate(5, "a->b", &expect, &analysis).failure.is_some());
+        assert!(evaluate(5, "a->b", &expect, &analysis).failure().is_some());
         remove_fixed_delay(&mut analysis, 30.0);
         let eval = evaluate(5, "a->b", &expect, &analysis);
-        assert!(eval.failure.is_none(), "{:?}", eval.failure);
+        assert!(eval.failure().is_none(), "{:?}", eval.failure());
         let delay = eval
             .measurements
             .iter()
@@ -535,7 +683,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            run(&expect, &reference, &recording).failure.map(|f| f.0),
+            run(&expect, &reference, &recording).failure().map(|f| f.0),
             Some(FailureKind::DelayTooHigh)
         );
     }
@@ -548,9 +696,8 @@ mod tests {
             audio_present: Some(true),
             ..Default::default()
         };
-        let (kind, message) = run(&expect, &reference, &recording)
-            .failure
-            .expect("silence must fail");
+        let eval = run(&expect, &reference, &recording);
+        let (kind, message) = eval.failure().expect("silence must fail");
         assert_eq!(kind, FailureKind::NoAudio);
         assert!(message.contains("a->b"), "{message}");
         let expect = Expectations {
@@ -558,7 +705,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            run(&expect, &reference, &recording).failure.map(|f| f.0),
+            run(&expect, &reference, &recording).failure().map(|f| f.0),
             Some(FailureKind::OneWayAudio)
         );
     }
@@ -575,7 +722,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            run(&expect, &reference, &quiet).failure.map(|f| f.0),
+            run(&expect, &reference, &quiet).failure().map(|f| f.0),
             Some(FailureKind::LevelOutOfRange)
         );
     }
@@ -588,9 +735,9 @@ mod tests {
             dtmf: Some(d.to_string()),
             ..Default::default()
         };
-        assert!(run(&expect("123"), &tones, &tones).failure.is_none());
+        assert!(run(&expect("123"), &tones, &tones).failure().is_none());
         assert_eq!(
-            run(&expect("124"), &tones, &tones).failure.map(|f| f.0),
+            run(&expect("124"), &tones, &tones).failure().map(|f| f.0),
             Some(FailureKind::DtmfMismatch)
         );
     }
@@ -606,13 +753,13 @@ mod tests {
         };
         let eval = run(&expect("1000/500, 0/300, x3"), &tones, &tones);
         assert!(
-            eval.failure.is_none() && eval.checks.len() == 1,
+            eval.failure().is_none() && eval.checks.len() == 1,
             "{:?}",
             eval.checks
         );
         let eval = run(&expect("1000/500, 0/300, x4"), &tones, &tones);
         assert_eq!(
-            eval.failure.map(|f| f.0),
+            eval.failure().map(|f| f.0),
             Some(FailureKind::ToneMissing),
             "{:?}",
             eval.checks
@@ -630,10 +777,122 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert!(run(&expect(1000.0), &tone, &tone).failure.is_none());
+        assert!(run(&expect(1000.0), &tone, &tone).failure().is_none());
         assert_eq!(
-            run(&expect(1400.0), &tone, &tone).failure.map(|f| f.0),
+            run(&expect(1400.0), &tone, &tone).failure().map(|f| f.0),
             Some(FailureKind::ToneMissing)
         );
+    }
+
+    #[test]
+    fn bounds_read_as_people_write_them() {
+        let b = |min, max| Bounds { min, max };
+        assert_eq!(bounds_text(&b(Some(-10.0), Some(-5.0)), ""), "-10 to -5");
+        assert_eq!(
+            bounds_text(&b(Some(-30.0), Some(-10.0)), "dBov"),
+            "-30 to -10 dBov"
+        );
+        assert_eq!(bounds_text(&b(Some(3.5), None), ""), ">= 3.5");
+        assert_eq!(bounds_text(&b(None, Some(400.0)), "ms"), "<= 400 ms");
+    }
+
+    #[test]
+    fn every_failing_check_of_a_step_is_listed_in_check_order() {
+        let reference = speechlike(16000, 3.0);
+        // 500 ms late and too quiet (but audible): the delay and the level checks both fail.
+        let recording: Vec<f32> = delayed(&reference, 8000).iter().map(|x| x * 0.1).collect();
+        let expect = Expectations {
+            delay_ms: Some(Bounds {
+                min: None,
+                max: Some(400.0),
+            }),
+            level_dbov: Some(Bounds {
+                min: Some(-30.0),
+                max: Some(-10.0),
+            }),
+            ..Default::default()
+        };
+        let eval = run(&expect, &reference, &recording);
+        let kinds: Vec<FailureKind> = eval.failures.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [FailureKind::DelayTooHigh, FailureKind::LevelOutOfRange],
+            "{:?}",
+            eval.failures
+        );
+        assert_eq!(eval.failure().map(|f| f.0), Some(FailureKind::DelayTooHigh));
+        assert!(eval.failures.iter().all(|f| f.step == 3));
+        let level = &eval.failures[1].message;
+        assert!(level.contains("expected -30 to -10 dBov"), "{level}");
+        assert!(!level.contains("..="), "{level}");
+        let checks: Vec<(&str, &str)> = eval
+            .checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.expected.as_str()))
+            .collect();
+        assert_eq!(
+            checks,
+            [("delay_ms", "<= 400 ms"), ("level_dbov", "-30 to -10 dBov")]
+        );
+    }
+
+    #[test]
+    fn a_missed_dtmf_says_none_was_detected() {
+        let reference = speechlike(16000, 2.0);
+        let silence = vec![0.0; reference.len()];
+        let expect = Expectations {
+            dtmf: Some("123".into()),
+            ..Default::default()
+        };
+        let eval = run(&expect, &reference, &silence);
+        let check = eval.checks.iter().find(|c| c.name == "dtmf").unwrap();
+        assert_eq!(check.actual, NO_DTMF);
+        assert!(!check.passed);
+        let (kind, message) = eval.failure().expect("a missed DTMF fails");
+        assert_eq!(kind, FailureKind::DtmfMismatch);
+        assert!(message.contains("no DTMF digit detected"), "{message}");
+        assert!(!message.contains("``"), "{message}");
+    }
+
+    #[test]
+    fn a_score_names_its_band_and_standard() {
+        let reference = speechlike(16000, 4.0);
+        let recording = delayed(&reference, 160);
+        for (band, name, standard) in [
+            (farend_scenario::Band::Nb, "nb", "P.862.1"),
+            (farend_scenario::Band::Wb, "wb", "P.862.2"),
+        ] {
+            let expect = Expectations {
+                mos_lqo: Some(farend_scenario::MosExpectation { min: 1.0, band }),
+                ..Default::default()
+            };
+            let analysis = analyze(&reference, &recording, 16000, true, &expect, None);
+            let Some(Ok(score)) = &analysis.quality else {
+                panic!("scored: {:?}", analysis.quality.map(|q| q.err()));
+            };
+            let eval = evaluate(3, "a->b", &expect, &analysis);
+            for what in ["mos_lqo", "pesq_raw"] {
+                let m = eval
+                    .measurements
+                    .iter()
+                    .find(|m| m.name == what)
+                    .expect("measured");
+                assert_eq!(m.band.as_deref(), Some(name), "{what}");
+                assert_eq!(m.standard.as_deref(), Some(score.standard.as_str()));
+                assert!(
+                    m.standard.as_deref().is_some_and(|s| s.contains(standard)),
+                    "{m:?}"
+                );
+            }
+            let delay = eval
+                .measurements
+                .iter()
+                .find(|m| m.name == "delay_ms")
+                .unwrap();
+            assert_eq!(
+                (delay.band.as_deref(), delay.standard.as_deref()),
+                (None, None)
+            );
+        }
     }
 }

@@ -25,7 +25,7 @@ pub fn verdict_word(verdict: &Verdict) -> &'static str {
 fn verdict_detail(verdict: &Verdict) -> String {
     match verdict {
         Verdict::Pass => String::new(),
-        Verdict::Failure { kind, message } => format!(": {kind}: {message}"),
+        Verdict::Failure { kind, message, .. } => format!(": {kind}: {message}"),
         Verdict::Error { kind, message, .. } => format!(": {kind}: {message}"),
         Verdict::Skipped { reason } => format!(": {reason}"),
     }

@@ -216,6 +216,9 @@ fn run_many(args: &ScoreArgs, pairs: Vec<(PathBuf, PathBuf)>, opts: &ScoreOption
                     }
                     json.push(v);
                 } else {
+                    for warning in &score.warnings {
+                        eprintln!("farend: {}: {}", d.display(), warning.message());
+                    }
                     crate::commands::print_line(&format!(
                         "{:<40} {:<40} {:>7.3} {:>7.3} {:>9.1}  {:?}",
                         r.display(),
@@ -297,6 +300,9 @@ pub fn run(args: ScoreArgs) -> Outcome {
             score.mos_lqo, score.category
         ));
         crate::commands::print_line(&format!("delay:      {:.1} ms", score.delay_ms));
+        for warning in &score.warnings {
+            crate::commands::print_line(&format!("warning:    {}", warning.message()));
+        }
         for (u, s) in score.utterances.iter().zip(score.utterance_scores.iter()) {
             crate::commands::print_line(&format!(
                 "  utterance {:6.2}-{:6.2} s  delay {:7.1} ms  MOS-LQO {:.3}",
@@ -304,11 +310,14 @@ pub fn run(args: ScoreArgs) -> Outcome {
             ));
         }
     }
-    Ok(if below(args.min_mos, score.mos_lqo) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // A score the method says not to trust is not a pass, whatever its value.
+    Ok(
+        if below(args.min_mos, score.mos_lqo) || !score.warnings.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 #[cfg(test)]
