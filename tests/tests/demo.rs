@@ -104,13 +104,34 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
             let path = run_dir.join(&a.path);
             assert!(path.exists(), "attachment {}", path.display());
         }
+        // JUnit attachment lines are relative to the folder holding junit.xml.
         let junit_text = std::fs::read_to_string(&junit).unwrap();
         for a in case.attachments.iter().filter(|a| a.kind == "recording") {
-            assert!(
-                junit_text.contains(&format!("[[ATTACHMENT|{}", run_dir.join(&a.path).display()))
-            );
+            assert!(junit_text.contains(&format!("[[ATTACHMENT|{}]]", a.path)));
         }
     }
+    let junit_text = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        !junit_text.contains(&format!("[[ATTACHMENT|{}", run_dir.display())),
+        "no absolute attachment paths"
+    );
+    // Named steps carry their names into results.json and the JUnit step log.
+    let basic = results
+        .cases
+        .iter()
+        .find(|c| c.scenario == "basic-call")
+        .expect("basic-call ran");
+    assert_eq!(basic.steps[0].name.as_deref(), Some("a calls b"));
+    assert_eq!(basic.steps[1].name, None);
+    let basic_log = testcases
+        .iter()
+        .find(|tc| tc.name.as_str() == "basic-call #1")
+        .and_then(|tc| tc.system_out.as_deref())
+        .expect("basic-call has a step log");
+    assert!(
+        basic_log.contains("\"a calls b\": "),
+        "the step log names the step: {basic_log}"
+    );
     // MOS-LQO, fingerprint, DTMF, tone and progress-tone checks ran and passed.
     let checks: Vec<&str> = results
         .cases
@@ -133,13 +154,22 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
             "a sample scenario checks {name}: {checks:?}"
         );
     }
-    let mos: Vec<f64> = results
+    let mos_measurements: Vec<_> = results
         .cases
         .iter()
         .flat_map(|c| &c.measurements)
         .filter(|m| m.name == "mos_lqo")
-        .map(|m| m.value)
         .collect();
+    // Every score names its band, standard and edition.
+    for m in &mos_measurements {
+        assert_eq!(m.band.as_deref(), Some("nb"), "{m:?}");
+        assert_eq!(
+            m.standard.as_deref(),
+            Some("ITU-T P.862 + P.862.1"),
+            "{m:?}"
+        );
+    }
+    let mos: Vec<f64> = mos_measurements.iter().map(|m| m.value).collect();
     assert!(
         mos.iter().all(|m| (3.8..=4.6).contains(m)),
         "G.711 speech scores well: {mos:?}"
@@ -213,6 +243,32 @@ fn a_slow_network_fails_the_delay_expectation_with_exit_1() {
     assert!(m5.starts_with("a->b"), "{m5}");
     assert_eq!(outcome(6).0, "Failed");
     assert!(message_of(case).starts_with("a->b"), "{:?}", case.status);
+    // Both directions failed: the first decides the type, the message and results.json
+    // list both.
+    assert!(
+        message_of(case).contains("; b->a: delay"),
+        "{:?}",
+        case.status
+    );
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Failure { kind, failures, .. } => {
+            assert_eq!(*kind, farend_report::FailureKind::DelayTooHigh);
+            let steps: Vec<usize> = failures.iter().map(|f| f.step).collect();
+            assert_eq!(steps, [5, 6], "{failures:?}");
+        }
+        other => panic!("a failure verdict: {other:?}"),
+    }
+    // The failing direction's recording is the first attachment line, relative.
+    let out = case.system_out.as_deref().unwrap_or_default();
+    let first = out
+        .lines()
+        .find(|l| l.starts_with("[[ATTACHMENT|"))
+        .expect("attachment lines");
+    assert!(
+        first.starts_with("[[ATTACHMENT|cases/")
+            && first.ends_with("step05-a-to-b-recording.wav]]"),
+        "{first}"
+    );
     assert_eq!(
         outcome(7).0,
         "Skipped",

@@ -3,14 +3,15 @@
 //! `cargo run -p farend-report --example sample_report -- /tmp/farend-sample`.
 
 use farend_report::{
-    Attachment, CallEvent, CaseReport, Check, ErrorKind, FailureKind, HandsetInfo, LabInfo,
-    Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing, Verdict, redact_number,
-    write_all,
+    Attachment, CallEvent, CaseReport, Check, ErrorKind, FailureDetail, FailureKind, HandsetInfo,
+    LabInfo, Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing, Verdict,
+    redact_number, write_all,
 };
 
 fn step(index: usize, keyword: &str, description: &str, start: f64, dur: f64) -> StepReport {
     StepReport {
         index,
+        name: None,
         keyword: keyword.into(),
         description: description.into(),
         started_ms: start,
@@ -27,7 +28,10 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
         step(2, "wait", "b ringing within 20s", 180.0, 1450.0),
         step(3, "answer", "b answers", 1630.0, 120.0),
         step(4, "wait", "a, b offhook within 10s", 1750.0, 300.0),
-        step(5, "play", "speech/en-f1 into a, record b", 2050.0, 8200.0),
+        StepReport {
+            name: Some("speech a to b".into()),
+            ..step(5, "play", "speech/en-f1 into a, record b", 2050.0, 8200.0)
+        },
         step(6, "hangup", "a hangs up", 10250.0, 150.0),
     ];
     if !verdict.is_pass() {
@@ -102,6 +106,8 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 value: 120.0,
                 unit: "ms".into(),
                 direction: Some("a->b".into()),
+                band: None,
+                standard: None,
             },
             Measurement {
                 step: 5,
@@ -109,6 +115,8 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 value: mos,
                 unit: "MOS".into(),
                 direction: Some("a->b".into()),
+                band: Some("nb".into()),
+                standard: Some("ITU-T P.862 + P.862.1".into()),
             },
             Measurement {
                 step: 5,
@@ -116,6 +124,8 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 value: -26.4,
                 unit: "dBov".into(),
                 direction: Some("a->b".into()),
+                band: None,
+                standard: None,
             },
         ],
         checks: vec![
@@ -129,7 +139,7 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
             Check {
                 step: 5,
                 name: "delay_ms".into(),
-                expected: "<= 400".into(),
+                expected: "<= 400 ms".into(),
                 actual: "120".into(),
                 passed: true,
             },
@@ -139,16 +149,19 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 kind: "reference".into(),
                 path: format!("{dir}/a-mic.wav"),
                 party: Some("a".into()),
+                step: Some(5),
             },
             Attachment {
                 kind: "recording".into(),
                 path: format!("{dir}/b-ear.wav"),
                 party: Some("b".into()),
+                step: Some(5),
             },
             Attachment {
                 kind: "logcat".into(),
                 path: format!("{dir}/logcat-a.txt"),
                 party: Some("a".into()),
+                step: None,
             },
         ],
         timing: Timing {
@@ -190,10 +203,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             case(
                 "mo-call-speech",
                 2,
-                Verdict::Failure {
+                Verdict::from_failures(vec![FailureDetail {
+                    step: 5,
                     kind: FailureKind::MosBelowThreshold,
-                    message: "MOS-LQO a->b 2.87 < 3.5".into(),
-                },
+                    message: "a->b: MOS-LQO 2.87 (Bad) below 3.5".into(),
+                }])
+                .expect("one failure"),
                 2.87,
             ),
             case(

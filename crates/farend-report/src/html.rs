@@ -152,6 +152,20 @@ fn cases_table(out: &mut String, report: &RunReport) {
 }
 
 fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseReport) {
+    case_header(out, n, case);
+    parties_table(out, report, case);
+    let span_ms = case_span_ms(case);
+    steps_table(out, case, span_ms);
+    events_block(out, case, span_ms);
+    measurements_table(out, case);
+    checks_table(out, case);
+    timing_block(out, case);
+    attachments_list(out, case);
+    out.push_str("</section>\n");
+}
+
+/// The case's heading, verdict, scenario file and matrix variant.
+fn case_header(out: &mut String, n: usize, case: &CaseReport) {
     let status = case.verdict.status();
     let _ = write!(
         out,
@@ -175,114 +189,134 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
             .collect();
         let _ = writeln!(out, "<p>Matrix variant {}</p>", values.join(" "));
     }
+}
 
-    if !case.parties.is_empty() {
-        out.push_str(
-            "<h3>Parties</h3>\n<table>\n<tr><th>Role</th><th>Handset</th><th>Model</th>\
-             <th>Android</th><th>Number</th></tr>\n",
+fn parties_table(out: &mut String, report: &RunReport, case: &CaseReport) {
+    if case.parties.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Parties</h3>\n<table>\n<tr><th>Role</th><th>Handset</th><th>Model</th>\
+         <th>Android</th><th>Number</th></tr>\n",
+    );
+    for p in &case.parties {
+        let h = report.handset(&p.handset);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.role),
+            esc(&p.handset),
+            h.map(|h| opt(&h.model)).unwrap_or_default(),
+            h.map(|h| opt(&h.android_release)).unwrap_or_default(),
+            esc(&p.number)
         );
-        for p in &case.parties {
-            let h = report.handset(&p.handset);
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.role),
-                esc(&p.handset),
-                h.map(|h| opt(&h.model)).unwrap_or_default(),
-                h.map(|h| opt(&h.android_release)).unwrap_or_default(),
-                esc(&p.number)
-            );
-        }
-        out.push_str("</table>\n");
     }
+    out.push_str("</table>\n");
+}
 
-    let span_ms = case_span_ms(case);
-    if !case.steps.is_empty() {
-        out.push_str(
-            "<h3>Steps</h3>\n<table>\n<tr><th>#</th><th>Step</th><th>Description</th>\
-             <th>Start</th><th>Duration</th><th>Outcome</th><th>Timeline</th><th>Message</th></tr>\n",
+/// One row per step: its number, keyword, name (when it has one), description, timing bar.
+fn steps_table(out: &mut String, case: &CaseReport, span_ms: f64) {
+    if case.steps.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Steps</h3>\n<table>\n<tr><th>#</th><th>Step</th><th>Name</th><th>Description</th>\
+         <th>Start</th><th>Duration</th><th>Outcome</th><th>Timeline</th><th>Message</th></tr>\n",
+    );
+    for s in &case.steps {
+        let (left, width) = bar_geometry(s.started_ms, s.duration_ms, span_ms);
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"step-name\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"badge {}\">{}</span></td>\
+             <td><div class=\"bar\"><i style=\"left:{left:.2}%;width:{width:.2}%;background:{}\"></i></div></td>\
+             <td class=\"msg\">{}</td></tr>",
+            s.index,
+            esc(&s.keyword),
+            opt(&s.name),
+            esc(&s.description),
+            ms(s.started_ms),
+            ms(s.duration_ms),
+            outcome_class(s.outcome),
+            s.outcome,
+            outcome_colour(s.outcome),
+            s.message.as_deref().map(esc).unwrap_or_default()
         );
-        for s in &case.steps {
-            let (left, width) = bar_geometry(s.started_ms, s.duration_ms, span_ms);
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td><span class=\"badge {}\">{}</span></td>\
-                 <td><div class=\"bar\"><i style=\"left:{left:.2}%;width:{width:.2}%;background:{}\"></i></div></td>\
-                 <td class=\"msg\">{}</td></tr>",
-                s.index,
-                esc(&s.keyword),
-                esc(&s.description),
-                ms(s.started_ms),
-                ms(s.duration_ms),
-                outcome_class(s.outcome),
-                s.outcome,
-                outcome_colour(s.outcome),
-                s.message.as_deref().map(esc).unwrap_or_default()
-            );
-        }
-        out.push_str("</table>\n");
     }
+    out.push_str("</table>\n");
+}
 
-    if !case.events.is_empty() {
-        out.push_str("<h3>Call events</h3>\n");
-        timeline_svg(out, case, span_ms);
-        out.push_str("<table>\n<tr><th>At</th><th>Party</th><th>Event</th></tr>\n");
-        for e in &case.events {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
-                ms(e.at_ms),
-                esc(&e.party),
-                esc(&e.event)
-            );
-        }
-        out.push_str("</table>\n");
+fn events_block(out: &mut String, case: &CaseReport, span_ms: f64) {
+    if case.events.is_empty() {
+        return;
     }
-
-    if !case.measurements.is_empty() {
-        out.push_str(
-            "<h3>Measurements</h3>\n<table>\n<tr><th>Step</th><th>Direction</th><th>Name</th>\
-             <th>Value</th><th>Unit</th></tr>\n",
+    out.push_str("<h3>Call events</h3>\n");
+    timeline_svg(out, case, span_ms);
+    out.push_str("<table>\n<tr><th>At</th><th>Party</th><th>Event</th></tr>\n");
+    for e in &case.events {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
+            ms(e.at_ms),
+            esc(&e.party),
+            esc(&e.event)
         );
-        for m in &case.measurements {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                m.step,
-                m.direction.as_deref().map(esc).unwrap_or_default(),
-                esc(&m.name),
-                value(m.value),
-                esc(&m.unit)
-            );
-        }
-        out.push_str("</table>\n");
     }
+    out.push_str("</table>\n");
+}
 
-    if !case.checks.is_empty() {
-        out.push_str(
-            "<h3>Checks</h3>\n<table>\n<tr><th>Step</th><th>Check</th><th>Expected</th>\
-             <th>Actual</th><th>Result</th></tr>\n",
+/// One row per measurement; a score's unit names its band and standard.
+fn measurements_table(out: &mut String, case: &CaseReport) {
+    if case.measurements.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Measurements</h3>\n<table>\n<tr><th>Step</th><th>Direction</th><th>Name</th>\
+         <th>Value</th><th>Unit</th></tr>\n",
+    );
+    for m in &case.measurements {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}{}</td></tr>",
+            m.step,
+            m.direction.as_deref().map(esc).unwrap_or_default(),
+            esc(&m.name),
+            value(m.value),
+            esc(&m.unit),
+            esc(&crate::junit::score_note(m))
         );
-        for c in &case.checks {
-            let (class, label) = if c.passed {
-                ("pass", "pass")
-            } else {
-                ("failure", "fail")
-            };
-            let _ = writeln!(
-                out,
-                "<tr class=\"row-{class}\"><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td>\
-                 <td class=\"msg\">{}</td><td><span class=\"badge {class}\">{label}</span></td></tr>",
-                c.step,
-                esc(&c.name),
-                esc(&c.expected),
-                esc(&c.actual)
-            );
-        }
-        out.push_str("</table>\n");
     }
+    out.push_str("</table>\n");
+}
 
+fn checks_table(out: &mut String, case: &CaseReport) {
+    if case.checks.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Checks</h3>\n<table>\n<tr><th>Step</th><th>Check</th><th>Expected</th>\
+         <th>Actual</th><th>Result</th></tr>\n",
+    );
+    for c in &case.checks {
+        let (class, label) = if c.passed {
+            ("pass", "pass")
+        } else {
+            ("failure", "fail")
+        };
+        let _ = writeln!(
+            out,
+            "<tr class=\"row-{class}\"><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td>\
+             <td class=\"msg\">{}</td><td><span class=\"badge {class}\">{label}</span></td></tr>",
+            c.step,
+            esc(&c.name),
+            esc(&c.expected),
+            esc(&c.actual)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn timing_block(out: &mut String, case: &CaseReport) {
     let t = &case.timing;
     let parts = [
         (t.audio_s, "#0969da", "audio"),
@@ -308,34 +342,35 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
         }
         out.push_str("</div>\n");
     }
+}
 
-    if !case.attachments.is_empty() {
-        out.push_str("<h3>Attachments</h3>\n<ul>\n");
-        for a in &case.attachments {
-            let href = url_path(&a.path);
-            let party = a
-                .party
-                .as_deref()
-                .map(|p| format!(" ({})", esc(p)))
-                .unwrap_or_default();
+fn attachments_list(out: &mut String, case: &CaseReport) {
+    if case.attachments.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Attachments</h3>\n<ul>\n");
+    for a in &case.attachments {
+        let href = url_path(&a.path);
+        let party = a
+            .party
+            .as_deref()
+            .map(|p| format!(" ({})", esc(p)))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "<li>{}{party}: <a href=\"{href}\">{}</a>",
+            esc(&a.kind),
+            esc(&a.path)
+        );
+        if a.path.to_ascii_lowercase().ends_with(".wav") {
             let _ = write!(
                 out,
-                "<li>{}{party}: <a href=\"{href}\">{}</a>",
-                esc(&a.kind),
-                esc(&a.path)
+                "<audio controls preload=\"none\" src=\"{href}\"></audio>"
             );
-            if a.path.to_ascii_lowercase().ends_with(".wav") {
-                let _ = write!(
-                    out,
-                    "<audio controls preload=\"none\" src=\"{href}\"></audio>"
-                );
-            }
-            out.push_str("</li>\n");
         }
-        out.push_str("</ul>\n");
+        out.push_str("</li>\n");
     }
-
-    out.push_str("</section>\n");
+    out.push_str("</ul>\n");
 }
 
 /// A small SVG timeline: one lane per party with a tick and label per event.
@@ -441,7 +476,7 @@ fn badge(v: &Verdict) -> String {
 fn reason(v: &Verdict) -> String {
     match v {
         Verdict::Pass => String::new(),
-        Verdict::Failure { kind, message } => format!("{kind}: {message}"),
+        Verdict::Failure { kind, message, .. } => format!("{kind}: {message}"),
         Verdict::Error {
             kind,
             message,

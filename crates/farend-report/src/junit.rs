@@ -14,20 +14,20 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::ReportError;
-use crate::model::{CaseReport, RunReport, Verdict};
+use crate::model::{Attachment, CaseReport, RunReport, StepOutcome, Verdict};
 use crate::text::xml_safe;
 
 /// Longest `message` attribute written; the full text goes into the element's body.
 const MAX_ATTR_MESSAGE: usize = 1000;
 
-/// Renders the run as JUnit XML; attachment lines carry the paths as stored (relative to the
-/// run folder). [`crate::write_all`] uses [`junit_xml_with_root`] to make them absolute.
+/// Renders the run as JUnit XML; attachment lines carry the paths as stored, relative to the
+/// run folder (the folder [`crate::write_all`] writes `junit.xml` into).
 pub fn junit_xml(report: &RunReport) -> Result<String, ReportError> {
     junit_xml_with_root(report, None)
 }
 
 /// Renders the run as JUnit XML; with `run_dir`, attachment lines carry
-/// `run_dir.join(attachment.path)` (pass an absolute folder for absolute paths).
+/// `run_dir.join(attachment.path)` instead of the relative path.
 pub fn junit_xml_with_root(
     report: &RunReport,
     run_dir: Option<&Path>,
@@ -93,7 +93,7 @@ fn suite_name(case: &CaseReport) -> String {
 fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> TestCase {
     let status = match &case.verdict {
         Verdict::Pass => TestCaseStatus::success(),
-        Verdict::Failure { kind, message } => {
+        Verdict::Failure { kind, message, .. } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_type(kind.name());
             s.set_message(attr_message(message));
@@ -183,23 +183,31 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
 }
 
 /// The failure text: the verdict message, then the checks that did not hold and the steps
-/// that did not succeed.
+/// that did not succeed, each with its step's name when it has one.
 fn failure_description(case: &CaseReport, message: &str) -> String {
     let mut out = message.to_string();
     for c in case.checks.iter().filter(|c| !c.passed) {
         let _ = write!(
             out,
-            "\nstep {} {}: expected {}, actual {}",
-            c.step, c.name, c.expected, c.actual
+            "\n{} {}: expected {}, actual {}",
+            case.step_label(c.step),
+            c.name,
+            c.expected,
+            c.actual
         );
     }
-    for s in case.steps.iter().filter(|s| {
-        !matches!(
-            s.outcome,
-            crate::StepOutcome::Ok | crate::StepOutcome::Skipped
-        )
-    }) {
-        let _ = write!(out, "\nstep {} {} {}", s.index, s.keyword, s.outcome);
+    for s in case
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.outcome, StepOutcome::Ok | StepOutcome::Skipped))
+    {
+        let _ = write!(
+            out,
+            "\n{} {} {}",
+            case.step_label(s.index),
+            s.keyword,
+            s.outcome
+        );
         if let Some(m) = &s.message {
             let _ = write!(out, ": {m}");
         }
@@ -224,19 +232,44 @@ pub(crate) fn step_log(case: &CaseReport, run_dir: Option<&Path>) -> String {
             .collect();
         let _ = writeln!(out, "parties: {}", parties.join(", "));
     }
-    if !case.steps.is_empty() {
-        out.push_str("steps:\n");
-        for s in &case.steps {
-            let _ = writeln!(
-                out,
-                "  {:>3} {:<8} {:<7} +{:.0} ms ({:.0} ms) {}",
-                s.index, s.outcome, s.keyword, s.started_ms, s.duration_ms, s.description
-            );
-            if let Some(m) = &s.message {
-                let _ = writeln!(out, "        {m}");
-            }
+    log_steps(&mut out, case);
+    log_events_and_measurements(&mut out, case);
+    log_checks(&mut out, case);
+    let t = &case.timing;
+    let _ = writeln!(
+        out,
+        "timing: audio {:.1} s, waits {:.1} s, overhead {:.1} s",
+        t.audio_s, t.waits_s, t.overhead_s
+    );
+    log_attachments(&mut out, case, run_dir);
+    out
+}
+
+/// The `steps:` block: one line per step, its name (when it has one) before its description.
+fn log_steps(out: &mut String, case: &CaseReport) {
+    if case.steps.is_empty() {
+        return;
+    }
+    out.push_str("steps:\n");
+    for s in &case.steps {
+        let name = s
+            .name
+            .as_deref()
+            .map(|n| format!("\"{n}\": "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>3} {:<8} {:<7} +{:.0} ms ({:.0} ms) {name}{}",
+            s.index, s.outcome, s.keyword, s.started_ms, s.duration_ms, s.description
+        );
+        if let Some(m) = &s.message {
+            let _ = writeln!(out, "        {m}");
         }
     }
+}
+
+/// The `events:` and `measurements:` blocks; a score names its band and standard.
+fn log_events_and_measurements(out: &mut String, case: &CaseReport) {
     if !case.events.is_empty() {
         out.push_str("events:\n");
         for e in &case.events {
@@ -247,34 +280,52 @@ pub(crate) fn step_log(case: &CaseReport, run_dir: Option<&Path>) -> String {
         out.push_str("measurements:\n");
         for m in &case.measurements {
             let dir = m.direction.as_deref().unwrap_or("-");
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "  step {} {} {}: {} {}",
                 m.step, dir, m.name, m.value, m.unit
             );
+            let _ = writeln!(out, "{}", score_note(m));
         }
     }
-    if !case.checks.is_empty() {
-        out.push_str("checks:\n");
-        for c in &case.checks {
-            let verdict = if c.passed { "pass" } else { "FAIL" };
-            let _ = writeln!(
-                out,
-                "  {verdict} step {} {}: expected {}, actual {}",
-                c.step, c.name, c.expected, c.actual
-            );
-        }
+}
+
+/// ` (wb, ITU-T P.862.2 ...)` for a score that names its band or standard, else nothing.
+pub(crate) fn score_note(m: &crate::model::Measurement) -> String {
+    let parts: Vec<&str> = [m.band.as_deref(), m.standard.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
     }
-    let t = &case.timing;
-    let _ = writeln!(
-        out,
-        "timing: audio {:.1} s, waits {:.1} s, overhead {:.1} s",
-        t.audio_s, t.waits_s, t.overhead_s
-    );
-    // GitLab links only the first attachment line of a testcase: recordings go first.
-    let recordings = case.attachments.iter().filter(|a| a.kind == "recording");
-    let others = case.attachments.iter().filter(|a| a.kind != "recording");
-    for a in recordings.chain(others) {
+}
+
+/// The `checks:` block.
+fn log_checks(out: &mut String, case: &CaseReport) {
+    if case.checks.is_empty() {
+        return;
+    }
+    out.push_str("checks:\n");
+    for c in &case.checks {
+        let verdict = if c.passed { "pass" } else { "FAIL" };
+        let _ = writeln!(
+            out,
+            "  {verdict} {} {}: expected {}, actual {}",
+            case.step_label(c.step),
+            c.name,
+            c.expected,
+            c.actual
+        );
+    }
+}
+
+/// One `[[ATTACHMENT|path]]` line per attachment. GitLab links only the first attachment line
+/// of a testcase, so recordings go first, the failing steps' ones (the verdict's first).
+fn log_attachments(out: &mut String, case: &CaseReport, run_dir: Option<&Path>) {
+    for a in ordered_attachments(case) {
         let path = match run_dir {
             Some(root) => root.join(&a.path).to_string_lossy().into_owned(),
             None => a.path.clone(),
@@ -286,6 +337,22 @@ pub(crate) fn step_log(case: &CaseReport, run_dir: Option<&Path>) -> String {
             .collect();
         let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
     }
+}
+
+/// The case's attachments in JUnit order: recordings of failing steps (most important step
+/// first), other recordings, then everything else; otherwise in the order given.
+pub(crate) fn ordered_attachments(case: &CaseReport) -> Vec<&Attachment> {
+    let failing = case.failing_steps();
+    let rank = |a: &Attachment| {
+        if a.kind != "recording" {
+            return failing.len() + 1;
+        }
+        a.step
+            .and_then(|s| failing.iter().position(|&f| f == s))
+            .unwrap_or(failing.len())
+    };
+    let mut out: Vec<&Attachment> = case.attachments.iter().collect();
+    out.sort_by_key(|a| rank(a));
     out
 }
 

@@ -6,7 +6,8 @@
 //!
 //! - `junit.xml`: JUnit XML for CI (Jenkins, GitLab): one `<testsuite>` per scenario, one
 //!   `<testcase>` per iteration, `<failure>` for network verdicts, `<error>` for lab faults,
-//!   measurements as `<properties>`, `[[ATTACHMENT|path]]` lines for recordings;
+//!   measurements as `<properties>`, `[[ATTACHMENT|path]]` lines for recordings (relative
+//!   to the run folder, the failing direction's recording first);
 //! - `results.json`: the [`RunReport`] itself, documented in `docs/results-json.md`;
 //! - `report.html`: one self-contained page for humans.
 //!
@@ -47,8 +48,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use html::html;
 pub use junit::{junit_xml, junit_xml_with_root};
 pub use model::{
-    Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureKind, HandsetInfo, LabInfo,
-    Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing, Verdict,
+    Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureDetail, FailureKind,
+    HandsetInfo, LabInfo, Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing,
+    Verdict,
 };
 pub use text::xml_safe;
 
@@ -99,29 +101,37 @@ pub struct ReportFiles {
 /// Writes `junit.xml`, `results.json` and `report.html` into `run_dir` (created if missing).
 ///
 /// Each file is written to a temporary file in the same folder and renamed into place, so a
-/// reader never sees a half-written report. Attachment lines in the JUnit file carry absolute
-/// paths (the run folder joined with each attachment's relative path).
+/// reader never sees a half-written report. Attachment lines in the JUnit file carry paths
+/// relative to `run_dir`, the folder holding `junit.xml`, so the report folder can be moved
+/// or archived as a whole.
 pub fn write_all(report: &RunReport, run_dir: &Path) -> Result<ReportFiles, ReportError> {
-    let root = std::path::absolute(run_dir).unwrap_or_else(|_| run_dir.to_path_buf());
-    write_all_with_attachment_root(report, run_dir, &root)
+    write_files(report, run_dir, None)
 }
 
 /// Like [`write_all`], but the JUnit `[[ATTACHMENT|...]]` lines carry
-/// `attachment_root.join(path)` instead of absolute paths.
+/// `attachment_root.join(path)` instead of paths relative to the run folder.
 ///
-/// GitLab resolves attachment paths relative to `$CI_PROJECT_DIR` (absolute paths do not link
-/// there), so a GitLab job passes the run folder relative to the project folder, e.g.
-/// `reports/<run-id>`; Jenkins' junit-attachments plugin reads absolute paths.
+/// GitLab resolves attachment paths relative to `$CI_PROJECT_DIR`, so a GitLab job passes the
+/// run folder relative to the project folder, e.g. `reports/<run-id>`.
 pub fn write_all_with_attachment_root(
     report: &RunReport,
     run_dir: &Path,
     attachment_root: &Path,
 ) -> Result<ReportFiles, ReportError> {
+    write_files(report, run_dir, Some(attachment_root))
+}
+
+/// Renders the three files and writes them atomically into `run_dir`.
+fn write_files(
+    report: &RunReport,
+    run_dir: &Path,
+    attachment_root: Option<&Path>,
+) -> Result<ReportFiles, ReportError> {
     fs::create_dir_all(run_dir).map_err(|source| ReportError::Io {
         path: run_dir.to_path_buf(),
         source,
     })?;
-    let junit = junit_xml_with_root(report, Some(attachment_root))?;
+    let junit = junit_xml_with_root(report, attachment_root)?;
     let json = results_json(report)?;
     let page = html(report);
 

@@ -108,6 +108,44 @@ impl CaseReport {
             .collect();
         format!("{}[{}]", self.scenario, values.join(","))
     }
+
+    /// How messages name step `index`: `step 5 "speech a to b"` when the step has a name,
+    /// else `step 5`.
+    pub fn step_label(&self, index: usize) -> String {
+        let name = self
+            .steps
+            .iter()
+            .find(|s| s.index == index)
+            .and_then(|s| s.name.as_deref());
+        match name {
+            Some(name) => format!("step {index} \"{name}\""),
+            None => format!("step {index}"),
+        }
+    }
+
+    /// Indexes of the steps that went wrong, most important first: the steps of the
+    /// verdict's failures in their order, then failed or errored steps, then steps with a
+    /// failing check; each once.
+    pub fn failing_steps(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut add = |i: usize| {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        };
+        if let Verdict::Failure { failures, .. } = &self.verdict {
+            failures.iter().for_each(|f| add(f.step));
+        }
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.outcome, StepOutcome::Failed | StepOutcome::Error))
+            .for_each(|s| add(s.index));
+        self.checks
+            .iter()
+            .filter(|c| !c.passed)
+            .for_each(|c| add(c.step));
+        out
+    }
 }
 
 /// A role of the scenario bound to a lab handset.
@@ -126,6 +164,9 @@ pub struct PartyBinding {
 pub struct StepReport {
     /// Position of the step in the scenario, starting at 1.
     pub index: usize,
+    /// The step's `name:` in the scenario, when it has one; left out of JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Step keyword (`dial`, `wait`, `answer`, `play`, `hangup`, ...).
     pub keyword: String,
     /// Human-readable summary of the step (e.g. `a dials b`).
@@ -193,6 +234,13 @@ pub struct Measurement {
     pub unit: String,
     /// Audio direction it applies to, as `from->to` roles (e.g. `a->b`).
     pub direction: Option<String>,
+    /// For a score: its band, `nb` or `wb`; left out of JSON for other measurements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<String>,
+    /// For a score: the Recommendation and edition that produced it (e.g.
+    /// `ITU-T P.862.2 with Corrigendum 2 (2018)`); left out of JSON for other measurements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<String>,
 }
 
 /// One assertion of the scenario and its outcome.
@@ -219,6 +267,9 @@ pub struct Attachment {
     pub path: String,
     /// Role of the party it belongs to, if any.
     pub party: Option<String>,
+    /// Index of the step that produced it (as in [`StepReport::index`]), if a step did.
+    #[serde(default)]
+    pub step: Option<usize>,
 }
 
 /// Where a case's time went, in seconds.
@@ -243,10 +294,13 @@ pub enum Verdict {
     Pass,
     /// The network or handsets misbehaved: the case found a defect.
     Failure {
-        /// Category of the failure.
+        /// Category of the first failure (the earliest step's first failing check).
         kind: FailureKind,
-        /// What went wrong, for humans.
+        /// What went wrong, for humans: every failure of the case, the first one first.
         message: String,
+        /// Every failure of the case, the first one (the verdict's `kind`) first.
+        #[serde(default)]
+        failures: Vec<FailureDetail>,
     },
     /// The lab could not run the case: no statement about the network.
     Error {
@@ -285,7 +339,7 @@ impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Verdict::Pass => f.write_str("pass"),
-            Verdict::Failure { kind, message } => write!(f, "failure ({kind}): {message}"),
+            Verdict::Failure { kind, message, .. } => write!(f, "failure ({kind}): {message}"),
             Verdict::Error {
                 kind,
                 message,
@@ -294,6 +348,36 @@ impl fmt::Display for Verdict {
             Verdict::Error { kind, message, .. } => write!(f, "error ({kind}): {message}"),
             Verdict::Skipped { reason } => write!(f, "skipped: {reason}"),
         }
+    }
+}
+
+/// One failure of a case: a check that did not hold, or a step the network made fail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureDetail {
+    /// Index of the step it belongs to (as in [`StepReport::index`]).
+    pub step: usize,
+    /// Category of the failure.
+    pub kind: FailureKind,
+    /// What went wrong, for humans.
+    pub message: String,
+}
+
+impl Verdict {
+    /// A failure verdict from every failure of a case, the first one first: its kind is the
+    /// verdict's, and the message lists them all. `None` when `failures` is empty.
+    pub fn from_failures(failures: Vec<FailureDetail>) -> Option<Verdict> {
+        let first = failures.first()?;
+        let kind = first.kind;
+        let message = failures
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Some(Verdict::Failure {
+            kind,
+            message,
+            failures,
+        })
     }
 }
 

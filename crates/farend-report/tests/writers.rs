@@ -54,6 +54,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
         steps: vec![
             StepReport {
                 index: 1,
+                name: None,
                 keyword: "dial".into(),
                 description: "a dials b".into(),
                 started_ms: 0.0,
@@ -63,6 +64,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
             },
             StepReport {
                 index: 5,
+                name: Some(hostile()),
                 keyword: "play".into(),
                 description: hostile(),
                 started_ms: 3000.0,
@@ -72,6 +74,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
             },
             StepReport {
                 index: 6,
+                name: None,
                 keyword: "hangup".into(),
                 description: "a hangs up".into(),
                 started_ms: 11000.0,
@@ -104,6 +107,8 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 value: 187.5,
                 unit: "ms".into(),
                 direction: Some("a->b".into()),
+                band: None,
+                standard: None,
             },
             Measurement {
                 step: 5,
@@ -111,6 +116,8 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 value: 3.21,
                 unit: "MOS".into(),
                 direction: Some("a->b".into()),
+                band: Some("wb".into()),
+                standard: Some("ITU-T P.862.2 with Corrigendum 2 (2018)".into()),
             },
             Measurement {
                 step: 5,
@@ -118,6 +125,8 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 value: -26.0,
                 unit: "dBov".into(),
                 direction: None,
+                band: None,
+                standard: None,
             },
         ],
         checks: vec![
@@ -141,16 +150,19 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 kind: "reference".into(),
                 path: format!("cases/{n}/a-mic.wav"),
                 party: Some("a".into()),
+                step: Some(5),
             },
             Attachment {
                 kind: "recording".into(),
                 path: format!("cases/{n}/b ear <x>.wav"),
                 party: Some("b".into()),
+                step: Some(5),
             },
             Attachment {
                 kind: "logcat".into(),
                 path: format!("cases/{n}/logcat.txt"),
                 party: None,
+                step: None,
             },
         ],
         timing: Timing {
@@ -173,6 +185,7 @@ fn hostile_report() -> RunReport {
             Verdict::Failure {
                 kind: FailureKind::MosBelowThreshold,
                 message: long(),
+                failures: Vec::new(),
             },
         ),
         case(
@@ -198,6 +211,7 @@ fn hostile_report() -> RunReport {
             Verdict::Failure {
                 kind: FailureKind::DtmfMismatch,
                 message: "expected \"123\", got \"12\"".into(),
+                failures: Vec::new(),
             },
         ),
         case(
@@ -442,7 +456,9 @@ fn junit_reads_back_with_counts_types_and_properties() {
         assert!(message.as_deref().unwrap().chars().count() <= 1001);
         let body = description.as_deref().unwrap();
         assert!(body.len() >= 50_000);
-        assert!(body.contains("step 5 mos_lqo: expected >= 3.5, actual 3.21"));
+        // The failing check names its step by the step's (hostile) name.
+        assert!(body.contains("\nstep 5 \"q\"uo'te <b>bold</b>"), "{body}");
+        assert!(body.contains("\" mos_lqo: expected >= 3.5, actual 3.21"));
     }
 
     // Measurements, checks and bindings as testcase properties.
@@ -471,22 +487,32 @@ fn junit_reads_back_with_counts_types_and_properties() {
     let suite_props: Vec<&str> = mo.properties.iter().map(|p| p.name.as_str()).collect();
     assert!(suite_props.contains(&"farend.run_id") && suite_props.contains(&"lab.kind"));
 
-    // system-out: step log and absolute attachment paths.
+    // system-out: step log and attachment paths relative to the folder of junit.xml.
     let out = mo.test_cases[0].system_out.as_deref().unwrap();
-    let root = std::path::absolute(dir.path()).unwrap();
     let attachment_lines: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("[[ATTACHMENT|"))
         .collect();
-    assert_eq!(attachment_lines.len(), 3);
     // The recording comes first (GitLab links only the first attachment).
-    let line = |p: &str| format!("[[ATTACHMENT|{}]]", root.join(p).display());
-    assert_eq!(attachment_lines[0], line("cases/1/b ear <x>.wav"));
-    assert_eq!(attachment_lines[1], line("cases/1/a-mic.wav"));
-    assert_eq!(attachment_lines[2], line("cases/1/logcat.txt"));
+    assert_eq!(
+        attachment_lines,
+        [
+            "[[ATTACHMENT|cases/1/b ear <x>.wav]]",
+            "[[ATTACHMENT|cases/1/a-mic.wav]]",
+            "[[ATTACHMENT|cases/1/logcat.txt]]"
+        ]
+    );
     for line in attachment_lines {
         let path = &line["[[ATTACHMENT|".len()..line.len() - 2];
-        assert!(Path::new(path).is_absolute(), "{path} is not absolute");
+        assert!(
+            files
+                .junit
+                .parent()
+                .unwrap()
+                .join(path)
+                .starts_with(dir.path()),
+            "{path} resolves inside the report folder"
+        );
     }
     assert!(out.contains("a dials b") && out.contains("state idle->ringing"));
 }
@@ -739,4 +765,252 @@ fn matrix_variants_show_in_json_junit_and_html() {
         "escaped value"
     );
     assert!(page.contains("<code>ref=tones/dtmf-x</code>"));
+}
+
+/// A failed case whose step 5 (named) played a->b and step 7 played b->a, and step 7 failed.
+fn two_direction_case() -> CaseReport {
+    let mut case = case(
+        1,
+        "smoke",
+        "both-ways",
+        Verdict::from_failures(vec![
+            farend_report::FailureDetail {
+                step: 7,
+                kind: FailureKind::DelayTooHigh,
+                message: "b->a: delay 450.0 ms, expected <= 400 ms".into(),
+            },
+            farend_report::FailureDetail {
+                step: 7,
+                kind: FailureKind::LevelOutOfRange,
+                message: "b->a: active level -45.0 dBov, expected -30 to -10 dBov".into(),
+            },
+        ])
+        .expect("two failures"),
+    );
+    case.steps = vec![
+        StepReport {
+            index: 5,
+            name: Some("speech a to b".into()),
+            keyword: "play".into(),
+            description: "a plays speech/en-f1 to b".into(),
+            started_ms: 0.0,
+            duration_ms: 8000.0,
+            outcome: StepOutcome::Ok,
+            message: None,
+        },
+        StepReport {
+            index: 7,
+            name: Some("speech b to a".into()),
+            keyword: "play".into(),
+            description: "b plays speech/en-m1 to a".into(),
+            started_ms: 8000.0,
+            duration_ms: 8000.0,
+            outcome: StepOutcome::Failed,
+            message: Some("b->a: delay 450.0 ms, expected <= 400 ms".into()),
+        },
+    ];
+    case.checks = vec![
+        Check {
+            step: 7,
+            name: "delay_ms".into(),
+            expected: "<= 400 ms".into(),
+            actual: "450.0".into(),
+            passed: false,
+        },
+        Check {
+            step: 7,
+            name: "level_dbov".into(),
+            expected: "-30 to -10 dBov".into(),
+            actual: "-45.0".into(),
+            passed: false,
+        },
+    ];
+    let file = |kind: &str, path: &str, party: &str, step: Option<usize>| Attachment {
+        kind: kind.into(),
+        path: path.into(),
+        party: Some(party.into()),
+        step,
+    };
+    case.attachments = vec![
+        file("command-log", "cases/c/commands-a.txt", "a", None),
+        file(
+            "reference",
+            "cases/c/step05-a-to-b-reference.wav",
+            "a",
+            Some(5),
+        ),
+        file(
+            "recording",
+            "cases/c/step05-a-to-b-recording.wav",
+            "b",
+            Some(5),
+        ),
+        file(
+            "reference",
+            "cases/c/step07-b-to-a-reference.wav",
+            "b",
+            Some(7),
+        ),
+        file(
+            "recording",
+            "cases/c/step07-b-to-a-recording.wav",
+            "a",
+            Some(7),
+        ),
+    ];
+    case
+}
+
+fn one_case_report(case: CaseReport) -> RunReport {
+    RunReport {
+        cases: vec![case],
+        ..empty_report()
+    }
+}
+
+#[test]
+fn junit_attachments_are_relative_with_the_failing_direction_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(&one_case_report(two_direction_case()), dir.path()).unwrap();
+    let xml = std::fs::read_to_string(&files.junit).unwrap();
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let out = parsed.test_suites[0].test_cases[0]
+        .system_out
+        .as_deref()
+        .unwrap();
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("[[ATTACHMENT|"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "[[ATTACHMENT|cases/c/step07-b-to-a-recording.wav]]",
+            "[[ATTACHMENT|cases/c/step05-a-to-b-recording.wav]]",
+            "[[ATTACHMENT|cases/c/commands-a.txt]]",
+            "[[ATTACHMENT|cases/c/step05-a-to-b-reference.wav]]",
+            "[[ATTACHMENT|cases/c/step07-b-to-a-reference.wav]]",
+        ]
+    );
+    assert!(!xml.contains(&dir.path().display().to_string()), "{xml}");
+}
+
+#[test]
+fn step_names_show_in_json_junit_and_html() {
+    let report = one_case_report(two_direction_case());
+    let value: serde_json::Value =
+        serde_json::from_str(&farend_report::results_json(&report).unwrap()).unwrap();
+    let steps = &value["cases"][0]["steps"];
+    assert_eq!(steps[0]["name"].as_str(), Some("speech a to b"));
+    assert_eq!(steps[1]["name"].as_str(), Some("speech b to a"));
+    // Without a name, no `name` field.
+    let hostile = farend_report::results_json(&hostile_report()).unwrap();
+    let hostile: serde_json::Value = serde_json::from_str(&hostile).unwrap();
+    assert!(hostile["cases"][0]["steps"][0].get("name").is_none());
+
+    let xml = junit_xml(&report).unwrap();
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let tc = &parsed.test_suites[0].test_cases[0];
+    let out = tc.system_out.as_deref().unwrap();
+    assert!(
+        out.lines()
+            .any(|l| l.contains("play") && l.contains("\"speech a to b\": a plays")),
+        "{out}"
+    );
+    let TestCaseStatus::NonSuccess { description, .. } = &tc.status else {
+        panic!("a failure: {:?}", tc.status);
+    };
+    let description = description.as_deref().unwrap();
+    assert!(
+        description.contains("step 7 \"speech b to a\" delay_ms: expected <= 400 ms"),
+        "{description}"
+    );
+
+    let page = html(&report);
+    assert!(
+        page.contains("<td class=\"step-name\">speech b to a</td>"),
+        "step row shows the name"
+    );
+    // Hostile names are escaped in every writer.
+    let page = html(&hostile_report());
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(page.contains("<td class=\"step-name\">q&quot;uo&#39;te &lt;b&gt;bold&lt;/b&gt;"));
+}
+
+#[test]
+fn every_failure_is_in_the_message_and_in_results_json() {
+    let report = one_case_report(two_direction_case());
+    let value: serde_json::Value =
+        serde_json::from_str(&farend_report::results_json(&report).unwrap()).unwrap();
+    let verdict = &value["cases"][0]["verdict"];
+    assert_eq!(
+        verdict["kind"].as_str(),
+        Some("DelayTooHigh"),
+        "the first decides"
+    );
+    assert_eq!(
+        verdict["message"].as_str(),
+        Some(
+            "b->a: delay 450.0 ms, expected <= 400 ms; \
+             b->a: active level -45.0 dBov, expected -30 to -10 dBov"
+        )
+    );
+    assert_eq!(
+        verdict["failures"],
+        serde_json::json!([
+            {"step": 7, "kind": "DelayTooHigh",
+             "message": "b->a: delay 450.0 ms, expected <= 400 ms"},
+            {"step": 7, "kind": "LevelOutOfRange",
+             "message": "b->a: active level -45.0 dBov, expected -30 to -10 dBov"}
+        ])
+    );
+    // JUnit: the type is the first failure's, the message names both.
+    let xml = junit_xml(&report).unwrap();
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let TestCaseStatus::NonSuccess { ty, message, .. } =
+        &parsed.test_suites[0].test_cases[0].status
+    else {
+        panic!("a failure");
+    };
+    assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("DelayTooHigh"));
+    let message = message.as_ref().map(|m| m.as_str()).unwrap_or_default();
+    assert!(
+        message.contains("delay 450.0 ms") && message.contains("active level -45.0 dBov"),
+        "{message}"
+    );
+    // A results.json written before `failures` existed still reads.
+    let old = r#"{"status": "failure", "kind": "NoAudio", "message": "silent"}"#;
+    let old: Verdict = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        old,
+        Verdict::Failure {
+            kind: FailureKind::NoAudio,
+            message: "silent".into(),
+            failures: Vec::new(),
+        }
+    );
+}
+
+#[test]
+fn scores_name_their_band_and_standard_in_results_json() {
+    let report = hostile_report();
+    let value: serde_json::Value =
+        serde_json::from_str(&farend_report::results_json(&report).unwrap()).unwrap();
+    let measurements = value["cases"][0]["measurements"].as_array().unwrap();
+    let mos = measurements
+        .iter()
+        .find(|m| m["name"] == "mos_lqo")
+        .unwrap();
+    assert_eq!(mos["band"].as_str(), Some("wb"));
+    assert_eq!(
+        mos["standard"].as_str(),
+        Some("ITU-T P.862.2 with Corrigendum 2 (2018)")
+    );
+    let delay = measurements
+        .iter()
+        .find(|m| m["name"] == "delay_ms")
+        .unwrap();
+    assert!(delay.get("band").is_none() && delay.get("standard").is_none());
+    let page = html(&report);
+    assert!(page.contains("MOS (wb, ITU-T P.862.2 with Corrigendum 2 (2018))"));
 }

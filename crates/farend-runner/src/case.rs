@@ -7,8 +7,8 @@ use crate::monitor::StateMonitor;
 use farend_audio::RefLibrary;
 use farend_device::{CallState, DeviceError, Number};
 use farend_report::{
-    CallEvent, CaseReport, ErrorKind, FailureKind, PartyBinding, StepOutcome, StepReport, Timing,
-    Verdict,
+    CallEvent, CaseReport, ErrorKind, FailureDetail, FailureKind, PartyBinding, StepOutcome,
+    StepReport, Timing, Verdict,
 };
 use farend_scenario::{CallStateName, Case, DialTarget, Step, StepKind};
 use std::collections::{BTreeSet, VecDeque};
@@ -45,7 +45,11 @@ impl Stop {
 
     fn verdict(self) -> Verdict {
         match self {
-            Stop::Failure(kind, message) => Verdict::Failure { kind, message },
+            Stop::Failure(kind, message) => Verdict::Failure {
+                kind,
+                message,
+                failures: Vec::new(),
+            },
             Stop::Error(kind, message, device) => Verdict::Error {
                 kind,
                 message,
@@ -112,7 +116,7 @@ struct State<'a> {
 
 impl<'a> State<'a> {
     /// Judges the finished analyses of earlier plays, oldest first and in order (all of
-    /// them when `wait`); returns the steps whose expectations failed, with why.
+    /// them when `wait`); returns every failed expectation with its step, in check order.
     async fn settle(&mut self, wait: bool) -> Vec<(usize, Stop)> {
         let mut stops = Vec::new();
         while let Some(front) = self.pending.front() {
@@ -140,12 +144,14 @@ impl<'a> State<'a> {
                     name: "fixed_delay_ms".into(),
                     value: fixed_ms,
                     unit: "ms".into(),
+                    band: None,
+                    standard: None,
                 });
             }
             self.measurements.extend(eval.measurements);
             self.checks.extend(eval.checks);
-            if let Some((kind, message)) = eval.failure {
-                stops.push((p.step, Stop::Failure(kind, message)));
+            for f in eval.failures {
+                stops.push((f.step, Stop::Failure(f.kind, f.message)));
             }
         }
         stops
@@ -388,14 +394,20 @@ impl<'a> State<'a> {
         let stem = format!("step{index:02}-{into}-to-{record}");
         let save =
             |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
-                ev.save_wav(kind, &format!("{stem}-{suffix}.wav"), Some(party), pcm)
-                    .map_err(|e| {
-                        Stop::Error(
-                            ErrorKind::Internal,
-                            format!("saving {stem}-{suffix}.wav: {e}"),
-                            None,
-                        )
-                    })
+                ev.save_wav(
+                    kind,
+                    &format!("{stem}-{suffix}.wav"),
+                    Some(party),
+                    index,
+                    pcm,
+                )
+                .map_err(|e| {
+                    Stop::Error(
+                        ErrorKind::Internal,
+                        format!("saving {stem}-{suffix}.wav: {e}"),
+                        None,
+                    )
+                })
             };
         save(
             &mut self.evidence,
@@ -445,25 +457,78 @@ impl<'a> State<'a> {
     }
 }
 
-/// Records the verdicts of finished play analyses on their steps; the earliest step's
-/// problem becomes the case verdict.
-fn apply_settled(stops: Vec<(usize, Stop)>, steps: &mut [StepReport], verdict: &mut Verdict) {
+/// The failure a stop brings to step `step`, if it is a network failure (not a lab fault).
+fn failure_of(step: usize, stop: &Stop) -> Option<FailureDetail> {
+    match stop {
+        Stop::Failure(kind, message) => Some(FailureDetail {
+            step,
+            kind: *kind,
+            message: message.clone(),
+        }),
+        Stop::Error(..) => None,
+    }
+}
+
+/// Records the verdicts of finished play analyses on their steps (a step with several failed
+/// expectations lists them all) and in `failures`; the earliest step's first problem becomes
+/// the case verdict.
+fn apply_settled(stops: Vec<(usize, Stop)>, judged: &mut Judged) {
+    let Judged {
+        steps,
+        verdict,
+        failures,
+    } = judged;
     for (index, stop) in stops {
         // The step that set the current verdict, if a step did (else the case set-up did).
         let verdict_step = steps
             .iter()
             .find(|s| matches!(s.outcome, StepOutcome::Failed | StepOutcome::Error))
             .map(|s| s.index);
+        failures.extend(failure_of(index, &stop));
         let (outcome, message, v) = stop.outcome();
         if let Some(step) = steps.iter_mut().find(|s| s.index == index) {
-            step.outcome = outcome;
-            step.message = Some(message);
+            mark_step(step, outcome, message);
         }
         let earlier = verdict_step.is_some_and(|i| index < i);
-        if matches!(verdict, Verdict::Pass) || earlier {
+        if verdict.is_pass() || earlier {
             *verdict = v;
         }
     }
+}
+
+/// Marks a step as failed (or errored) with `message`; a step that already failed keeps its
+/// outcome and gets the message added to its own.
+fn mark_step(step: &mut StepReport, outcome: StepOutcome, message: String) {
+    let failed = matches!(step.outcome, StepOutcome::Failed | StepOutcome::Error);
+    match &mut step.message {
+        Some(existing) if failed => {
+            existing.push_str("; ");
+            existing.push_str(&message);
+        }
+        _ => {
+            step.outcome = outcome;
+            step.message = Some(message);
+        }
+    }
+}
+
+/// The case verdict with every failure of the case listed: a failure verdict keeps its kind
+/// and its own failure first, followed by the others in step order; other verdicts are
+/// returned as they are.
+fn with_all_failures(verdict: Verdict, mut failures: Vec<FailureDetail>) -> Verdict {
+    let Verdict::Failure { kind, message, .. } = &verdict else {
+        return verdict;
+    };
+    failures.sort_by_key(|f| f.step);
+    let Some(first) = failures
+        .iter()
+        .position(|f| f.kind == *kind && f.message == *message)
+    else {
+        return verdict;
+    };
+    let primary = failures.remove(first);
+    failures.insert(0, primary);
+    Verdict::from_failures(failures).unwrap_or(verdict)
 }
 
 /// The step's timeout: the scenario's (its own, its defaults, or the built-in default), but
@@ -488,26 +553,61 @@ fn step_timeout(step: &Step, refs: &RefLibrary) -> Duration {
 
 /// Runs a case to its verdict, hangs up its calls and writes its logs; never panics on lab faults.
 pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
-    let case = run.case;
-    let scenario = &case.scenario;
     let start = Instant::now();
     let events = Arc::new(Mutex::new(Vec::new()));
-    let mut steps = Vec::new();
-    let mut verdict = Verdict::Pass;
-
-    let evidence = match Evidence::create(run.run_dir, &case.id) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            verdict = Verdict::Error {
+    let (ran, verdict) = match Evidence::create(run.run_dir, &run.case.id) {
+        Ok(evidence) => run_in_folder(run, start, &events, evidence).await,
+        Err(e) => (
+            Ran::default(),
+            Verdict::Error {
                 kind: ErrorKind::Internal,
                 message: format!("cannot create the case folder: {e}"),
                 device: None,
-            };
-            None
-        }
+            },
+        ),
     };
+    let duration = start.elapsed();
+    let mut events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
+    events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+    CaseReport {
+        duration_s: duration.as_secs_f64(),
+        parties: bind_parties(run),
+        steps: ran.steps,
+        events,
+        measurements: ran.measurements,
+        checks: ran.checks,
+        attachments: ran.attachments,
+        timing: Timing {
+            audio_s: ran.audio.as_secs_f64(),
+            waits_s: ran.waits.as_secs_f64(),
+            overhead_s: duration.saturating_sub(ran.audio + ran.waits).as_secs_f64(),
+        },
+        ..crate::empty_report(run.case, verdict, started_at)
+    }
+}
 
-    let parties = scenario
+/// What running a case in its evidence folder produced, besides its verdict.
+#[derive(Default)]
+struct Ran {
+    steps: Vec<StepReport>,
+    measurements: Vec<farend_report::Measurement>,
+    checks: Vec<farend_report::Check>,
+    attachments: Vec<farend_report::Attachment>,
+    audio: Duration,
+    waits: Duration,
+}
+
+/// The steps reported so far, the case verdict so far and every failure seen.
+struct Judged {
+    steps: Vec<StepReport>,
+    verdict: Verdict,
+    failures: Vec<FailureDetail>,
+}
+
+/// Which handset plays which role, numbers redacted when the report is.
+fn bind_parties(run: &CaseRun<'_>) -> Vec<PartyBinding> {
+    run.case
+        .scenario
         .parties
         .iter()
         .zip(&run.bound)
@@ -520,133 +620,150 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
                 h.number.clone()
             },
         })
-        .collect();
+        .collect()
+}
 
-    let mut measurements = Vec::new();
-    let mut checks = Vec::new();
-    let mut attachments = Vec::new();
-    let (mut audio, mut waits) = (Duration::ZERO, Duration::ZERO);
+/// Runs the case's steps while the state monitor watches, hangs up, judges the last analyses
+/// and saves the logs.
+async fn run_in_folder(
+    run: &CaseRun<'_>,
+    start: Instant,
+    events: &Arc<Mutex<Vec<CallEvent>>>,
+    evidence: Evidence,
+) -> (Ran, Verdict) {
+    let scenario = &run.case.scenario;
+    let monitor = StateMonitor::start(
+        scenario
+            .parties
+            .iter()
+            .cloned()
+            .zip(run.bound.iter().map(|h| h.device.clone()))
+            .collect(),
+        start,
+        events.clone(),
+    );
+    let mut state = State {
+        run,
+        start,
+        events: events.clone(),
+        evidence,
+        measurements: Vec::new(),
+        checks: Vec::new(),
+        in_call: BTreeSet::new(),
+        verified_at: None,
+        audio: Duration::ZERO,
+        waits: Duration::ZERO,
+        pending: VecDeque::new(),
+    };
+    let mut judged = Judged {
+        steps: Vec::new(),
+        verdict: Verdict::Pass,
+        failures: Vec::new(),
+    };
+    // Handsets left in a call by an earlier case or by hand would spoil this one.
+    if let Err(stop) = prepare(run).await {
+        judged.verdict = stop.verdict();
+    }
+    for step in &scenario.steps {
+        run_step(&mut state, step, &mut judged).await;
+    }
+    monitor.stop().await;
+    cleanup(run).await;
+    let settled = state.settle(true).await;
+    apply_settled(settled, &mut judged);
+    let verdict = with_all_failures(judged.verdict, judged.failures);
+    save_logs(&mut state, !verdict.is_pass()).await;
+    let ran = Ran {
+        steps: judged.steps,
+        measurements: state.measurements,
+        checks: state.checks,
+        attachments: state.evidence.attachments,
+        audio: state.audio,
+        waits: state.waits,
+    };
+    (ran, verdict)
+}
 
-    if let Some(evidence) = evidence {
-        let monitor = StateMonitor::start(
-            scenario
-                .parties
-                .iter()
-                .cloned()
-                .zip(run.bound.iter().map(|h| h.device.clone()))
-                .collect(),
-            start,
-            events.clone(),
-        );
-        let mut state = State {
-            run,
-            start,
-            events: events.clone(),
-            evidence,
-            measurements: Vec::new(),
-            checks: Vec::new(),
-            in_call: BTreeSet::new(),
-            verified_at: None,
-            audio: Duration::ZERO,
-            waits: Duration::ZERO,
-            pending: VecDeque::new(),
-        };
-
-        // Handsets left in a call by an earlier case or by hand would spoil this one.
-        if let Err(stop) = prepare(run).await {
-            verdict = stop.verdict();
-        }
-        for step in &scenario.steps {
-            let t0 = start.elapsed();
-            let outcome = if !matches!(verdict, Verdict::Pass) {
-                (StepOutcome::Skipped, None)
-            } else {
-                let limit = step_timeout(step, run.refs);
-                let result = tokio::select! {
-                    r = tokio::time::timeout(limit, state.step(step)) => match r {
-                        Ok(r) => r,
-                        Err(_) => Err(Stop::Error(ErrorKind::DeviceCommandFailed,
-                            format!("step {} ({}) did not finish within {} s", step.index, step.kind.describe(), limit.as_secs_f64()), None)),
-                    },
-                    _ = run.cancel.cancelled() => Err(Stop::Error(ErrorKind::Interrupted, "interrupted".into(), None)),
-                };
-                match result {
-                    Ok(()) => (StepOutcome::Ok, None),
-                    Err(stop) => {
-                        let (outcome, message, v) = stop.outcome();
-                        verdict = v;
-                        (outcome, Some(message))
-                    }
-                }
-            };
-            steps.push(StepReport {
-                index: step.index,
-                keyword: step.kind.keyword().to_string(),
-                description: step.kind.describe(),
-                started_ms: t0.as_secs_f64() * 1000.0,
-                duration_ms: (start.elapsed() - t0).as_secs_f64() * 1000.0,
-                outcome: outcome.0,
-                message: outcome.1,
-            });
-            let settled = state.settle(false).await;
-            apply_settled(settled, &mut steps, &mut verdict);
-        }
-
-        monitor.stop().await;
-        cleanup(run).await;
-        let settled = state.settle(true).await;
-        apply_settled(settled, &mut steps, &mut verdict);
-        let failed = !matches!(verdict, Verdict::Pass);
-        let numbers = known_numbers(run);
-        for (role, h) in scenario.parties.iter().zip(&run.bound) {
-            let log = redact_text(
-                run.redact,
-                &numbers,
-                render_command_log(&h.device.command_log()),
-            );
-            let _ = state.evidence.save_text(
-                "command-log",
-                &format!("commands-{role}.txt"),
-                Some(role),
-                &log,
-            );
-            if failed
-                && let Ok(Ok(text)) =
-                    tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await
-            {
-                let text = redact_text(run.redact, &numbers, text);
-                let _ = state.evidence.save_text(
-                    "logcat",
-                    &format!("logcat-{role}.txt"),
-                    Some(role),
-                    &text,
-                );
+/// Runs one step (skips it once the case has a verdict), reports it, and judges the play
+/// analyses that finished meanwhile.
+async fn run_step(state: &mut State<'_>, step: &Step, judged: &mut Judged) {
+    let t0 = state.start.elapsed();
+    let (outcome, message) = if !judged.verdict.is_pass() {
+        (StepOutcome::Skipped, None)
+    } else {
+        match execute(state, step).await {
+            Ok(()) => (StepOutcome::Ok, None),
+            Err(stop) => {
+                judged.failures.extend(failure_of(step.index, &stop));
+                let (outcome, message, v) = stop.outcome();
+                judged.verdict = v;
+                (outcome, Some(message))
             }
         }
-        measurements = state.measurements;
-        checks = state.checks;
-        attachments = state.evidence.attachments;
-        audio = state.audio;
-        waits = state.waits;
-    }
+    };
+    judged.steps.push(StepReport {
+        index: step.index,
+        name: step.name.clone(),
+        keyword: step.kind.keyword().to_string(),
+        description: step.kind.describe(),
+        started_ms: t0.as_secs_f64() * 1000.0,
+        duration_ms: (state.start.elapsed() - t0).as_secs_f64() * 1000.0,
+        outcome,
+        message,
+    });
+    let settled = state.settle(false).await;
+    apply_settled(settled, judged);
+}
 
-    let duration = start.elapsed();
-    let mut events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
-    events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
-    CaseReport {
-        duration_s: duration.as_secs_f64(),
-        parties,
-        steps,
-        events,
-        measurements,
-        checks,
-        attachments,
-        timing: Timing {
-            audio_s: audio.as_secs_f64(),
-            waits_s: waits.as_secs_f64(),
-            overhead_s: duration.saturating_sub(audio + waits).as_secs_f64(),
-        },
-        ..crate::empty_report(case, verdict, started_at)
+/// Runs one step within its timeout, or until the run is cancelled.
+async fn execute(state: &mut State<'_>, step: &Step) -> Result<(), Stop> {
+    let limit = step_timeout(step, state.run.refs);
+    let cancel = state.run.cancel.clone();
+    tokio::select! {
+        r = tokio::time::timeout(limit, state.step(step)) => r.unwrap_or_else(|_| {
+            Err(Stop::Error(
+                ErrorKind::DeviceCommandFailed,
+                format!(
+                    "step {} ({}) did not finish within {} s",
+                    step.index,
+                    step.kind.describe(),
+                    limit.as_secs_f64()
+                ),
+                None,
+            ))
+        }),
+        _ = cancel.cancelled() => Err(Stop::Error(ErrorKind::Interrupted, "interrupted".into(), None)),
+    }
+}
+
+/// Saves each party's command log and, when the case did not pass, its logcat.
+async fn save_logs(state: &mut State<'_>, failed: bool) {
+    let run = state.run;
+    let numbers = known_numbers(run);
+    for (role, h) in run.case.scenario.parties.iter().zip(&run.bound) {
+        let log = redact_text(
+            run.redact,
+            &numbers,
+            render_command_log(&h.device.command_log()),
+        );
+        let _ = state.evidence.save_text(
+            "command-log",
+            &format!("commands-{role}.txt"),
+            Some(role),
+            &log,
+        );
+        if failed
+            && let Ok(Ok(text)) =
+                tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await
+        {
+            let text = redact_text(run.redact, &numbers, text);
+            let _ = state.evidence.save_text(
+                "logcat",
+                &format!("logcat-{role}.txt"),
+                Some(role),
+                &text,
+            );
+        }
     }
 }
 
@@ -733,12 +850,13 @@ fn redact_text(redact: bool, numbers: &[String], mut text: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Stop, apply_settled, redact_text};
+    use super::{Judged, Stop, apply_settled, redact_text, with_all_failures};
     use farend_report::{ErrorKind, FailureKind, StepOutcome, StepReport, Verdict};
 
     fn step(index: usize, outcome: StepOutcome) -> StepReport {
         StepReport {
             index,
+            name: None,
             keyword: "play".into(),
             description: format!("step {index}"),
             started_ms: 0.0,
@@ -751,49 +869,57 @@ mod tests {
     #[test]
     fn a_late_analysis_failure_marks_its_step_and_wins_over_later_steps() {
         // Step 6 failed by itself (a lab fault); step 5's analysis, finished later, failed too.
-        let mut steps = vec![
-            step(5, StepOutcome::Ok),
-            step(6, StepOutcome::Error),
-            step(7, StepOutcome::Skipped),
-        ];
-        let mut verdict = Verdict::Error {
-            kind: ErrorKind::DeviceOffline,
-            message: "vh-2 offline".into(),
-            device: Some("vh-2".into()),
+        let mut judged = Judged {
+            steps: vec![
+                step(5, StepOutcome::Ok),
+                step(6, StepOutcome::Error),
+                step(7, StepOutcome::Skipped),
+            ],
+            verdict: Verdict::Error {
+                kind: ErrorKind::DeviceOffline,
+                message: "vh-2 offline".into(),
+                device: Some("vh-2".into()),
+            },
+            failures: Vec::new(),
         };
         let late = vec![(
             5,
             Stop::Failure(FailureKind::DelayTooHigh, "a->b: delay 450 ms".into()),
         )];
-        apply_settled(late, &mut steps, &mut verdict);
-        assert_eq!(steps[0].outcome, StepOutcome::Failed);
-        assert_eq!(steps[0].message.as_deref(), Some("a->b: delay 450 ms"));
+        apply_settled(late, &mut judged);
+        assert_eq!(judged.steps[0].outcome, StepOutcome::Failed);
+        assert_eq!(
+            judged.steps[0].message.as_deref(),
+            Some("a->b: delay 450 ms")
+        );
         assert!(
             matches!(
-                &verdict,
+                &judged.verdict,
                 Verdict::Failure {
                     kind: FailureKind::DelayTooHigh,
                     ..
                 }
             ),
-            "{verdict:?}"
+            "{:?}",
+            judged.verdict
         );
         // A later step's late failure does not replace the earlier verdict.
         let late = vec![(
             7,
             Stop::Failure(FailureKind::OneWayAudio, "b->a: silent".into()),
         )];
-        apply_settled(late, &mut steps, &mut verdict);
-        assert_eq!(steps[2].outcome, StepOutcome::Failed);
+        apply_settled(late, &mut judged);
+        assert_eq!(judged.steps[2].outcome, StepOutcome::Failed);
         assert!(
             matches!(
-                &verdict,
+                &judged.verdict,
                 Verdict::Failure {
                     kind: FailureKind::DelayTooHigh,
                     ..
                 }
             ),
-            "{verdict:?}"
+            "{:?}",
+            judged.verdict
         );
     }
 
@@ -807,5 +933,94 @@ mod tests {
         assert!(!red.contains("900000002"), "{red}");
         assert!(red.contains("0002"));
         assert_eq!(redact_text(false, &numbers, log.clone()), log);
+    }
+
+    #[test]
+    fn every_failure_of_a_case_is_listed_with_the_first_as_the_verdict() {
+        // Step 5's analysis fails two checks, step 7's one; step 6 failed by itself.
+        let mut judged = Judged {
+            steps: vec![
+                step(5, StepOutcome::Ok),
+                step(6, StepOutcome::Failed),
+                step(7, StepOutcome::Skipped),
+            ],
+            verdict: Verdict::Failure {
+                kind: FailureKind::DroppedCall,
+                message: "b dropped out of the call".into(),
+                failures: Vec::new(),
+            },
+            failures: vec![farend_report::FailureDetail {
+                step: 6,
+                kind: FailureKind::DroppedCall,
+                message: "b dropped out of the call".into(),
+            }],
+        };
+        let late = vec![
+            (
+                7,
+                Stop::Failure(FailureKind::OneWayAudio, "b->a: silent".into()),
+            ),
+            (
+                5,
+                Stop::Failure(FailureKind::MosBelowThreshold, "a->b: MOS 2.1".into()),
+            ),
+            (
+                5,
+                Stop::Failure(FailureKind::DelayTooHigh, "a->b: delay 450 ms".into()),
+            ),
+        ];
+        apply_settled(late, &mut judged);
+        assert_eq!(
+            judged.steps[0].message.as_deref(),
+            Some("a->b: MOS 2.1; a->b: delay 450 ms"),
+            "a step lists all its failed checks"
+        );
+        let verdict = with_all_failures(judged.verdict, judged.failures);
+        let Verdict::Failure {
+            kind,
+            message,
+            failures,
+        } = verdict
+        else {
+            panic!("a failure verdict: {verdict:?}");
+        };
+        assert_eq!(
+            kind,
+            FailureKind::MosBelowThreshold,
+            "the first one decides"
+        );
+        assert_eq!(
+            message,
+            "a->b: MOS 2.1; a->b: delay 450 ms; b dropped out of the call; b->a: silent"
+        );
+        let kinds: Vec<FailureKind> = failures.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FailureKind::MosBelowThreshold,
+                FailureKind::DelayTooHigh,
+                FailureKind::DroppedCall,
+                FailureKind::OneWayAudio
+            ]
+        );
+        assert_eq!(
+            failures.iter().map(|f| f.step).collect::<Vec<_>>(),
+            [5, 5, 6, 7]
+        );
+    }
+
+    #[test]
+    fn a_lab_fault_verdict_is_kept_as_it_is() {
+        let error = Verdict::Error {
+            kind: ErrorKind::DeviceOffline,
+            message: "vh-2 offline".into(),
+            device: None,
+        };
+        let failures = vec![farend_report::FailureDetail {
+            step: 7,
+            kind: FailureKind::OneWayAudio,
+            message: "b->a: silent".into(),
+        }];
+        assert_eq!(with_all_failures(error.clone(), failures), error);
     }
 }

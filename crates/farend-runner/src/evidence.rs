@@ -60,25 +60,34 @@ impl Evidence {
         })
     }
 
-    fn record(&mut self, kind: &str, file: &str, party: Option<&str>) -> PathBuf {
+    fn record(
+        &mut self,
+        kind: &str,
+        file: &str,
+        party: Option<&str>,
+        step: Option<usize>,
+    ) -> PathBuf {
         let rel = format!("{}/{}", self.rel_dir, file);
         self.attachments.push(Attachment {
             kind: kind.to_string(),
             path: rel.clone(),
             party: party.map(str::to_string),
+            step,
         });
         self.run_dir.join(rel)
     }
 
-    /// Saves a WAV (a reference as played, or a recording) and lists it as an attachment.
+    /// Saves a WAV (a reference as played, or a recording) of step `step` and lists it as an
+    /// attachment.
     pub fn save_wav(
         &mut self,
         kind: &str,
         file: &str,
         party: Option<&str>,
+        step: usize,
         pcm: &Pcm,
     ) -> Result<(), farend_audio::AudioError> {
-        let path = self.record(kind, file, party);
+        let path = self.record(kind, file, party, Some(step));
         farend_audio::write_wav(&path, pcm)
     }
 
@@ -90,7 +99,7 @@ impl Evidence {
         party: Option<&str>,
         text: &str,
     ) -> std::io::Result<()> {
-        let path = self.record(kind, file, party);
+        let path = self.record(kind, file, party, None);
         std::fs::write(path, text)
     }
 }
