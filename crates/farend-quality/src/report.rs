@@ -70,7 +70,20 @@ impl ScoreWarning {
             | ScoreWarning::ShortSpeech { message, .. } => message,
         }
     }
+
+    /// Whether the score must not be used at all: unrelated audio always; too little speech
+    /// when it is under half of what P.862.3 asks for (the voice activity that measures it
+    /// counts less than a listener would, so a reference just short of 3.2 s still scores).
+    pub fn disqualifies(&self) -> bool {
+        match self {
+            ScoreWarning::NotCorrelated { .. } => true,
+            ScoreWarning::ShortSpeech { active_s, .. } => *active_s < DISQUALIFYING_SPEECH_S,
+        }
+    }
 }
+
+/// Active speech below which a score is not used at all: half of P.862.3's 3.2 s.
+const DISQUALIFYING_SPEECH_S: f64 = 1.6;
 
 /// The result of scoring one reference/degraded pair.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -103,4 +116,11 @@ pub struct Score {
     pub frames: Vec<FrameDisturbance>,
     /// Reasons not to trust the score (empty when there are none).
     pub warnings: Vec<ScoreWarning>,
+}
+
+impl Score {
+    /// The first warning that disqualifies the score, if any (see [`ScoreWarning::disqualifies`]).
+    pub fn disqualified(&self) -> Option<&ScoreWarning> {
+        self.warnings.iter().find(|w| w.disqualifies())
+    }
 }

@@ -573,10 +573,11 @@ impl<'a> Judge<'a> {
     }
 }
 
-/// A score the method itself warns about fails its check, whatever its value: a recording
-/// that does not follow the reference is wrong audio; too little speech makes any score moot.
+/// A score the method itself disqualifies fails its check, whatever its value: a recording
+/// that does not follow the reference is wrong audio; far too little speech makes any score
+/// moot.
 fn untrusted_score(score: &Score, direction: &str) -> Option<(FailureKind, String)> {
-    let warning = score.warnings.first()?;
+    let warning = score.disqualified()?;
     let kind = match warning {
         farend_quality::ScoreWarning::NotCorrelated { .. } => FailureKind::WrongAudio,
         farend_quality::ScoreWarning::ShortSpeech { .. } => FailureKind::MosBelowThreshold,

@@ -26,8 +26,8 @@ enum Command {
     Devices(commands::devices::DevicesArgs),
     /// Score a degraded recording against its reference (ITU-T P.862 family).
     ///
-    /// A single pair exits 1 when its MOS-LQO is below --min-mos or when the score carries a
-    /// warning (the recording does not follow the reference, or too little speech).
+    /// A single pair exits 1 when its MOS-LQO is below --min-mos or when a warning disqualifies
+    /// the score (the recording does not follow the reference, or far too little speech).
     Score(commands::score::ScoreArgs),
     /// Detect DTMF digits, tones or call-progress tones in a recording.
     Detect(commands::detect::DetectArgs),

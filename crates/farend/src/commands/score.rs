@@ -312,7 +312,7 @@ pub fn run(args: ScoreArgs) -> Outcome {
     }
     // A score the method says not to trust is not a pass, whatever its value.
     Ok(
-        if below(args.min_mos, score.mos_lqo) || !score.warnings.is_empty() {
+        if below(args.min_mos, score.mos_lqo) || score.disqualified().is_some() {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
