@@ -2,7 +2,7 @@
 //! models a handset with the modified IRS receive characteristic; wideband scoring models
 //! headphones with a flat response above 100 Hz.
 
-use crate::spectrum::{self, Response};
+use crate::spectrum::{Response, WholeSpectrum};
 
 /// Modified IRS receive characteristic (dB).
 const IRS_RECEIVE: Response = &[
@@ -46,11 +46,12 @@ pub enum Listening {
     Headphones,
 }
 
-/// Filters `signal` through the listening device's response.
-pub fn apply(signal: &[f64], rate: u32, listening: Listening) -> Vec<f64> {
+/// The signal of `spectrum` scaled by `gain` and filtered through the listening device's
+/// response.
+pub fn apply(spectrum: &WholeSpectrum, gain: f64, listening: Listening) -> Vec<f64> {
     let response = match listening {
         Listening::Handset => IRS_RECEIVE,
         Listening::Headphones => WIDEBAND,
     };
-    spectrum::filter(signal, rate, response)
+    spectrum.filtered(response, gain)
 }

@@ -8,7 +8,7 @@ use crate::mapping::{category, mos_lqo_narrowband, mos_lqo_wideband};
 use crate::perceptual::{self, Disturbance, FramePowers, Model};
 use crate::relatedness::{self, Relatedness};
 use crate::report::{FrameDisturbance, Score, ScoreWarning, TrackPoint, Utterance};
-use crate::spectrum::Spectra;
+use crate::spectrum::{Spectra, WholeSpectrum};
 use crate::{Band, QualityError, ScoreOptions, WidebandVersion};
 
 /// Shortest signal the method accepts: 1 s.
@@ -47,7 +47,7 @@ pub fn score(
     if is_silent(&degraded) {
         return Err(QualityError::SilentDegraded);
     }
-    let (mut reference, mut degraded, resampled_from) = if processed_rate == rate {
+    let (reference, degraded, resampled_from) = if processed_rate == rate {
         (reference, degraded, None)
     } else {
         let note =
@@ -60,14 +60,17 @@ pub fn score(
     };
     let input_rate = rate;
     let rate = processed_rate;
-    level::align(&mut reference, rate);
-    level::align(&mut degraded, rate);
     let listening = match options.band {
         Band::Narrow => Listening::Handset,
         Band::Wide => Listening::Headphones,
     };
-    let reference = input_filter::apply(&reference, rate, listening);
-    let degraded = input_filter::apply(&degraded, rate, listening);
+    // Level alignment and the listening device's filter share one transform per signal.
+    let prepare = |signal: &[f64]| {
+        let spectrum = WholeSpectrum::new(signal, rate);
+        input_filter::apply(&spectrum, level::gain(&spectrum), listening)
+    };
+    let reference = prepare(&reference);
+    let degraded = prepare(&degraded);
 
     let alignment = align::align(&reference, &degraded, rate);
     if alignment.utterances.is_empty() {

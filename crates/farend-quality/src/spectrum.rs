@@ -1,9 +1,26 @@
-//! FFT helpers shared by the method's steps: Hann-windowed power spectra of frames and
-//! zero-phase filtering of a whole signal by a tabulated frequency response.
+//! FFT helpers shared by the method's steps: one planner per thread, Hann-windowed power
+//! spectra of frames, the spectrum of a whole signal (its band power and zero-phase
+//! filtering by a tabulated frequency response) and cross-correlation.
 
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use std::cell::RefCell;
 use std::sync::Arc;
+
+thread_local! {
+    /// Plans are kept per thread: planning a transform costs more than running it once.
+    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
+}
+
+/// The forward real transform of `len` points, planned once per thread.
+pub fn forward(len: usize) -> Arc<dyn RealToComplex<f64>> {
+    PLANNER.with(|p| p.borrow_mut().plan_fft_forward(len))
+}
+
+/// The inverse real transform of `len` points, planned once per thread.
+pub fn inverse(len: usize) -> Arc<dyn ComplexToReal<f64>> {
+    PLANNER.with(|p| p.borrow_mut().plan_fft_inverse(len))
+}
 
 /// Hann-windowed power spectra of fixed-length frames of a signal.
 pub struct Spectra {
@@ -17,7 +34,7 @@ pub struct Spectra {
 impl Spectra {
     /// Spectra of `len`-sample frames.
     pub fn new(len: usize) -> Self {
-        let forward = RealFftPlanner::<f64>::new().plan_fft_forward(len);
+        let forward = forward(len);
         let window = hann(len);
         let input = forward.make_input_vec();
         let output = forward.make_output_vec();
@@ -81,23 +98,92 @@ pub fn gain_db(response: Response, hz: f64) -> f64 {
     last.1
 }
 
-/// Filters a whole signal through `response` in the frequency domain (zero phase).
-pub fn filter(signal: &[f64], rate: u32, response: Response) -> Vec<f64> {
-    let len = signal.len().next_power_of_two().max(2);
-    let mut planner = RealFftPlanner::<f64>::new();
-    let forward = planner.plan_fft_forward(len);
-    let inverse = planner.plan_fft_inverse(len);
-    let mut input = vec![0.0; len];
-    input[..signal.len()].copy_from_slice(signal);
-    let mut spectrum = forward.make_output_vec();
-    let _ = forward.process(&mut input, &mut spectrum);
-    let hz_per_bin = rate as f64 / len as f64;
-    for (k, c) in spectrum.iter_mut().enumerate() {
-        let gain = 10f64.powf(gain_db(response, k as f64 * hz_per_bin) / 20.0);
-        *c *= gain / len as f64;
+/// The spectrum of a whole signal, zero-padded to a power of two: computed once, then
+/// measured in a band and filtered as often as needed.
+pub struct WholeSpectrum {
+    len: usize,
+    samples: usize,
+    rate: u32,
+    bins: Vec<Complex<f64>>,
+}
+
+impl WholeSpectrum {
+    /// Transforms `signal` sampled at `rate`.
+    pub fn new(signal: &[f64], rate: u32) -> Self {
+        let len = signal.len().next_power_of_two().max(2);
+        let plan = forward(len);
+        let mut input = vec![0.0; len];
+        input[..signal.len()].copy_from_slice(signal);
+        let mut bins = plan.make_output_vec();
+        // Lengths are fixed by construction, so the transform cannot fail.
+        let _ = plan.process(&mut input, &mut bins);
+        WholeSpectrum {
+            len,
+            samples: signal.len(),
+            rate,
+            bins,
+        }
     }
-    let mut out = inverse.make_output_vec();
-    let _ = inverse.process(&mut spectrum, &mut out);
-    out.truncate(signal.len());
+
+    fn gains(&self, response: Response) -> impl Iterator<Item = f64> + '_ {
+        let hz_per_bin = self.rate as f64 / self.len as f64;
+        (0..self.bins.len())
+            .map(move |k| 10f64.powf(gain_db(response, k as f64 * hz_per_bin) / 20.0))
+    }
+
+    /// Mean power per sample of the signal filtered by `response` (Parseval, so no inverse
+    /// transform is needed).
+    pub fn band_power(&self, response: Response) -> f64 {
+        let last = self.bins.len() - 1;
+        let sum: f64 = self
+            .bins
+            .iter()
+            .zip(self.gains(response))
+            .enumerate()
+            .map(|(k, (c, g))| {
+                let both_halves = if k == 0 || k == last { 1.0 } else { 2.0 };
+                both_halves * c.norm_sqr() * g * g
+            })
+            .sum();
+        sum / self.len as f64 / self.samples.max(1) as f64
+    }
+
+    /// The signal filtered by `response` (zero phase) and scaled by `scale`.
+    pub fn filtered(&self, response: Response, scale: f64) -> Vec<f64> {
+        let mut bins: Vec<Complex<f64>> = self
+            .bins
+            .iter()
+            .zip(self.gains(response))
+            .map(|(c, g)| c * (g * scale / self.len as f64))
+            .collect();
+        let plan = inverse(self.len);
+        let mut out = plan.make_output_vec();
+        let _ = plan.process(&mut bins, &mut out);
+        out.truncate(self.samples);
+        out
+    }
+}
+
+/// `out[k] = Σ a[i] · b[i + k]` for `k` in `0..lags`, by FFT (`b` may be longer than `a`).
+pub fn cross_correlation(a: &[f64], b: &[f64], lags: usize) -> Vec<f64> {
+    let len = (a.len() + b.len()).next_power_of_two().max(2);
+    let (fwd, inv) = (forward(len), inverse(len));
+    let mut x = vec![0.0; len];
+    x[..a.len()].copy_from_slice(a);
+    let mut y = vec![0.0; len];
+    y[..b.len()].copy_from_slice(b);
+    let mut fx = fwd.make_output_vec();
+    let mut fy = fwd.make_output_vec();
+    let _ = fwd.process(&mut x, &mut fx);
+    let _ = fwd.process(&mut y, &mut fy);
+    for (p, q) in fx.iter_mut().zip(&fy) {
+        *p = p.conj() * q / len as f64;
+    }
+    let last = fx.len() - 1;
+    fx[0].im = 0.0;
+    fx[last].im = 0.0;
+    let mut out = inv.make_output_vec();
+    let _ = inv.process(&mut fx, &mut out);
+    out.truncate(lags.min(len));
     out
 }

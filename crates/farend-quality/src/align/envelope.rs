@@ -82,3 +82,25 @@ pub fn best_lag(
     }
     best.filter(|(_, s)| *s > 0.0)
 }
+
+/// Lag (in blocks, within ±`max_lag`) maximising the cross-correlation of the whole envelopes,
+/// with its correlation; by FFT, since the search spans the whole file.
+pub fn best_lag_anywhere(
+    reference: &[f64],
+    degraded: &[f64],
+    max_lag: isize,
+) -> Option<(isize, f64)> {
+    // Positive lags: degraded late. Shift the degraded envelope by max_lag so that every lag
+    // is a non-negative index of one correlation.
+    let pad = max_lag.max(0) as usize;
+    let mut shifted = vec![0.0; pad];
+    shifted.extend_from_slice(degraded);
+    let out = crate::spectrum::cross_correlation(reference, &shifted, 2 * pad + 1);
+    let mut best: Option<(isize, f64)> = None;
+    for (k, &sum) in out.iter().enumerate() {
+        if best.is_none_or(|(_, s)| sum > s + 1e-9 * s.abs().max(1.0)) {
+            best = Some((k as isize - pad as isize, sum));
+        }
+    }
+    best.filter(|(_, s)| *s > 0.0)
+}

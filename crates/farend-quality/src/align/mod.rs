@@ -86,7 +86,8 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
     let env = Envelopes::new(reference, degraded, rate);
     let blocks = env.reference.len();
     let max_lag = env.degraded.len().max(blocks) as isize;
-    let (crude, correlation) = env.delay(0..blocks, 0, max_lag).unwrap_or((0, 0.0));
+    let (crude, correlation) =
+        envelope::best_lag_anywhere(&env.reference, &env.degraded, max_lag).unwrap_or((0, 0.0));
     let norm = (env.reference.iter().map(|v| v * v).sum::<f64>()
         * env.degraded.iter().map(|v| v * v).sum::<f64>())
     .sqrt();

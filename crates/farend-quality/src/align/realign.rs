@@ -2,8 +2,6 @@
 //! badly disturbed frames, the delay of that stretch is searched again by cross-correlating
 //! it with the degraded signal, and the model is asked again with the new delay.
 
-use realfft::RealFftPlanner;
-
 /// Frames whose symmetric disturbance exceeds this start a bad interval.
 pub const BAD_FRAME_DISTURBANCE: f64 = 20.0;
 /// Search range around the frame's delay: 300 ms.
@@ -41,39 +39,21 @@ pub fn best_delay(
     if end <= start {
         return None;
     }
-    let seg = end - start;
-    let span = seg + 2 * search;
-    let len = (seg + span).next_power_of_two();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let forward = planner.plan_fft_forward(len);
-    let inverse = planner.plan_fft_inverse(len);
-    let mut a = vec![0.0; len];
-    a[..seg].copy_from_slice(&reference[start..end]);
-    let mut b = vec![0.0; len];
     let first = start as isize + around - search as isize;
-    for (i, slot) in b.iter_mut().take(span).enumerate() {
-        let at = first + i as isize;
-        if at >= 0 && (at as usize) < degraded.len() {
-            *slot = degraded[at as usize];
-        }
-    }
-    let mut fa = forward.make_output_vec();
-    let mut fb = forward.make_output_vec();
-    forward.process(&mut a, &mut fa).ok()?;
-    forward.process(&mut b, &mut fb).ok()?;
-    for (x, y) in fa.iter_mut().zip(&fb) {
-        *x = x.conj() * y;
-    }
-    let last = fa.len() - 1;
-    fa[0].im = 0.0;
-    fa[last].im = 0.0;
-    let mut out = inverse.make_output_vec();
-    inverse.process(&mut fa, &mut out).ok()?;
-    // out[k] = sum a[i] b[i + k]: reference at `start` against degraded at `first + k`.
-    let (k, value) = out[..=2 * search]
-        .iter()
-        .enumerate()
-        .fold(
+    let window: Vec<f64> = (0..end - start + 2 * search)
+        .map(|i| {
+            let at = first + i as isize;
+            if at >= 0 && (at as usize) < degraded.len() {
+                degraded[at as usize]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // out[k]: reference at `start` against degraded at `first + k`.
+    let out = crate::spectrum::cross_correlation(&reference[start..end], &window, 2 * search + 1);
+    let (k, value) =
+        out.iter().enumerate().fold(
             (0, f64::MIN),
             |best, (k, &v)| if v > best.1 { (k, v) } else { best },
         );

@@ -5,7 +5,7 @@
 
 use crate::spectrum::hann;
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealToComplex};
 use std::sync::Arc;
 
 /// The vote of one window: the lag of its correlation peak and its weight.
@@ -37,9 +37,8 @@ impl WindowCorrelator {
     /// A correlator for windows of 64 ms at `rate`.
     pub fn new(rate: u32) -> Self {
         let len = window_len(rate);
-        let mut planner = RealFftPlanner::<f64>::new();
-        let forward = planner.plan_fft_forward(2 * len);
-        let inverse = planner.plan_fft_inverse(2 * len);
+        let forward = crate::spectrum::forward(2 * len);
+        let inverse = crate::spectrum::inverse(2 * len);
         WindowCorrelator {
             len,
             window: hann(len),
@@ -70,13 +69,15 @@ impl WindowCorrelator {
         let len = self.len;
         let mut energy_a = 0.0;
         let mut energy_b = 0.0;
+        for (target, signal, at) in [
+            (&mut self.a, reference, start),
+            (&mut self.b, degraded, start + delay),
+        ] {
+            windowed(signal, at, &self.window, &mut target[..len]);
+        }
         for i in 0..len {
-            let ra = sample(reference, start + i as isize) * self.window[i];
-            let rb = sample(degraded, start + delay + i as isize) * self.window[i];
-            self.a[i] = ra;
-            self.b[i] = rb;
-            energy_a += ra * ra;
-            energy_b += rb * rb;
+            energy_a += self.a[i] * self.a[i];
+            energy_b += self.b[i] * self.b[i];
         }
         self.a[len..].fill(0.0);
         self.b[len..].fill(0.0);
@@ -97,9 +98,12 @@ impl WindowCorrelator {
         let _ = self.inverse.process(&mut self.fa, &mut self.out);
         let full = 2 * len;
         let half = (len / 2) as isize;
+        // Lags -half..=-1 sit at the end of the circular correlation, 0..=half at its start;
+        // scanned in lag order, the first of equal peaks wins.
+        let negative = (full - half as usize..full).map(|i| (i as isize - full as isize, i));
+        let positive = (0..=half as usize).map(|i| (i as isize, i));
         let mut best = (0isize, f64::MIN);
-        for lag in -half..=half {
-            let idx = lag.rem_euclid(full as isize) as usize;
+        for (lag, idx) in negative.chain(positive) {
             let v = self.out[idx];
             if v > best.1 {
                 best = (lag, v);
@@ -117,11 +121,19 @@ impl WindowCorrelator {
     }
 }
 
-fn sample(signal: &[f64], at: isize) -> f64 {
-    if at >= 0 && (at as usize) < signal.len() {
-        signal[at as usize]
-    } else {
-        0.0
+/// Writes `signal[at..at + window.len()]` times `window` into `out`; samples outside the
+/// signal count as zero.
+fn windowed(signal: &[f64], at: isize, window: &[f64], out: &mut [f64]) {
+    let len = window.len() as isize;
+    let first = at.clamp(0, signal.len() as isize);
+    let last = (at + len).clamp(0, signal.len() as isize);
+    out.fill(0.0);
+    if first < last {
+        let offset = (first - at) as usize;
+        let inside = &signal[first as usize..last as usize];
+        for ((slot, &v), &w) in out[offset..].iter_mut().zip(inside).zip(&window[offset..]) {
+            *slot = v * w;
+        }
     }
 }
 
@@ -147,7 +159,16 @@ pub fn histogram_peak(votes: &[Vote], half_range: isize, rate: u32) -> Option<(i
     }
     let spread = (rate as isize / 1000).max(1);
     let mut best = (0usize, f64::MIN);
-    for i in 0..size {
+    // Only bins within the smoothing spread of a vote can hold the peak.
+    let mut candidates = Vec::new();
+    let mut next = 0usize;
+    for (j, _) in histogram.iter().enumerate().filter(|(_, w)| **w > 0.0) {
+        let from = (j as isize - spread).max(0) as usize;
+        let to = ((j as isize + spread) as usize).min(size - 1);
+        candidates.extend(from.max(next)..=to);
+        next = next.max(to + 1);
+    }
+    for i in candidates {
         let mut s = 0.0;
         for k in -spread..=spread {
             let j = i as isize + k;
