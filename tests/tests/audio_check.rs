@@ -128,6 +128,22 @@ fn bad_arguments_exit_2() {
 }
 
 #[test]
+fn a_virtual_card_paired_with_a_real_one_is_bad_input() {
+    for (mic, ear) in [
+        ("virtual:127.0.0.1:9", "pulseaudio:lab_a_ear.monitor"),
+        ("pulseaudio:lab_a_mic", "virtual:127.0.0.1:9"),
+    ] {
+        let out = check(None, &["--mic", mic, "--ear", ear]);
+        assert_eq!(out.status.code(), Some(2), "{mic} + {ear}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(mic) && err.contains(ear) && err.contains("cannot be paired"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn virtual_cards_without_a_call_hear_nothing() {
     let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default())
         .expect("virtual lab starts");

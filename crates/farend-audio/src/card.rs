@@ -77,6 +77,13 @@ impl fmt::Display for Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Whether this is a virtual lab sound card (`virtual:HOST:PORT`).
+    pub fn is_virtual(&self) -> bool {
+        matches!(self, Endpoint::Virtual(_))
+    }
+}
+
 impl FromStr for Endpoint {
     type Err = AudioError;
 
@@ -485,12 +492,20 @@ pub async fn record_on<C: CaptureStream>(
 }
 
 /// The error for a mic and ear that cannot share a clock.
+/// Checks that `mic` and `ear` can be used together: both virtual lab cards or both real
+/// ones ([`AudioError::MixedEndpoints`] otherwise).
+pub fn check_pair(mic: &Endpoint, ear: &Endpoint) -> Result<(), AudioError> {
+    if mic.is_virtual() == ear.is_virtual() {
+        Ok(())
+    } else {
+        Err(mixed(mic, ear))
+    }
+}
+
 fn mixed(mic: &Endpoint, ear: &Endpoint) -> AudioError {
-    AudioError::Unsupported {
-        endpoint: format!("mic {mic}, ear {ear}"),
-        reason: "a virtual sound card and a real one cannot be paired: their clocks cannot be \
-                 related; use two virtual:HOST:PORT endpoints or two real ones"
-            .into(),
+    AudioError::MixedEndpoints {
+        mic: mic.to_string(),
+        ear: ear.to_string(),
     }
 }
 
@@ -638,12 +653,13 @@ mod tests {
         let ear: Endpoint = "virtual:127.0.0.1:9".parse().unwrap();
         let pcm = Pcm::new(8000, vec![0; 8]);
         for (m, e) in [(&mic, &ear), (&ear, &mic)] {
+            assert!(check_pair(m, e).is_err());
             let err = play_and_record(m, e, &pcm, 8, Duration::from_secs(1))
                 .await
                 .unwrap_err();
             assert!(
-                matches!(err, AudioError::Unsupported { ref endpoint, ref reason }
-                    if endpoint.contains("pulseaudio:a_mic") && reason.contains("cannot be paired")),
+                matches!(err, AudioError::MixedEndpoints { ref mic, ref ear }
+                    if m.to_string() == *mic && e.to_string() == *ear),
                 "{err}"
             );
         }

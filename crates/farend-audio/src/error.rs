@@ -80,6 +80,18 @@ pub enum AudioError {
         /// What is missing.
         reason: String,
     },
+    /// A virtual sound card was paired with a real one: their clocks cannot be related.
+    #[error(
+        "mic {mic} and ear {ear} cannot be paired: one is a virtual lab card and the other a \
+         real one, and their clocks cannot be related; use two virtual:HOST:PORT endpoints or \
+         two real ones"
+    )]
+    MixedEndpoints {
+        /// The endpoint played into.
+        mic: String,
+        /// The endpoint recorded.
+        ear: String,
+    },
     /// Connecting to a sound card failed.
     #[error("cannot connect to sound card '{endpoint}': {source}")]
     Connect {

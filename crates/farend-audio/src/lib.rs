@@ -33,7 +33,8 @@ mod refs;
 
 pub use card::{
     Capture, CaptureStream, Endpoint, PLAYBACK_LEAD_S, PlaybackStream, VirtualCapture,
-    VirtualPlayback, play_and_record, play_and_record_for, play_and_record_on, record, record_on,
+    VirtualPlayback, check_pair, play_and_record, play_and_record_for, play_and_record_on, record,
+    record_on,
 };
 pub use cpal_card::{CardEpoch, CpalCapture, CpalPlayback};
 pub use error::AudioError;

@@ -63,6 +63,9 @@ pub const STATE_POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// How many command records a handset keeps (the oldest are dropped first).
 pub const COMMAND_LOG_CAPACITY: usize = 20_000;
 
+/// How many bytes of a command's reply the command log keeps.
+pub const REPLY_LIMIT: usize = 1024;
+
 /// Lines of log `logcat` fetches.
 pub const LOGCAT_LINES: u32 = 2000;
 
@@ -71,7 +74,14 @@ struct Inner {
     connection: Connection,
     timeouts: Timeouts,
     link: tokio::sync::Mutex<Option<Link>>,
-    log: Mutex<VecDeque<CommandRecord>>,
+    log: Mutex<CommandLog>,
+}
+
+/// The records kept and how many were ever recorded (so marks survive dropping old ones).
+#[derive(Default)]
+struct CommandLog {
+    records: VecDeque<CommandRecord>,
+    recorded: u64,
 }
 
 /// One Android handset driven over ADB. Cheap to clone (clones share the connection and the
@@ -105,7 +115,7 @@ impl Handset {
                 connection,
                 timeouts,
                 link: tokio::sync::Mutex::new(None),
-                log: Mutex::new(VecDeque::new()),
+                log: Mutex::new(CommandLog::default()),
             }),
         }
     }
@@ -137,9 +147,9 @@ impl Handset {
         let full = format!("{line} ; echo {EXIT_MARKER}$?");
         let result = self.run_line(argv, &line, &full).await;
         let duration = started.elapsed();
-        let (exit_code, output_bytes, error) = match &result {
-            Ok((out, bytes)) => (Some(out.exit_code), *bytes, None),
-            Err(e) => (None, 0, Some(e.to_string())),
+        let (exit_code, output_bytes, reply, error) = match &result {
+            Ok((out, bytes)) => (Some(out.exit_code), *bytes, reply_of(&out.stdout), None),
+            Err(e) => (None, 0, String::new(), Some(e.to_string())),
         };
         tracing::debug!(
             device = %self.inner.name,
@@ -157,6 +167,7 @@ impl Handset {
             exit_code,
             duration,
             output_bytes,
+            reply,
             error,
         });
         result.map(|(out, _)| out)
@@ -164,10 +175,11 @@ impl Handset {
 
     fn record(&self, record: CommandRecord) {
         let mut log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
-        if log.len() >= COMMAND_LOG_CAPACITY {
-            log.pop_front();
+        if log.records.len() >= COMMAND_LOG_CAPACITY {
+            log.records.pop_front();
         }
-        log.push_back(record);
+        log.records.push_back(record);
+        log.recorded += 1;
     }
 
     async fn run_line(
@@ -409,11 +421,74 @@ impl Handset {
         Ok(out.stdout)
     }
 
+    /// The log lines written since `since` by the handset's clock (`logcat -d -T SECS.MS`),
+    /// at most the last [`LOGCAT_LINES`] of them.
+    pub async fn logcat_since(&self, since: SystemTime) -> Result<String, DeviceError> {
+        let since = since
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let time = format!("{}.{:03}", since.as_secs(), since.subsec_millis());
+        let out = self
+            .checked(&["logcat", "-d", "-v", "threadtime", "-T", &time])
+            .await?;
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let keep = lines.len().saturating_sub(LOGCAT_LINES as usize);
+        let mut text = lines[keep..].join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
     /// Every command sent so far (up to the last [`COMMAND_LOG_CAPACITY`]), oldest first.
     pub fn command_log(&self) -> Vec<CommandRecord> {
-        let log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.iter().cloned().collect()
+        self.command_log_since(0)
     }
+
+    /// A mark for [`Handset::command_log_since`]: how many commands were sent so far.
+    pub fn command_mark(&self) -> u64 {
+        self.inner
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .recorded
+    }
+
+    /// The commands sent since `mark` was taken with [`Handset::command_mark`], oldest first
+    /// (those still kept: at most the last [`COMMAND_LOG_CAPACITY`]).
+    pub fn command_log_since(&self, mark: u64) -> Vec<CommandRecord> {
+        let log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
+        let first_kept = log.recorded - log.records.len() as u64;
+        let skip = mark.saturating_sub(first_kept);
+        log.records
+            .iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+}
+
+/// What the command log keeps of a reply: all of it, or its first [`REPLY_LIMIT`] bytes and
+/// a line saying how long it was.
+fn reply_of(stdout: &str) -> String {
+    let kept = head(stdout, REPLY_LIMIT);
+    if kept.len() == stdout.len() {
+        return kept.to_owned();
+    }
+    let newline = if kept.ends_with('\n') { "" } else { "\n" };
+    format!("{kept}{newline}[cut: {} bytes in all]\n", stdout.len())
+}
+
+/// The first `max` bytes of `s` (on a character boundary).
+fn head(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// The last `max` bytes of `s` (on a character boundary).
@@ -426,4 +501,22 @@ fn tail(s: &str, max: usize) -> &str {
         start += 1;
     }
     &s[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{REPLY_LIMIT, reply_of};
+
+    #[test]
+    fn a_short_reply_is_kept_whole_and_a_long_one_cut_with_its_length() {
+        assert_eq!(reply_of("mCallState=0\n"), "mCallState=0\n");
+        let long = "é".repeat(REPLY_LIMIT);
+        let cut = reply_of(&long);
+        assert!(cut.len() < REPLY_LIMIT + 40, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("\n[cut: {} bytes in all]\n", long.len())),
+            "{cut}"
+        );
+        assert!(cut.starts_with("éé"));
+    }
 }

@@ -40,7 +40,8 @@ use std::time::Duration;
 
 pub use error::{CallStateError, DeviceError, NumberError, ParseError};
 pub use handset::{
-    COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES, STATE_POLL_INTERVAL, Timeouts,
+    COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES, REPLY_LIMIT, STATE_POLL_INTERVAL,
+    Timeouts,
 };
 pub use number::{MAX_NUMBER_LEN, Number};
 pub use quote::{command_line, quote};

@@ -147,6 +147,10 @@ pub struct CommandRecord {
     pub duration: Duration,
     /// Bytes of output received.
     pub output_bytes: usize,
+    /// The reply: what the command printed; a longer one is cut to its first
+    /// [`REPLY_LIMIT`](crate::REPLY_LIMIT) bytes and a line saying how long it was (empty
+    /// when the command failed to run).
+    pub reply: String,
     /// The error, if the command failed to run.
     pub error: Option<String>,
 }

@@ -80,6 +80,20 @@ async fn exit_codes_and_quoting_through_the_handset_shell() {
             .all(|r| r.error.is_none() && r.duration < Duration::from_secs(10))
     );
     assert!(log.windows(2).all(|w| w[0].at <= w[1].at));
+    assert!(log[2].reply.contains("not found"), "{:?}", log[2]);
+    assert_eq!(log[3].reply, "plain\n");
+
+    // A mark splits the log: only the commands sent after it.
+    let mark = phone.command_mark();
+    phone
+        .shell(&["echo", "after the mark"])
+        .await
+        .expect("echo");
+    let since = phone.command_log_since(mark);
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].argv, ["echo", "after the mark"]);
+    assert_eq!(since[0].reply, "after the mark\n");
+    assert_eq!(phone.command_log().len(), 17);
     lab.shutdown();
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::codec::CodecKind;
 use crate::media::{Direction, MediaError};
 use crate::mic::MicTimeline;
+use farend_report::redact_number;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
 pub const FAIL_DELAY: Duration = Duration::from_millis(1500);
@@ -250,7 +251,7 @@ impl Network {
             "TelephonyRegistry",
             format!(
                 "notifyCallStateForPhoneId: subId=1 state={st} incomingNumber={}",
-                redact(&num)
+                redact_number(&num)
             ),
         );
     }
@@ -274,7 +275,7 @@ impl Network {
             "Telecom",
             format!(
                 "CallsManager: startOutgoingCall: TC@{tc} tel:{}",
-                redact(number)
+                redact_number(number)
             ),
         );
         let callee = self
@@ -313,7 +314,7 @@ impl Network {
                 "Telecom",
                 format!(
                     "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
-                    redact(&from_number)
+                    redact_number(&from_number)
                 ),
             );
         } else {
@@ -326,7 +327,10 @@ impl Network {
                 from,
                 'W',
                 "GsmCdmaCallTracker",
-                format!("dial: network reports {why} for tel:{}", redact(number)),
+                format!(
+                    "dial: network reports {why} for tel:{}",
+                    redact_number(number)
+                ),
             );
         }
         self.phones[from].records[rec].state = "DIALING";
@@ -448,16 +452,6 @@ impl Network {
     }
 }
 
-/// Redacts all but the last 4 digits of a number (as Android's PII logging does).
-pub fn redact(number: &str) -> String {
-    let n = number.chars().count();
-    number
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
-
 /// Whether a string is a dialable number: optional `+`, then 1.. of `0-9*#`, at most 32 long.
 pub fn is_dialable(s: &str) -> bool {
     let body = s.strip_prefix('+').unwrap_or(s);
@@ -520,9 +514,8 @@ mod tests {
     }
 
     #[test]
-    fn dialable_and_redaction() {
+    fn dialable_numbers() {
         assert!(is_dialable("+421900000001") && is_dialable("*#06#") && is_dialable("112"));
         assert!(!is_dialable("+") && !is_dialable("abc") && !is_dialable(&"1".repeat(33)));
-        assert_eq!(redact("+421900000001"), "*********0001");
     }
 }

@@ -30,7 +30,8 @@
 //! ```
 //!
 //! Writing is pure string building plus atomic file replacement; nothing here knows about
-//! scenarios, devices or audio. Redaction is offered as [`redact_number`]; the runner decides
+//! scenarios, devices or audio. Redaction is offered as [`redact_number`] and [`Redactor`]
+//! (free text and whole case reports, one rule for every file of a run); the runner decides
 //! when to apply it.
 
 mod html;
@@ -38,6 +39,7 @@ mod junit;
 mod model;
 mod num;
 mod pairs;
+mod redact;
 mod text;
 
 use std::fs;
@@ -52,6 +54,7 @@ pub use model::{
     HandsetInfo, LabInfo, Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing,
     Verdict,
 };
+pub use redact::{Redactor, redact_number};
 pub use text::xml_safe;
 
 /// File name of the JUnit report inside the run folder.
@@ -168,30 +171,6 @@ pub fn read_results(path: &Path) -> Result<RunReport, ReportError> {
     })
 }
 
-/// Redacts a phone number: every character but the last 4 digits becomes `*`.
-///
-/// `+421900000001` becomes `*********0001`; a number with 4 digits or fewer is returned as is.
-pub fn redact_number(number: &str) -> String {
-    let digits = number.chars().filter(char::is_ascii_digit).count();
-    if digits <= 4 {
-        return number.to_string();
-    }
-    let mut to_hide = digits - 4;
-    number
-        .chars()
-        .map(|c| {
-            if c.is_ascii_digit() && to_hide == 0 {
-                c
-            } else {
-                if c.is_ascii_digit() {
-                    to_hide -= 1;
-                }
-                '*'
-            }
-        })
-        .collect()
-}
-
 /// Writes `data` to `path` through a temporary file in the same folder and a rename.
 fn write_atomic(path: &Path, data: &[u8]) -> Result<(), ReportError> {
     let io_err = |source| ReportError::Io {
@@ -217,19 +196,4 @@ fn write_atomic(path: &Path, data: &[u8]) -> Result<(), ReportError> {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(io_err)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_all_but_last_four_digits() {
-        assert_eq!(redact_number("+421900000001"), "*********0001");
-        assert_eq!(redact_number("0900 123 456"), "*******3*456");
-        assert_eq!(redact_number("1234"), "1234");
-        assert_eq!(redact_number("112"), "112");
-        assert_eq!(redact_number(""), "");
-        assert_eq!(redact_number("*31#0900123456"), "**********3456");
-    }
 }

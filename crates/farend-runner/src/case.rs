@@ -14,7 +14,7 @@ use farend_scenario::{CallStateName, Case, DialTarget, Step, StepKind};
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 /// Extra time a play step may take beyond its audio.
@@ -78,8 +78,8 @@ pub struct CaseRun<'a> {
     pub refs: &'a RefLibrary,
     /// The run folder.
     pub run_dir: &'a Path,
-    /// Whether numbers are redacted in the report.
-    pub redact: bool,
+    /// Redacts numbers and identities in everything the case writes; `None` keeps them.
+    pub redactor: Option<&'a farend_report::Redactor>,
     /// Cancelled on Ctrl-C.
     pub cancel: CancellationToken,
     /// Fingerprints of every reference, when a scenario of the run checks which audio arrived.
@@ -182,11 +182,7 @@ impl<'a> State<'a> {
     }
 
     fn shown_number(&self, number: &str) -> String {
-        if self.run.redact {
-            farend_report::redact_number(number)
-        } else {
-            number.to_string()
-        }
+        shown_number(self.run, number)
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), Stop> {
@@ -569,7 +565,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
     let duration = start.elapsed();
     let mut events = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
     events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
-    CaseReport {
+    let mut report = CaseReport {
         duration_s: duration.as_secs_f64(),
         parties: bind_parties(run),
         steps: ran.steps,
@@ -583,7 +579,11 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
             overhead_s: duration.saturating_sub(ran.audio + ran.waits).as_secs_f64(),
         },
         ..crate::empty_report(run.case, verdict, started_at)
+    };
+    if let Some(r) = run.redactor {
+        r.case(&mut report);
     }
+    report
 }
 
 /// What running a case in its evidence folder produced, besides its verdict.
@@ -604,6 +604,23 @@ struct Judged {
     failures: Vec<FailureDetail>,
 }
 
+/// `number` as the case's files show it: redacted unless the run keeps numbers.
+fn shown_number(run: &CaseRun<'_>, number: &str) -> String {
+    if run.redactor.is_some() {
+        farend_report::redact_number(number)
+    } else {
+        number.to_string()
+    }
+}
+
+/// `text` redacted unless the run keeps numbers.
+fn shown_text(run: &CaseRun<'_>, text: String) -> String {
+    match run.redactor {
+        Some(r) => r.text(&text),
+        None => text,
+    }
+}
+
 /// Which handset plays which role, numbers redacted when the report is.
 fn bind_parties(run: &CaseRun<'_>) -> Vec<PartyBinding> {
     run.case
@@ -614,11 +631,7 @@ fn bind_parties(run: &CaseRun<'_>) -> Vec<PartyBinding> {
         .map(|(role, h)| PartyBinding {
             role: role.clone(),
             handset: h.id.clone(),
-            number: if run.redact {
-                farend_report::redact_number(&h.number)
-            } else {
-                h.number.clone()
-            },
+            number: shown_number(run, &h.number),
         })
         .collect()
 }
@@ -660,6 +673,10 @@ async fn run_in_folder(
         verdict: Verdict::Pass,
         failures: Vec::new(),
     };
+    let since = CaseStart {
+        marks: run.bound.iter().map(|h| h.device.command_mark()).collect(),
+        at: SystemTime::now(),
+    };
     // Handsets left in a call by an earlier case or by hand would spoil this one.
     if let Err(stop) = prepare(run).await {
         judged.verdict = stop.verdict();
@@ -672,7 +689,7 @@ async fn run_in_folder(
     let settled = state.settle(true).await;
     apply_settled(settled, &mut judged);
     let verdict = with_all_failures(judged.verdict, judged.failures);
-    save_logs(&mut state, !verdict.is_pass()).await;
+    save_logs(&mut state, &since, !verdict.is_pass()).await;
     let ran = Ran {
         steps: judged.steps,
         measurements: state.measurements,
@@ -736,32 +753,36 @@ async fn execute(state: &mut State<'_>, step: &Step) -> Result<(), Stop> {
     }
 }
 
-/// Saves each party's command log and, when the case did not pass, its logcat.
-async fn save_logs(state: &mut State<'_>, failed: bool) {
+/// Where a case's share of each handset's logs begins.
+struct CaseStart {
+    /// Each bound handset's command-log mark, in party order.
+    marks: Vec<u64>,
+    /// When the case started (for logcat).
+    at: SystemTime,
+}
+
+/// Saves each party's command log (the commands this case sent, with their replies) and,
+/// when the case did not pass, its logcat since the case started.
+async fn save_logs(state: &mut State<'_>, since: &CaseStart, failed: bool) {
     let run = state.run;
-    let numbers = known_numbers(run);
-    for (role, h) in run.case.scenario.parties.iter().zip(&run.bound) {
-        let log = redact_text(
-            run.redact,
-            &numbers,
-            render_command_log(&h.device.command_log()),
-        );
+    let parties = run.case.scenario.parties.iter().zip(&run.bound);
+    for ((role, h), &mark) in parties.zip(&since.marks) {
+        let log = render_command_log(&h.device.command_log_since(mark));
         let _ = state.evidence.save_text(
             "command-log",
             &format!("commands-{role}.txt"),
             Some(role),
-            &log,
+            &shown_text(run, log),
         );
         if failed
             && let Ok(Ok(text)) =
-                tokio::time::timeout(Duration::from_secs(5), h.device.logcat()).await
+                tokio::time::timeout(Duration::from_secs(5), h.device.logcat_since(since.at)).await
         {
-            let text = redact_text(run.redact, &numbers, text);
             let _ = state.evidence.save_text(
                 "logcat",
                 &format!("logcat-{role}.txt"),
                 Some(role),
-                &text,
+                &shown_text(run, text),
             );
         }
     }
@@ -791,10 +812,13 @@ async fn cleanup(run: &CaseRun<'_>) {
     futures::future::join_all(hangups).await;
 }
 
-/// One line per command: when, how long, exit status, the command line (and the error, if any).
+/// One line per command: when, how long, exit status, the command line (and the error, if
+/// any), then its reply, each line indented by `> `; a reply identical to the one the same
+/// command got last time (state polling) is not repeated.
 fn render_command_log(log: &[farend_device::CommandRecord]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
+    let mut last_reply: std::collections::HashMap<&str, &str> = Default::default();
     for r in log {
         let at = time::OffsetDateTime::from(r.at)
             .format(&time::format_description::well_known::Rfc3339)
@@ -812,45 +836,21 @@ fn render_command_log(log: &[farend_device::CommandRecord]) -> String {
             let _ = write!(out, "  # error: {e}");
         }
         out.push('\n');
+        if last_reply.insert(&r.command, &r.reply) == Some(r.reply.as_str()) && !r.reply.is_empty()
+        {
+            out.push_str("    > (same reply as before)\n");
+            continue;
+        }
+        for line in r.reply.lines() {
+            let _ = writeln!(out, "    > {line}");
+        }
     }
     out
 }
 
-/// Every phone number the case may have written into device output: the bound handsets' and
-/// any literal number it dials.
-fn known_numbers(run: &CaseRun<'_>) -> Vec<String> {
-    let mut numbers: Vec<String> = run.bound.iter().map(|h| h.number.clone()).collect();
-    for step in &run.case.scenario.steps {
-        if let StepKind::Dial {
-            to: DialTarget::Number(n),
-            ..
-        } = &step.kind
-        {
-            numbers.push(n.clone());
-        }
-    }
-    // Longest first, so a number is never half-replaced by a shorter one it contains.
-    numbers.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    numbers
-}
-
-/// Replaces the known numbers in device output by their redacted form (when redacting).
-fn redact_text(redact: bool, numbers: &[String], mut text: String) -> String {
-    if redact {
-        for n in numbers.iter().filter(|n| n.len() > 4) {
-            text = text.replace(n.as_str(), &farend_report::redact_number(n));
-            // Android often prints numbers without the leading '+'.
-            if let Some(bare) = n.strip_prefix('+').filter(|b| b.len() > 4) {
-                text = text.replace(bare, &farend_report::redact_number(bare));
-            }
-        }
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Judged, Stop, apply_settled, redact_text, with_all_failures};
+    use super::{Judged, Stop, apply_settled, render_command_log, with_all_failures};
     use farend_report::{ErrorKind, FailureKind, StepOutcome, StepReport, Verdict};
 
     fn step(index: usize, outcome: StepOutcome) -> StepReport {
@@ -924,15 +924,30 @@ mod tests {
     }
 
     #[test]
-    fn device_output_loses_known_numbers_when_redacting() {
-        let numbers = vec!["+421900000002".to_string()];
-        let log =
-            "am start -a android.intent.action.CALL -d tel:+421900000002 ; ringing 421900000002"
-                .to_string();
-        let red = redact_text(true, &numbers, log.clone());
-        assert!(!red.contains("900000002"), "{red}");
-        assert!(red.contains("0002"));
-        assert_eq!(redact_text(false, &numbers, log.clone()), log);
+    fn the_command_log_shows_each_reply_under_its_command() {
+        let record = |argv: &[&str], reply: &str| farend_device::CommandRecord {
+            at: std::time::SystemTime::UNIX_EPOCH,
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            command: format!("{} ; echo :farend-rc:$?", argv.join(" ")),
+            exit_code: Some(0),
+            duration: std::time::Duration::from_millis(12),
+            output_bytes: reply.len(),
+            reply: reply.into(),
+            error: None,
+        };
+        let log = render_command_log(&[
+            record(&["getprop", "ro.product.model"], "Pixel 7\n"),
+            record(&["input", "keyevent", "KEYCODE_CALL"], ""),
+            record(&["getprop", "ro.product.model"], "Pixel 7\n"),
+            record(&["getprop", "ro.product.model"], "Pixel 8\n"),
+        ]);
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 7, "{log}");
+        assert!(lines[0].ends_with("rc=0   getprop ro.product.model ; echo :farend-rc:$?"));
+        assert_eq!(lines[1], "    > Pixel 7");
+        assert!(lines[2].contains("input keyevent KEYCODE_CALL"));
+        assert_eq!(lines[4], "    > (same reply as before)");
+        assert_eq!(lines[6], "    > Pixel 8");
     }
 
     #[test]

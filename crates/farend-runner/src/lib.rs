@@ -91,36 +91,94 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Asks every handset who it is; those that do not answer are left out of the pool.
-async fn identify(lab: &Lab, redact: bool) -> (Vec<HandsetInfo>, Vec<usize>) {
-    let answers = futures::future::join_all(lab.handsets.iter().map(|h| async move {
-        tokio::time::timeout(Duration::from_secs(15), h.device.identity()).await
-    }))
-    .await;
+/// A handset of the lab that cannot take part in cases, and why.
+#[derive(Debug, Clone)]
+struct Unusable {
+    /// The lab's name for it.
+    id: String,
+    /// How it is reached (adb server and serial, or adbd address).
+    address: String,
+    /// What went wrong.
+    error: String,
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.id, self.address, self.error)
+    }
+}
+
+/// How long a handset may take to say who it is before the run starts.
+const IDENTIFY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Asks every handset who it is; those that do not answer are left out of the pool and
+/// listed with their address and error.
+async fn identify(lab: &Lab, redact: bool) -> (Vec<HandsetInfo>, Vec<usize>, Vec<Unusable>) {
+    let answers =
+        futures::future::join_all(lab.handsets.iter().map(|h| async move {
+            tokio::time::timeout(IDENTIFY_TIMEOUT, h.device.identity()).await
+        }))
+        .await;
     let mut infos = Vec::new();
     let mut reachable = Vec::new();
+    let mut unusable = Vec::new();
     for (i, (h, answer)) in lab.handsets.iter().zip(answers).enumerate() {
-        let identity = match answer {
+        let error = match answer {
             Ok(Ok(identity)) => {
                 reachable.push(i);
-                Some(identity)
+                infos.push(handset_info(h, Some(identity), redact));
+                continue;
             }
-            _ => None,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!(
+                "did not say who it is within {} s",
+                IDENTIFY_TIMEOUT.as_secs()
+            ),
         };
-        infos.push(HandsetInfo {
+        infos.push(handset_info(h, None, redact));
+        unusable.push(Unusable {
             id: h.id.clone(),
-            serial: h.serial.clone(),
-            model: identity.as_ref().map(|i| i.model.clone()),
-            manufacturer: identity.as_ref().map(|i| i.manufacturer.clone()),
-            android_release: identity.as_ref().map(|i| i.android_release.clone()),
-            number: if redact {
-                farend_report::redact_number(&h.number)
-            } else {
-                h.number.clone()
-            },
+            address: h.device.connection().to_string(),
+            error,
         });
     }
-    (infos, reachable)
+    (infos, reachable, unusable)
+}
+
+/// What the report says about a lab handset.
+fn handset_info(
+    h: &LabHandset,
+    identity: Option<farend_device::Identity>,
+    redact: bool,
+) -> HandsetInfo {
+    HandsetInfo {
+        id: h.id.clone(),
+        serial: h.serial.clone(),
+        model: identity.as_ref().map(|i| i.model.clone()),
+        manufacturer: identity.as_ref().map(|i| i.manufacturer.clone()),
+        android_release: identity.as_ref().map(|i| i.android_release.clone()),
+        number: if redact {
+            farend_report::redact_number(&h.number)
+        } else {
+            h.number.clone()
+        },
+    }
+}
+
+/// The verdict of a case that needs more handsets than the lab can still give: names the
+/// handsets that cannot be used, with their address and error.
+fn too_few_handsets(needed: usize, usable: usize, total: usize, unusable: &[Unusable]) -> Verdict {
+    let mut message =
+        format!("needs {needed} handsets, the lab has {usable} usable ({total} in all)");
+    if !unusable.is_empty() {
+        let list: Vec<String> = unusable.iter().map(Unusable::to_string).collect();
+        message.push_str(&format!("; unusable: {}", list.join("; ")));
+    }
+    Verdict::Error {
+        kind: ErrorKind::LabSetup,
+        message,
+        device: unusable.first().map(|u| u.id.clone()),
+    }
 }
 
 /// A case's report with its identity and verdict filled in and nothing else yet.
@@ -164,7 +222,9 @@ pub async fn run(
 ) -> RunReport {
     let started_at = now_rfc3339();
     let start = Instant::now();
-    let (handsets, reachable) = identify(lab, options.redact).await;
+    let (handsets, reachable, unusable) = identify(lab, options.redact).await;
+    let redactor = options.redact.then(|| redactor(plan, lab));
+    let unusable = std::sync::Mutex::new(unusable);
     on_event(RunEvent::LabReady {
         reachable: reachable.len(),
         total: lab.handsets.len(),
@@ -184,6 +244,8 @@ pub async fn run(
         cancel: &cancel,
         pool: &pool,
         reachable: &reachable,
+        unusable: &unusable,
+        redactor: redactor.as_ref(),
         on_event,
     };
     let mut cases: Vec<(usize, CaseReport)> = futures::stream::iter(plan.cases.iter().enumerate())
@@ -219,6 +281,10 @@ struct RunContext<'a> {
     cancel: &'a CancellationToken,
     pool: &'a pool::Pool,
     reachable: &'a [usize],
+    /// Handsets that did not answer before the run or went offline during it.
+    unusable: &'a std::sync::Mutex<Vec<Unusable>>,
+    /// Redacts numbers and identities, unless the run keeps them.
+    redactor: Option<&'a farend_report::Redactor>,
     on_event: &'a (dyn Fn(RunEvent<'_>) + Sync),
     fingerprints: Option<&'a Arc<farend_dsp::fingerprint::Index>>,
 }
@@ -232,23 +298,20 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         cancel,
         pool,
         reachable,
+        unusable,
+        redactor,
         on_event,
         fingerprints,
     } = *ctx;
     let needed = case.scenario.parties.len();
     let too_few = || {
-        unrunnable(
-            case,
-            Verdict::Error {
-                kind: ErrorKind::LabSetup,
-                message: format!(
-                    "needs {needed} handsets, the lab has {} usable ({} in all)",
-                    pool.alive(),
-                    lab.handsets.len()
-                ),
-                device: None,
-            },
-        )
+        let unusable = unusable.lock().unwrap_or_else(|e| e.into_inner());
+        let verdict = too_few_handsets(needed, pool.alive(), lab.handsets.len(), &unusable);
+        let mut report = unrunnable(case, verdict);
+        if let Some(r) = redactor {
+            r.case(&mut report);
+        }
+        report
     };
     let interrupted = || {
         unrunnable(
@@ -283,27 +346,67 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         bound,
         refs,
         run_dir: &options.run_dir,
-        redact: options.redact,
+        redactor,
         cancel: cancel.clone(),
         fingerprints: fingerprints.cloned(),
     };
     let report = case::run_case(&run, now_rfc3339()).await;
     // A handset that went offline stays out of the pool, so the next cases get others.
-    if let Verdict::Error {
-        kind: ErrorKind::DeviceOffline,
-        device: Some(device),
-        ..
-    } = &report.verdict
-    {
-        for i in reservation.handsets.clone() {
-            if &lab.handsets[reachable[i]].id == device {
-                reservation.retire(i);
-            }
-        }
-    }
+    retire_offline(ctx, &mut reservation, &report);
     drop(reservation);
     on_event(RunEvent::CaseFinished { report: &report });
     report
+}
+
+/// The redactor of a run: it knows every lab number and every number the plan dials.
+fn redactor(plan: &Plan, lab: &Lab) -> farend_report::Redactor {
+    let dialled = plan
+        .cases
+        .iter()
+        .flat_map(|c| &c.scenario.steps)
+        .filter_map(|step| match &step.kind {
+            farend_scenario::StepKind::Dial {
+                to: farend_scenario::DialTarget::Number(n),
+                ..
+            } => Some(n.as_str()),
+            _ => None,
+        });
+    farend_report::Redactor::new(
+        lab.handsets
+            .iter()
+            .map(|h| h.number.as_str())
+            .chain(dialled),
+    )
+}
+
+/// Retires the handset a case's `device_offline` verdict names, and notes why it is unusable.
+fn retire_offline(
+    ctx: &RunContext<'_>,
+    reservation: &mut pool::Reservation<'_>,
+    report: &CaseReport,
+) {
+    let Verdict::Error {
+        kind: ErrorKind::DeviceOffline,
+        device: Some(device),
+        message,
+    } = &report.verdict
+    else {
+        return;
+    };
+    for i in reservation.handsets.clone() {
+        let h = &ctx.lab.handsets[ctx.reachable[i]];
+        if &h.id == device {
+            reservation.retire(i);
+            ctx.unusable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Unusable {
+                    id: h.id.clone(),
+                    address: h.device.connection().to_string(),
+                    error: format!("went offline in case {}: {message}", report.id),
+                });
+        }
+    }
 }
 
 fn expects_fingerprint(step: &farend_scenario::Step) -> bool {
@@ -320,4 +423,35 @@ pub fn fingerprint_index(refs: &RefLibrary) -> farend_dsp::fingerprint::Index {
         }
     }
     index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Unusable, too_few_handsets};
+    use farend_report::{ErrorKind, Verdict};
+
+    #[test]
+    fn too_few_handsets_names_the_unusable_one_its_address_and_error() {
+        let unusable = [Unusable {
+            id: "vh-2".into(),
+            address: "adbd at 127.0.0.1:1".into(),
+            error: "vh-2: offline: connection refused".into(),
+        }];
+        let Verdict::Error {
+            kind,
+            message,
+            device,
+        } = too_few_handsets(2, 1, 2, &unusable)
+        else {
+            panic!("an error verdict");
+        };
+        assert_eq!(kind, ErrorKind::LabSetup);
+        assert_eq!(device.as_deref(), Some("vh-2"));
+        assert!(
+            message.starts_with("needs 2 handsets, the lab has 1 usable (2 in all)")
+                && message.contains("vh-2 (adbd at 127.0.0.1:1)")
+                && message.contains("connection refused"),
+            "{message}"
+        );
+    }
 }

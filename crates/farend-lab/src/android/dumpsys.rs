@@ -1,8 +1,9 @@
 //! `dumpsys telephony.registry`, `dumpsys telecom` and `logcat`, as Android 13/14 print them.
 
 use super::{AndroidHost, lock};
-use crate::network::{CallDirection, redact};
+use crate::network::CallDirection;
 use crate::shell::Output;
+use farend_report::redact_number;
 
 impl AndroidHost<'_> {
     pub(super) fn dumpsys(&self, args: &[&str], out: &mut Output) -> u8 {
@@ -82,7 +83,7 @@ impl AndroidHost<'_> {
         for r in net.phones[idx].records.iter().filter(|r| r.end_ms == 0) {
             out.out(&format!(
                 "    [TC@{}, {}, com.android.phone/com.android.services.telephony.TelephonyConnectionService, tel:{}, A, childs(0), has_parent(false), [Capabilities: CAPABILITY_HOLD CAPABILITY_SUPPORT_HOLD CAPABILITY_MUTE], [Properties:]]\n",
-                r.tc, r.state, redact(&r.remote)
+                r.tc, r.state, redact_number(&r.remote)
             ));
         }
         out.out("  mPendingHandover: null\n\n");
@@ -120,15 +121,24 @@ impl AndroidHost<'_> {
             return 0;
         }
         let mut tail = None;
+        let mut since_ms = 0;
         for w in args.windows(2) {
-            if w[0] == "-t" {
-                tail = w[1].parse::<usize>().ok();
+            match w[0] {
+                "-t" => tail = w[1].parse::<usize>().ok(),
+                "-T" => match epoch_ms(w[1]) {
+                    Some(ms) => since_ms = ms,
+                    None => {
+                        out.err(&format!("logcat: unsupported -T time '{}'\n", w[1]));
+                        return 1;
+                    }
+                },
+                _ => {}
             }
         }
         let log = &net.phones[idx].log;
         let skip = tail.map_or(0, |t| log.len().saturating_sub(t));
         out.out("--------- beginning of main\n");
-        for l in log.iter().skip(skip) {
+        for l in log.iter().skip(skip).filter(|l| l.ms >= since_ms) {
             out.out(&format!(
                 "{} {:5} {:5} {} {:<8}: {}\n",
                 fmt_time(l.ms, false),
@@ -141,6 +151,15 @@ impl AndroidHost<'_> {
         }
         0
     }
+}
+
+/// Parses logcat's `-T` time in its `SECONDS.MILLIS` (since the epoch) form.
+fn epoch_ms(text: &str) -> Option<u64> {
+    let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+    let secs: u64 = secs.parse().ok()?;
+    let frac = format!("{frac:0<3}");
+    let ms: u64 = frac.get(..3)?.parse().ok()?;
+    Some(secs * 1000 + ms)
 }
 
 /// Formats epoch milliseconds as logcat's `MM-DD HH:MM:SS.mmm` (UTC), with the year if asked.

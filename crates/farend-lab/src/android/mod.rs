@@ -4,9 +4,10 @@
 
 use std::sync::Mutex;
 
-use crate::network::{Network, is_dialable, redact};
+use crate::network::{Network, is_dialable};
 use crate::profile::Profile;
 use crate::shell::{Commands, Output};
+use farend_report::redact_number;
 
 mod dumpsys;
 
@@ -197,7 +198,7 @@ impl AndroidHost<'_> {
                     "Telecom",
                     format!(
                         "UserCallIntentProcessor: processOutgoingCallIntent: tel:{}",
-                        redact(n)
+                        redact_number(n)
                     ),
                 );
                 net.dial(idx, n);
@@ -211,7 +212,7 @@ impl AndroidHost<'_> {
                     "Telecom",
                     format!(
                         "NewOutgoingCallIntentBroadcaster: invalid number: {}",
-                        redact(n)
+                        redact_number(n)
                     ),
                 );
                 out.err(&format!(
@@ -355,6 +356,11 @@ mod tests {
             log.contains(" I Telecom : Call: setState: TC@1 DISCONNECTED"),
             "{log}"
         );
+        // Only the lines since a time: none from the future, all from the epoch on.
+        let future = sh(&hs[1], &net, "logcat -d -T 99999999999.000").0;
+        assert_eq!(future, "--------- beginning of main\n");
+        assert_eq!(sh(&hs[1], &net, "logcat -d -T 0.5").0, log);
+        assert_ne!(sh(&hs[1], &net, "logcat -d -T yesterday").2, 0);
     }
 
     #[test]

@@ -89,9 +89,9 @@ fn fit(pcm: Pcm, seconds: f64) -> Pcm {
 /// Sound card errors are lab faults (exit 3); requests that cannot work are bad input.
 fn audio_error(err: AudioError) -> CliError {
     match err {
-        AudioError::BadEndpoint { .. } | AudioError::Invalid(_) => {
-            CliError::BadInput(err.to_string())
-        }
+        AudioError::BadEndpoint { .. }
+        | AudioError::Invalid(_)
+        | AudioError::MixedEndpoints { .. } => CliError::BadInput(err.to_string()),
         other => CliError::LabFault(other.to_string()),
     }
 }
@@ -99,6 +99,7 @@ fn audio_error(err: AudioError) -> CliError {
 fn check(args: CheckArgs) -> Outcome {
     let mic = endpoint("mic", &args.mic)?;
     let ear = endpoint("ear", &args.ear)?;
+    farend_audio::check_pair(&mic, &ear).map_err(audio_error)?;
     if let Some(s) = args.seconds
         && !(s.is_finite() && s > 0.0 && s <= 600.0)
     {
