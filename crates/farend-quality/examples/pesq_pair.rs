@@ -2,6 +2,8 @@
 //!
 //! `cargo run --example pesq_pair -- [--wb|--wb2005] REF.wav DEG.wav` prints one JSON object;
 //! `cargo run --example pesq_pair -- --csv DIR/expected_8k.csv` prints a delta table;
+//! `cargo run --example pesq_pair -- --list-file PAIRS.tsv` prints `raw\tmos\tdelay_ms` per
+//! `REF\tDEG` line;
 //! `cargo run --release --example pesq_pair -- --bench N [--wb] REF DEG [REF DEG ...]`
 //! scores each pair N times on one thread and prints milliseconds per pair.
 
@@ -24,6 +26,7 @@ fn main() {
     let mut opts = ScoreOptions::new(Band::Narrow);
     let mut rest = Vec::new();
     let mut csv = None;
+    let mut list: Option<String> = None;
     let mut bench: Option<usize> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -34,6 +37,7 @@ fn main() {
                 opts.wideband_version = WidebandVersion::P862_2_2005;
             }
             "--csv" => csv = it.next().cloned(),
+            "--list-file" => list = it.next().cloned(),
             "--bench" => bench = it.next().and_then(|v| v.parse().ok()),
             _ => rest.push(a.clone()),
         }
@@ -77,13 +81,12 @@ fn main() {
         println!("worst {worst:.4}");
         return;
     }
-    if let Some(list) = rest.first().filter(|a| a.as_str() == "--list-file") {
-        let _ = list;
-        let text = std::fs::read_to_string(&rest[1]).unwrap_or_default();
+    if let Some(list) = list {
+        let text = std::fs::read_to_string(&list).unwrap_or_default();
         for line in text.lines() {
             let f: Vec<&str> = line.split('\t').collect();
             let (rate, r) = read(f[0]);
-            let (_, d) = read(f[1]);
+            let (_, d) = read(f.get(1).copied().unwrap_or_default());
             match score_i16(&r, &d, rate, &opts) {
                 Ok(s) => println!("{}\t{}\t{}", s.raw, s.mos_lqo, s.delay_ms),
                 Err(e) => println!("nan\tnan\t{e}"),

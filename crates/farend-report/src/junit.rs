@@ -187,14 +187,7 @@ fn test_case(report: &RunReport, case: &CaseReport, run_dir: Option<&Path>) -> T
 fn failure_description(case: &CaseReport, message: &str) -> String {
     let mut out = message.to_string();
     for c in case.checks.iter().filter(|c| !c.passed) {
-        let _ = write!(
-            out,
-            "\n{} {}: expected {}, actual {}",
-            case.step_label(c.step),
-            c.name,
-            c.expected,
-            c.actual
-        );
+        let _ = write!(out, "\n{}", check_line(case, c));
     }
     for s in case
         .steps
@@ -311,15 +304,19 @@ fn log_checks(out: &mut String, case: &CaseReport) {
     out.push_str("checks:\n");
     for c in &case.checks {
         let verdict = if c.passed { "pass" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "  {verdict} {} {}: expected {}, actual {}",
-            case.step_label(c.step),
-            c.name,
-            c.expected,
-            c.actual
-        );
+        let _ = writeln!(out, "  {verdict} {}", check_line(case, c));
     }
+}
+
+/// One check as the failure text and the step log both show it.
+fn check_line(case: &CaseReport, c: &crate::model::Check) -> String {
+    format!(
+        "{} {}: expected {}, actual {}",
+        case.step_label(c.step),
+        c.name,
+        c.expected,
+        c.actual
+    )
 }
 
 /// One `[[ATTACHMENT|path]]` line per attachment. GitLab links only the first attachment line
