@@ -4,8 +4,9 @@
 //!
 //! Many pairs, scored in parallel:
 //! - `farend score --dir DIR`: every `NAME.ref.wav` in DIR is paired with each
-//!   `NAME.deg.wav` and `NAME.deg.<anything>.wav` beside it (for example
-//!   `call1.ref.wav` with `call1.deg.wav` and `call1.deg.amr.wav`);
+//!   `NAME.deg*.wav` beside it (for example `call1.ref.wav` with `call1.deg.wav`,
+//!   `call1.deg.amr.wav` and `call1.deg2.wav`); `.wav` files left without a partner
+//!   are named in a warning;
 //! - `farend score --list pairs.csv`: one `reference,degraded` pair per line
 //!   (paths relative to the CSV file; a first line `reference,degraded` is a header).
 
@@ -109,29 +110,83 @@ fn options(args: &ScoreArgs) -> Result<ScoreOptions, CliError> {
     Ok(opts)
 }
 
-/// Pairs found in a directory by the `NAME.ref.wav` / `NAME.deg*.wav` rule, sorted.
-fn pairs_in_dir(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, CliError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| CliError::BadInput(format!("{}: {e}", dir.display())))?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+/// What the `NAME.ref.wav` / `NAME.deg*.wav` rule made of a directory's file names.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct DirPairing {
+    /// `(reference, degraded)` file names, sorted.
+    pairs: Vec<(String, String)>,
+    /// `.wav` files the rule left without a partner, with the reason.
+    unpaired: Vec<(String, &'static str)>,
+}
+
+/// Pairs each `NAME.ref.wav` with every `NAME.deg*.wav` (`NAME.deg.wav`, `NAME.deg.amr.wav`,
+/// `NAME.deg-x.wav`, `NAME.deg2.wav`, ...) and lists the `.wav` files left over.
+fn pair_names(names: &[String]) -> DirPairing {
+    let mut names: Vec<&String> = names.iter().filter(|n| n.ends_with(".wav")).collect();
     names.sort();
-    let mut pairs = Vec::new();
-    for name in &names {
+    let degraded_of = |name: &str, stem: &str| {
+        !name.ends_with(".ref.wav")
+            && name
+                .strip_prefix(stem)
+                .is_some_and(|rest| rest.starts_with(".deg"))
+    };
+    let mut out = DirPairing::default();
+    let mut used = vec![false; names.len()];
+    for (i, name) in names.iter().enumerate() {
         let Some(stem) = name.strip_suffix(".ref.wav") else {
             continue;
         };
-        for other in &names {
-            let deg_exact = format!("{stem}.deg.wav");
-            let deg_prefix = format!("{stem}.deg.");
-            if *other == deg_exact || (other.starts_with(&deg_prefix) && other.ends_with(".wav")) {
-                pairs.push((dir.join(name), dir.join(other)));
+        used[i] = true;
+        let before = out.pairs.len();
+        for (j, other) in names.iter().enumerate() {
+            if degraded_of(other, stem) {
+                used[j] = true;
+                out.pairs.push(((*name).clone(), (*other).clone()));
             }
         }
+        if out.pairs.len() == before {
+            out.unpaired
+                .push(((*name).clone(), "no NAME.deg*.wav beside this reference"));
+        }
     }
-    Ok(pairs)
+    for (i, name) in names.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let why = if name.contains(".deg") {
+            "no NAME.ref.wav for this degraded file"
+        } else {
+            "neither NAME.ref.wav nor NAME.deg*.wav"
+        };
+        out.unpaired.push(((*name).clone(), why));
+    }
+    out
+}
+
+/// Pairs found in a directory by the `NAME.ref.wav` / `NAME.deg*.wav` rule; warns on
+/// stderr about every `.wav` left without a partner.
+fn pairs_in_dir(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, CliError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", dir.display())))?;
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let pairing = pair_names(&names);
+    for (name, why) in &pairing.unpaired {
+        eprintln!("warning: {}: not scored: {why}", dir.join(name).display());
+    }
+    if pairing.pairs.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}: no NAME.ref.wav with a NAME.deg*.wav beside it",
+            dir.display()
+        )));
+    }
+    Ok(pairing
+        .pairs
+        .into_iter()
+        .map(|(r, d)| (dir.join(r), dir.join(d)))
+        .collect())
 }
 
 /// Pairs listed in a CSV file (`reference,degraded`, relative to the file).
@@ -325,42 +380,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dir_rule_pairs_ref_with_each_degraded() {
-        let dir = std::env::temp_dir().join(format!("farend-score-dir-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        for n in [
+    fn dir_rule_pairs_ref_with_each_degraded_and_lists_the_rest() {
+        let names: Vec<String> = [
             "a.ref.wav",
             "a.deg.wav",
             "a.deg.amr.wav",
+            "a.deg-x.wav",
+            "a.deg2.wav",
             "b.ref.wav",
             "ab.deg.wav",
             "c.deg.wav",
-        ] {
-            std::fs::write(dir.join(n), b"").expect("write");
-        }
-        let pairs = pairs_in_dir(&dir).expect("pairs");
-        let names: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(r, d)| {
-                (
-                    r.file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned(),
-                    d.file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned(),
-                )
-            })
-            .collect();
+            "notes.wav",
+            "a.deg.txt",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let pairing = pair_names(&names);
+        let pair = |d: &str| ("a.ref.wav".to_string(), d.to_string());
         assert_eq!(
-            names,
+            pairing.pairs,
             vec![
-                ("a.ref.wav".to_string(), "a.deg.amr.wav".to_string()),
-                ("a.ref.wav".to_string(), "a.deg.wav".to_string()),
+                pair("a.deg-x.wav"),
+                pair("a.deg.amr.wav"),
+                pair("a.deg.wav"),
+                pair("a.deg2.wav")
             ]
         );
+        let unpaired: Vec<&str> = pairing.unpaired.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(unpaired, ["b.ref.wav", "ab.deg.wav", "c.deg.wav", "notes.wav"]);
+        assert!(pairing.unpaired[0].1.contains("no NAME.deg"));
+        assert!(pairing.unpaired[1].1.contains("no NAME.ref"));
+    }
+
+    #[test]
+    fn dir_without_pairs_is_an_error_naming_the_directory() {
+        let dir = std::env::temp_dir().join(format!("farend-score-nopair-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("x.ref.wav"), b"").expect("write");
+        let err = pairs_in_dir(&dir).expect_err("no pairs");
+        assert!(err.to_string().contains(&dir.display().to_string()), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
