@@ -75,7 +75,12 @@ fn dir_scores_every_degraded_name_the_help_promises_and_names_the_leftovers() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let reference = speech("en-m1.8k.wav");
-    for name in ["call.ref.wav", "call.deg-x.wav", "call.deg2.wav", "lone.ref.wav"] {
+    for name in [
+        "call.ref.wav",
+        "call.deg-x.wav",
+        "call.deg2.wav",
+        "lone.ref.wav",
+    ] {
         std::fs::copy(&reference, dir.join(name)).expect("copy");
     }
     let out = run(farend().args(["score", "--dir", &dir.display().to_string(), "--json"]));

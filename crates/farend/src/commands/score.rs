@@ -408,7 +408,10 @@ mod tests {
             ]
         );
         let unpaired: Vec<&str> = pairing.unpaired.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(unpaired, ["b.ref.wav", "ab.deg.wav", "c.deg.wav", "notes.wav"]);
+        assert_eq!(
+            unpaired,
+            ["b.ref.wav", "ab.deg.wav", "c.deg.wav", "notes.wav"]
+        );
         assert!(pairing.unpaired[0].1.contains("no NAME.deg"));
         assert!(pairing.unpaired[1].1.contains("no NAME.ref"));
     }
@@ -419,7 +422,10 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::write(dir.join("x.ref.wav"), b"").expect("write");
         let err = pairs_in_dir(&dir).expect_err("no pairs");
-        assert!(err.to_string().contains(&dir.display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&dir.display().to_string()),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
