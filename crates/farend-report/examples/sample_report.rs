@@ -51,6 +51,7 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
         iteration,
         iterations: 2,
         matrix: Vec::new(),
+        network: None,
         verdict,
         started_at: "2026-11-21T05:31:18.000Z".into(),
         duration_s: 10.6,

@@ -36,6 +36,7 @@
 
 mod html;
 mod junit;
+mod kpi;
 mod model;
 mod num;
 mod pairs;
@@ -49,6 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use html::html;
 pub use junit::{junit_xml, junit_xml_with_root};
+pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use model::{
     Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureDetail, FailureKind,
     HandsetInfo, LabInfo, Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing,
@@ -151,7 +153,20 @@ fn write_files(
 
 /// Encodes the report as the pretty-printed JSON stored in `results.json`.
 pub fn results_json(report: &RunReport) -> Result<String, ReportError> {
-    let mut json = serde_json::to_string_pretty(report).map_err(|source| ReportError::Json {
+    /// The run with its KPIs beside the cases they are computed from.
+    #[derive(serde::Serialize)]
+    struct ResultsFile<'a> {
+        #[serde(flatten)]
+        report: &'a RunReport,
+        kpis: Kpis,
+        kpis_by: KpisBy,
+    }
+    let file = ResultsFile {
+        report,
+        kpis: Kpis::of(&report.cases),
+        kpis_by: KpisBy::of(report),
+    };
+    let mut json = serde_json::to_string_pretty(&file).map_err(|source| ReportError::Json {
         path: PathBuf::new(),
         source,
     })?;

@@ -71,6 +71,9 @@ pub struct CaseReport {
     /// scenario's order; empty without a matrix. In JSON an object, left out when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::pairs")]
     pub matrix: Vec<(String, String)>,
+    /// Network profile of the virtual network the case ran on; left out when none applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
     /// Outcome of the case.
     pub verdict: Verdict,
     /// When the case started, RFC 3339 in UTC.

@@ -204,6 +204,7 @@ mod tests {
                 outcome: StepOutcome::Error,
                 message: Some("vh-1: `am start -d tel:+421900000123` failed".into()),
             }],
+            network: None,
             verdict: Verdict::Error {
                 kind: crate::ErrorKind::DeviceCommandFailed,
                 message: "cannot dial +421900000123".into(),

@@ -36,6 +36,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
         iteration: n,
         iterations: 3,
         matrix: Vec::new(),
+        network: None,
         verdict,
         started_at: format!("2026-11-21T05:3{n}:17.250Z"),
         duration_s: 12.5 + f64::from(n),

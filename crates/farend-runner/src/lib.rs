@@ -192,6 +192,7 @@ fn empty_report(case: &farend_scenario::Case, verdict: Verdict, started_at: Stri
         iteration: case.iteration,
         iterations: case.iterations,
         matrix: scenario.matrix.clone(),
+        network: None,
         verdict,
         started_at,
         duration_s: 0.0,

@@ -1,5 +1,7 @@
 //! Self-contained HTML report: inline CSS and SVG, no scripts, no external assets.
 
+mod kpis;
+
 use std::fmt::Write as _;
 
 use crate::model::{CaseReport, RunReport, StepOutcome, Verdict};
@@ -90,8 +92,9 @@ pub fn html(report: &RunReport) -> String {
         },
     );
 
-    lab_section(&mut out, report);
     cases_table(&mut out, report);
+    kpis::kpi_section(&mut out, report);
+    lab_section(&mut out, report);
     for (n, case) in report.cases.iter().enumerate() {
         case_section(&mut out, report, n, case);
     }
