@@ -34,6 +34,7 @@
 //! (free text and whole case reports, one rule for every file of a run); the runner decides
 //! when to apply it.
 
+mod compare;
 mod html;
 mod junit;
 mod kpi;
@@ -48,7 +49,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use html::html;
+pub use compare::{Breach, Change, Comparison, DirectionChange, NewFailure, Thresholds};
+pub use html::{compare_html, html};
 pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use model::{

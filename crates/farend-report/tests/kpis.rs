@@ -1,7 +1,8 @@
 //! Campaign KPIs on a hand-checked run: known setup failures, a dropped call, scores and
-//! delays, split by handset model, network profile and scenario.
+//! delays, split by handset model, network profile and scenario; and the comparison of two
+//! runs built from it.
 
-use farend_report::{Kpis, KpisBy, RunReport};
+use farend_report::{Comparison, Kpis, KpisBy, RunReport, Thresholds, Verdict};
 use serde_json::{Value, json};
 
 fn step(index: usize, keyword: &str, outcome: &str) -> Value {
@@ -182,4 +183,48 @@ fn html_report_shows_the_kpi_tables_and_the_mos_histogram() {
         })
         .sum();
     assert_eq!(total, 4);
+}
+
+#[test]
+fn a_run_compared_with_itself_is_within_thresholds() {
+    let c = Comparison::of(&run(), &run(), Thresholds::default());
+    assert!(c.within_thresholds(), "{:?}", c.breaches);
+    assert!(c.new_failures.is_empty());
+    assert_eq!(c.kpis["mos_lqo_mean"].delta, Some(0.0));
+}
+
+#[test]
+fn comparison_names_the_mos_drop_and_the_new_failure() {
+    let baseline = run();
+    let mut new = run();
+    // The second speech case loses 0.3 MOS and now fails its setup.
+    new.cases[1].measurements[0].value -= 0.3;
+    new.cases[1].verdict = Verdict::from_failures(vec![farend_report::FailureDetail {
+        step: 1,
+        kind: farend_report::FailureKind::CallSetupFailure,
+        message: "rejected".into(),
+    }])
+    .expect("a failure");
+    let c = Comparison::of(&baseline, &new, Thresholds::default());
+    assert_eq!(c.new_failures.len(), 1);
+    assert_eq!(c.new_failures[0].case, "speech#1");
+    let what: Vec<&str> = c.breaches.iter().map(|b| b.what.as_str()).collect();
+    // Setup failures 1 of 4 -> 2 of 4: +25 points; the same drop stays among fewer
+    // established calls: 1 of 3 -> 1 of 2. The speech a->b mean drops by 0.1
+    // (4.6, 4.2, 3.7 -> 4.6, 4.2, 3.4), within the default 0.2.
+    assert_eq!(
+        what,
+        ["setup_failure_ratio", "cut_off_call_ratio"],
+        "{:?}",
+        c.breaches
+    );
+    let loose = Thresholds {
+        max_setup_failure_increase: 0.3,
+        max_mos_drop: 0.05,
+        ..Thresholds::default()
+    };
+    let c = Comparison::of(&baseline, &new, loose);
+    let what: Vec<&str> = c.breaches.iter().map(|b| b.what.as_str()).collect();
+    assert!(what.contains(&"mos_lqo_mean drop"), "{what:?}");
+    assert!(what.contains(&"speech a->b mos_lqo drop"), "{what:?}");
 }

@@ -35,6 +35,8 @@ enum Command {
     Fingerprint(commands::fingerprint::FingerprintArgs),
     /// Delay and audio-path verdicts of a recording against its reference.
     Analyze(commands::analyze::AnalyzeArgs),
+    /// What changed between two runs; exit 1 when the new run is past the thresholds.
+    Compare(commands::compare::CompareArgs),
     /// Sound card checks for lab staff (`farend audio check --mic ... --ear ...`).
     Audio(commands::audio::AudioArgs),
 }
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Fingerprint(args) => commands::fingerprint::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Audio(args) => commands::audio::run(args),
+        Command::Compare(args) => commands::compare::run(args),
     };
     match outcome {
         Ok(code) => code,

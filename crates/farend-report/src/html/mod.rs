@@ -1,13 +1,16 @@
 //! Self-contained HTML report: inline CSS and SVG, no scripts, no external assets.
 
+mod compare;
 mod kpis;
 
 use std::fmt::Write as _;
 
+pub use compare::compare_html;
+
 use crate::model::{CaseReport, RunReport, StepOutcome, Verdict};
 use crate::text::html_escape as esc;
 
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 :root { --pass:#1a7f37; --fail:#cf222e; --error:#9a6700; --skip:#6e7781; --line:#d0d7de; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color:#1f2328; background:#f6f8fa; }
 header { background:#24292f; color:#fff; padding:16px 24px; }
