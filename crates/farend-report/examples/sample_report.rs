@@ -199,6 +199,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect(),
         },
         redacted: true,
+        plan: Default::default(),
         cases: vec![
             case("mo-call-speech", 1, Verdict::Pass, 4.21),
             case(

@@ -21,6 +21,7 @@
 //!     duration_s: 0.0,
 //!     lab: LabInfo { kind: "virtual".into(), ..LabInfo::default() },
 //!     redacted: true,
+//!     plan: Default::default(),
 //!     cases: vec![],
 //! };
 //! let xml = farend_report::junit_xml(&report)?;
@@ -38,6 +39,7 @@ mod compare;
 mod html;
 mod junit;
 mod kpi;
+mod merge;
 mod model;
 mod num;
 mod pairs;
@@ -55,9 +57,10 @@ pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use model::{
     Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureDetail, FailureKind,
-    HandsetInfo, LabInfo, Measurement, PartyBinding, RunReport, StepOutcome, StepReport, Timing,
+    HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, RunReport, StepOutcome, StepReport, Timing,
     Verdict,
 };
+pub use merge::{MergeError, Merged, merge};
 pub use redact::{Redactor, redact_number};
 pub use text::xml_safe;
 

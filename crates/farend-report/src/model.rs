@@ -20,8 +20,21 @@ pub struct RunReport {
     pub lab: LabInfo,
     /// Whether phone numbers and subscriber identities in this report were redacted.
     pub redacted: bool,
+    /// The plan the run's cases came from; lets shards of one plan be merged.
+    #[serde(default)]
+    pub plan: PlanInfo,
     /// Every case of the plan, in execution order, including skipped ones.
     pub cases: Vec<CaseReport>,
+}
+
+/// The plan a run belongs to: its case ids, and which shard of it the run executed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInfo {
+    /// Every case id of the whole plan, in order (the run's own cases when not sharded);
+    /// empty in reports written before farend recorded it.
+    pub case_ids: Vec<String>,
+    /// `[index, count]` (index from 1) when the run executed one shard of the plan.
+    pub shard: Option<[u32; 2]>,
 }
 
 /// The lab a run used: virtual or described by a lab file.

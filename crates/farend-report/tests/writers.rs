@@ -254,6 +254,7 @@ fn hostile_report() -> RunReport {
             ],
         },
         redacted: true,
+        plan: Default::default(),
         cases,
     }
 }
@@ -270,6 +271,7 @@ fn empty_report() -> RunReport {
             handsets: vec![],
         },
         redacted: false,
+        plan: Default::default(),
         cases: vec![],
     }
 }

@@ -270,7 +270,22 @@ pub async fn run(
             handsets,
         },
         redacted: options.redact,
+        plan: plan_info(plan),
         cases: cases.into_iter().map(|(_, c)| c).collect(),
+    }
+}
+
+/// The report's record of the plan: the whole plan's case ids and the shard, if any.
+fn plan_info(plan: &Plan) -> farend_report::PlanInfo {
+    match &plan.shard {
+        Some(shard) => farend_report::PlanInfo {
+            case_ids: shard.whole.clone(),
+            shard: Some([shard.index, shard.count]),
+        },
+        None => farend_report::PlanInfo {
+            case_ids: plan.case_ids(),
+            shard: None,
+        },
     }
 }
 

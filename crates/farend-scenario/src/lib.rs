@@ -62,7 +62,7 @@ pub use duration::{DURATION_UNITS, DurationError, MAX_DURATION, format_duration,
 pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
 pub use model::*;
 pub use number::{DIALABLE_RULE, is_dialable};
-pub use plan::{Case, Plan, check_unique_names, discover, matches_filter, plan};
+pub use plan::{Case, Plan, ShardOf, check_unique_names, discover, matches_filter, plan};
 pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenarios, parse_scenarios};
 
 /// Reads a file as UTF-8; an invalid byte becomes a diagnostic at its line and column.

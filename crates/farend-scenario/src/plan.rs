@@ -25,6 +25,19 @@ pub struct Case {
 pub struct Plan {
     /// Every case, scenario by scenario, iterations in order.
     pub cases: Vec<Case>,
+    /// When this plan is one shard of a larger plan: which one, and the whole plan's case ids.
+    pub shard: Option<ShardOf>,
+}
+
+/// The place of a sharded plan in the plan it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardOf {
+    /// Which shard, from 1.
+    pub index: u32,
+    /// How many shards the whole plan was cut into.
+    pub count: u32,
+    /// Every case id of the whole plan, in order.
+    pub whole: Vec<String>,
 }
 
 impl Plan {
@@ -41,17 +54,26 @@ impl Plan {
     /// The cases of shard `index` (0-based) of `count`: every case whose position
     /// modulo `count` equals `index` (stable across hosts as case ids are).
     pub fn shard(&self, index: u32, count: u32) -> Plan {
-        let count = count.max(1) as usize;
-        let index = index as usize;
+        let count = count.max(1);
         Plan {
             cases: self
                 .cases
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| i % count == index)
+                .filter(|(i, _)| i % count as usize == index as usize)
                 .map(|(_, c)| c.clone())
                 .collect(),
+            shard: Some(ShardOf {
+                index: index + 1,
+                count,
+                whole: self.case_ids(),
+            }),
         }
+    }
+
+    /// The ids of the plan's cases, in order.
+    pub fn case_ids(&self) -> Vec<String> {
+        self.cases.iter().map(|c| c.id.clone()).collect()
     }
 }
 
@@ -82,7 +104,7 @@ pub fn plan(scenarios: Vec<Scenario>, repeat_override: Option<u32>, filter: Opti
             });
         }
     }
-    Plan { cases }
+    Plan { cases, shard: None }
 }
 
 /// Whether `text` matches `filter`: a glob (`*` any run, `?` one character) matched against the

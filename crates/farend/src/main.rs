@@ -37,6 +37,8 @@ enum Command {
     Analyze(commands::analyze::AnalyzeArgs),
     /// What changed between two runs; exit 1 when the new run is past the thresholds.
     Compare(commands::compare::CompareArgs),
+    /// Work on run reports: `farend report merge RUN… --out DIR` joins shards of one plan.
+    Report(commands::report::ReportArgs),
     /// Sound card checks for lab staff (`farend audio check --mic ... --ear ...`).
     Audio(commands::audio::AudioArgs),
 }
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Audio(args) => commands::audio::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Report(args) => commands::report::run(args),
     };
     match outcome {
         Ok(code) => code,

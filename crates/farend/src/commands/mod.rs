@@ -9,6 +9,7 @@ pub mod detect;
 pub mod devices;
 pub mod fingerprint;
 pub mod lab;
+pub mod report;
 pub mod run;
 pub mod score;
 pub mod validate;

@@ -1,8 +1,8 @@
 //! Campaign KPIs on a hand-checked run: known setup failures, a dropped call, scores and
-//! delays, split by handset model, network profile and scenario; and the comparison of two
-//! runs built from it.
+//! delays, split by handset model, network profile and scenario; the comparison of two runs
+//! built from it; and the merging of its shards.
 
-use farend_report::{Comparison, Kpis, KpisBy, RunReport, Thresholds, Verdict};
+use farend_report::{Comparison, Kpis, KpisBy, MergeError, RunReport, Thresholds, Verdict};
 use serde_json::{Value, json};
 
 fn step(index: usize, keyword: &str, outcome: &str) -> Value {
@@ -227,4 +227,93 @@ fn comparison_names_the_mos_drop_and_the_new_failure() {
     let what: Vec<&str> = c.breaches.iter().map(|b| b.what.as_str()).collect();
     assert!(what.contains(&"mos_lqo_mean drop"), "{what:?}");
     assert!(what.contains(&"speech a->b mos_lqo drop"), "{what:?}");
+}
+
+/// The run cut in two shards as `farend run --shard` would: every other case, each shard
+/// recording the whole plan.
+fn shards() -> [RunReport; 2] {
+    let mut whole = run();
+    for (i, case) in whole.cases.iter_mut().enumerate() {
+        case.id = format!("{}#{}", case.scenario, i + 1);
+    }
+    let ids: Vec<String> = whole.cases.iter().map(|c| c.id.clone()).collect();
+    [1, 2].map(|k| {
+        let mut shard = whole.clone();
+        shard.run_id = format!("shard{k}");
+        shard.cases = whole.cases.iter().skip(k - 1).step_by(2).cloned().collect();
+        shard.plan = farend_report::PlanInfo {
+            case_ids: ids.clone(),
+            shard: Some([k as u32, 2]),
+        };
+        shard
+    })
+}
+
+#[test]
+fn shards_merge_back_into_the_whole_plan_in_order() {
+    let [one, two] = shards();
+    let merged = farend_report::merge(&[two.clone(), one.clone()], "merged").expect("merge");
+    assert!(merged.missing.is_empty());
+    let ids: Vec<&str> = merged.report.cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["speech#1", "speech#2", "setup#3", "drop#4", "speech#5"]
+    );
+    assert_eq!(merged.report.plan.shard, None);
+    let k = Kpis::of(&merged.report.cases);
+    assert_eq!(k.setup_failure_ratio.n, 4);
+}
+
+#[test]
+fn a_missing_shard_leaves_its_cases_skipped_and_named() {
+    let [one, _] = shards();
+    let merged = farend_report::merge(&[one], "merged").expect("merge");
+    assert_eq!(merged.missing, ["speech#2", "drop#4"]);
+    let skipped = merged
+        .report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.status() == "skipped");
+    assert_eq!(skipped.count(), 2);
+}
+
+#[test]
+fn runs_of_other_plans_or_the_same_shard_twice_are_refused() {
+    let [one, two] = shards();
+    let err = farend_report::merge(&[one.clone(), one.clone()], "m").expect_err("overlap");
+    assert!(matches!(err, MergeError::Overlap { .. }), "{err}");
+    let mut other = two;
+    other.plan.case_ids[2] = "another#3".into();
+    let err = farend_report::merge(&[one.clone(), other], "m").expect_err("plans");
+    assert!(
+        err.to_string().contains("different plans") && err.to_string().contains("another#3"),
+        "{err}"
+    );
+    let mut old = one.clone();
+    old.plan = Default::default();
+    assert!(matches!(
+        farend_report::merge(&[old], "m"),
+        Err(MergeError::NoPlan { .. })
+    ));
+}
+
+#[test]
+fn different_phones_with_one_lab_id_stay_apart() {
+    let [one, mut two] = shards();
+    // The second host's lab has another phone under the id h2.
+    two.lab.handsets[1].serial = "other-host:5555".into();
+    two.lab.handsets[1].model = Some("moto g84 5G".into());
+    let merged = farend_report::merge(&[one, two], "m").expect("merge");
+    let ids: Vec<&str> = merged
+        .report
+        .lab
+        .handsets
+        .iter()
+        .map(|h| h.id.as_str())
+        .collect();
+    assert_eq!(ids, ["h1", "h2", "h3", "h2@shard2"]);
+    // Case 2 (shard 2) used h2: it now names the renamed handset, and its model counts.
+    assert_eq!(merged.report.cases[1].parties[1].handset, "h2@shard2");
+    let by = KpisBy::of(&merged.report);
+    assert!(by.handset_model.contains_key("moto g84 5G"));
 }
