@@ -174,6 +174,39 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         mos.iter().all(|m| (3.8..=4.6).contains(m)),
         "G.711 speech scores well: {mos:?}"
     );
+    // Every scored direction carries its MOS-LQO track and delay per utterance over the
+    // reference, and the page plots them; the KPIs count every call.
+    for case in &results.cases {
+        for m in case.measurements.iter().filter(|m| m.name == "mos_lqo") {
+            let track = |name: &str| {
+                case.tracks
+                    .iter()
+                    .find(|t| t.step == m.step && t.direction == m.direction && t.name == name)
+                    .unwrap_or_else(|| panic!("{} step {}: no {name} track", case.id, m.step))
+            };
+            let mos = track("mos_lqo");
+            assert!(mos.points.len() >= 2, "{mos:?}");
+            assert!(
+                mos.points
+                    .iter()
+                    .all(|p| (1.0..=4.65).contains(&p[2]) && p[0] < p[1]),
+                "{mos:?}"
+            );
+            let delays = track("delay_ms");
+            assert!(
+                delays.points.iter().all(|p| (p[2] - 60.0).abs() < 5.0),
+                "the virtual network's 60 ms: {delays:?}"
+            );
+            assert!(track("disturbance").points.len() > 100);
+        }
+    }
+    let page = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert_eq!(
+        page.matches("<svg class=\"track\"").count(),
+        mos_measurements.len(),
+        "one quality plot per score"
+    );
+    assert!(page.contains("<h2>Campaign KPIs</h2>") && page.contains("mos-histogram"));
     // Numbers are redacted by default.
     let json = std::fs::read_to_string(run_dir.join("results.json")).unwrap();
     assert!(

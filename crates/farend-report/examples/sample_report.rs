@@ -129,6 +129,7 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 standard: None,
             },
         ],
+        tracks: Vec::new(),
         checks: vec![
             Check {
                 step: 5,

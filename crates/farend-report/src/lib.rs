@@ -57,7 +57,7 @@ pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use model::{
     Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureDetail, FailureKind,
-    HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, RunReport, StepOutcome, StepReport, Timing,
+    HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, Track, RunReport, StepOutcome, StepReport, Timing,
     Verdict,
 };
 pub use merge::{MergeError, Merged, merge};
@@ -171,10 +171,11 @@ pub fn results_json(report: &RunReport) -> Result<String, ReportError> {
         kpis: Kpis::of(&report.cases),
         kpis_by: KpisBy::of(report),
     };
-    let mut json = serde_json::to_string_pretty(&file).map_err(|source| ReportError::Json {
+    let pretty = serde_json::to_string_pretty(&file).map_err(|source| ReportError::Json {
         path: PathBuf::new(),
         source,
     })?;
+    let mut json = num::join_number_arrays(&pretty);
     json.push('\n');
     Ok(json)
 }

@@ -213,6 +213,7 @@ fn not_run(id: &str) -> CaseReport {
         steps: Vec::new(),
         events: Vec::new(),
         measurements: Vec::new(),
+        tracks: Vec::new(),
         checks: Vec::new(),
         attachments: Vec::new(),
         timing: Timing {

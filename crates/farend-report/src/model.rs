@@ -102,6 +102,10 @@ pub struct CaseReport {
     pub events: Vec<CallEvent>,
     /// Everything measured (delay, levels, MOS-LQO, ...).
     pub measurements: Vec<Measurement>,
+    /// Values over the time of a played reference: the MOS-LQO track, the delay per
+    /// utterance, the per-frame disturbance.
+    #[serde(default)]
+    pub tracks: Vec<Track>,
     /// Each assertion of the scenario, with what was expected and what was found.
     pub checks: Vec<Check>,
     /// Files kept as evidence (references, recordings, logs).
@@ -257,6 +261,23 @@ pub struct Measurement {
     /// `ITU-T P.862.2 with Corrigendum 2 (2018)`); left out of JSON for other measurements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standard: Option<String>,
+}
+
+/// A measured value over the time of one played reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    /// Index of the step that produced it (as in [`StepReport::index`]).
+    pub step: usize,
+    /// Audio direction it applies to, as `from->to` roles.
+    pub direction: Option<String>,
+    /// What it tracks: `mos_lqo` (per stretch of the call), `delay_ms` (per utterance),
+    /// `disturbance` and `asymmetric_disturbance` (per 32 ms frame).
+    pub name: String,
+    /// Unit of the values (`MOS`, `ms`, ...).
+    pub unit: String,
+    /// `[start_s, end_s, value]`: a stretch of the reference, in seconds from its start,
+    /// and the value over it.
+    pub points: Vec<[f64; 3]>,
 }
 
 /// One assertion of the scenario and its outcome.

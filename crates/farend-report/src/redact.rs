@@ -226,6 +226,7 @@ mod tests {
             duration_s: 0.0,
             parties: Vec::new(),
             measurements: Vec::new(),
+            tracks: Vec::new(),
             checks: Vec::new(),
             attachments: Vec::new(),
             timing: Default::default(),

@@ -130,6 +130,7 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 standard: None,
             },
         ],
+        tracks: Vec::new(),
         checks: vec![
             Check {
                 step: 5,

@@ -104,6 +104,7 @@ struct State<'a> {
     events: Arc<Mutex<Vec<CallEvent>>>,
     evidence: Evidence,
     measurements: Vec<farend_report::Measurement>,
+    tracks: Vec<farend_report::Track>,
     checks: Vec<farend_report::Check>,
     in_call: BTreeSet<usize>,
     /// When the parties in a call were last seen in it.
@@ -149,6 +150,7 @@ impl<'a> State<'a> {
                 });
             }
             self.measurements.extend(eval.measurements);
+            self.tracks.extend(eval.tracks);
             self.checks.extend(eval.checks);
             for f in eval.failures {
                 stops.push((f.step, Stop::Failure(f.kind, f.message)));
@@ -571,6 +573,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
         steps: ran.steps,
         events,
         measurements: ran.measurements,
+        tracks: ran.tracks,
         checks: ran.checks,
         attachments: ran.attachments,
         timing: Timing {
@@ -591,6 +594,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
 struct Ran {
     steps: Vec<StepReport>,
     measurements: Vec<farend_report::Measurement>,
+    tracks: Vec<farend_report::Track>,
     checks: Vec<farend_report::Check>,
     attachments: Vec<farend_report::Attachment>,
     audio: Duration,
@@ -661,6 +665,7 @@ async fn run_in_folder(
         events: events.clone(),
         evidence,
         measurements: Vec::new(),
+        tracks: Vec::new(),
         checks: Vec::new(),
         in_call: BTreeSet::new(),
         verified_at: None,
@@ -693,6 +698,7 @@ async fn run_in_folder(
     let ran = Ran {
         steps: judged.steps,
         measurements: state.measurements,
+        tracks: state.tracks,
         checks: state.checks,
         attachments: state.evidence.attachments,
         audio: state.audio,

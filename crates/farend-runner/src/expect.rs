@@ -103,6 +103,8 @@ pub const NO_DTMF: &str = "(none detected)";
 pub struct Evaluation {
     /// Everything measured, for the report.
     pub measurements: Vec<Measurement>,
+    /// Values over the time of the reference (score track, delay per utterance, frames).
+    pub tracks: Vec<farend_report::Track>,
     /// Every expectation with what it found.
     pub checks: Vec<Check>,
     /// Every expectation that failed, in check order.
@@ -253,7 +255,76 @@ fn measure(eval: &mut Evaluation, step: usize, direction: &str, analysis: &PlayA
                 standard: Some(score.standard.clone()),
             });
         }
+        eval.tracks = score_tracks(step, direction, score);
     }
+}
+
+/// The score's tracks for the report, values rounded to what a plot or a reader needs.
+fn score_tracks(
+    step: usize,
+    direction: &str,
+    score: &farend_quality::Score,
+) -> Vec<farend_report::Track> {
+    let round = |v: f64, scale: f64| (v * scale).round() / scale;
+    let track = |name: &str, unit: &str, points: Vec<[f64; 3]>| farend_report::Track {
+        step,
+        direction: Some(direction.to_string()),
+        name: name.to_string(),
+        unit: unit.to_string(),
+        points,
+    };
+    let span = |start: f64, end: f64| [round(start, 1e3), round(end, 1e3)];
+    let frame_s = 0.032;
+    vec![
+        track(
+            "mos_lqo",
+            "MOS",
+            score
+                .track
+                .iter()
+                .map(|p| {
+                    let [a, b] = span(p.start_s, p.end_s);
+                    [a, b, round(p.mos_lqo, 1e3)]
+                })
+                .collect(),
+        ),
+        track(
+            "delay_ms",
+            "ms",
+            score
+                .utterances
+                .iter()
+                .map(|u| {
+                    let [a, b] = span(u.start_s, u.end_s);
+                    [a, b, round(u.delay_ms, 1e2)]
+                })
+                .collect(),
+        ),
+        track(
+            "disturbance",
+            "",
+            score
+                .frames
+                .iter()
+                .map(|f| {
+                    let [a, b] = span(f.t_s, f.t_s + frame_s);
+                    [a, b, round(f.symmetric, 1e3)]
+                })
+                .collect(),
+        ),
+        track(
+            "asymmetric_disturbance",
+            "",
+            score
+                .frames
+                .iter()
+                .map(|f| {
+                    let [a, b] = span(f.t_s, f.t_s + frame_s);
+                    [a, b, round(f.asymmetric, 1e3)]
+                })
+                .collect(),
+        ),
+    ]
 }
 
 /// What every check of one played direction needs: the step, the direction and what was

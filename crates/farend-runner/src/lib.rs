@@ -200,6 +200,7 @@ fn empty_report(case: &farend_scenario::Case, verdict: Verdict, started_at: Stri
         steps: Vec::new(),
         events: Vec::new(),
         measurements: Vec::new(),
+        tracks: Vec::new(),
         checks: Vec::new(),
         attachments: Vec::new(),
         timing: Default::default(),

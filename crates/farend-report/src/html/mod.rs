@@ -2,6 +2,7 @@
 
 mod compare;
 mod kpis;
+mod tracks;
 
 use std::fmt::Write as _;
 
@@ -164,6 +165,7 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
     steps_table(out, case, span_ms);
     events_block(out, case, span_ms);
     measurements_table(out, case);
+    tracks::tracks_block(out, case);
     checks_table(out, case);
     timing_block(out, case);
     attachments_list(out, case);
