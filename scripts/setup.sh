@@ -12,10 +12,15 @@ packages=(
   libasound2-dev               # ALSA headers (via pkg-config): cpal always builds its ALSA host on Linux
   codec2-examples              # public speech recordings (LGPL-2.1) behind audio-refs/
   asterisk-core-sounds-en-wav  # public speech prompts (CC-BY-SA-3.0) behind audio-refs/
-  opus-tools                   # Opus encode/decode for degraded-speech test material
+  opus-tools                   # Opus encode/decode: degraded-speech test material, farend-codec test oracle
   libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
   libspandsp-dev               # SpanDSP: the DTMF benchmark's peer (never linked into farend)
   pkg-config build-essential  # C toolchain for crates with C parts
+  libopencore-amrnb-dev        # AMR-NB encoder and decoder (Apache-2.0), linked by farend-codec
+  libopencore-amrwb-dev        # AMR-WB decoder (Apache-2.0), linked by farend-codec
+  libvo-amrwbenc-dev           # AMR-WB encoder (Apache-2.0), linked by farend-codec
+  libgsm1-dev                  # GSM 06.10 full-rate codec (libgsm, permissive), linked by farend-codec
+  libopus-dev                  # Opus codec (BSD), linked by farend-codec through the audiopus crate
   python3-venv python3-dev     # builds the ITU-T P.862 reference code (PyPI pesq) as the test oracle
 )
 

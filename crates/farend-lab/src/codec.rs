@@ -1,6 +1,12 @@
 //! Speech codecs of the virtual network: ITU-T G.711 A-law and μ-law.
 //!
-//! Codecs run at 8 kHz on 16-bit linear PCM, one frame at a time.
+//! Codecs run at 8 kHz on 16-bit linear PCM, one frame at a time. The codecs themselves
+//! (and the G.711 companding rules) live in farend-codec; this module adapts them to the
+//! network's frame interface.
+
+pub use farend_codec::g711::{
+    G711ALaw, G711MuLaw, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode,
+};
 
 /// A speech codec: encodes and decodes one frame of 8 kHz linear PCM.
 pub trait Codec: Send {
@@ -38,15 +44,15 @@ impl CodecKind {
             CodecKind::G711MuLaw => "PCMU",
         }
     }
+
+    /// The same codec as farend-codec names it.
+    pub fn spec(self) -> farend_codec::CodecSpec {
+        match self {
+            CodecKind::G711ALaw => farend_codec::CodecSpec::G711ALaw,
+            CodecKind::G711MuLaw => farend_codec::CodecSpec::G711MuLaw,
+        }
+    }
 }
-
-/// G.711 A-law codec.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct G711ALaw;
-
-/// G.711 μ-law codec.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct G711MuLaw;
 
 impl Codec for G711ALaw {
     fn name(&self) -> &'static str {
@@ -70,57 +76,6 @@ impl Codec for G711MuLaw {
     fn decode(&mut self, bits: &[u8], out: &mut Vec<i16>) {
         out.extend(bits.iter().map(|&c| ulaw_decode(c)));
     }
-}
-
-/// Encodes one 16-bit linear sample to A-law (G.711 uses the top 13 bits).
-pub fn alaw_encode(pcm: i16) -> u8 {
-    let x = i32::from(pcm) >> 3;
-    let (sign, mag) = if x >= 0 {
-        (0x80u8, x)
-    } else {
-        (0x00u8, -x - 1)
-    };
-    let mag = mag.min(4095) as u32;
-    let code = if mag < 32 {
-        (mag >> 1) as u8
-    } else {
-        let seg = 31 - mag.leading_zeros() - 4; // 1..=7
-        ((seg << 4) | ((mag >> seg) & 0x0f)) as u8
-    };
-    (sign | code) ^ 0x55
-}
-
-/// Decodes one A-law code to a 16-bit linear sample.
-pub fn alaw_decode(code: u8) -> i16 {
-    let c = code ^ 0x55;
-    let seg = u32::from((c >> 4) & 0x07);
-    let mant = i32::from(c & 0x0f);
-    let mag = if seg == 0 {
-        2 * mant + 1
-    } else {
-        (2 * mant + 33) << (seg - 1)
-    };
-    let v = mag << 3;
-    if c & 0x80 != 0 { v as i16 } else { -v as i16 }
-}
-
-/// Encodes one 16-bit linear sample to μ-law (G.711 uses the top 14 bits).
-pub fn ulaw_encode(pcm: i16) -> u8 {
-    let x = i32::from(pcm) >> 2;
-    let (mask, mag) = if x < 0 { (0x7fu8, -x) } else { (0xffu8, x) };
-    let biased = (mag.min(8158) + 33) as u32;
-    let seg = 31 - biased.leading_zeros() - 5; // 0..=7
-    let mant = (biased >> (seg + 1)) & 0x0f;
-    (((seg << 4) | mant) as u8) ^ mask
-}
-
-/// Decodes one μ-law code to a 16-bit linear sample.
-pub fn ulaw_decode(code: u8) -> i16 {
-    let c = !code;
-    let seg = u32::from((c >> 4) & 0x07);
-    let mant = i32::from(c & 0x0f);
-    let t = (((mant << 3) + 0x84) << seg) - 0x84;
-    if c & 0x80 != 0 { -t as i16 } else { t as i16 }
 }
 
 #[cfg(test)]
