@@ -377,6 +377,13 @@ impl Handset {
         parse::telephony_registry(&out.stdout).map_err(|e| self.parse_error(&argv, e.to_string()))
     }
 
+    /// The precise call state (dialing, alerting, active, and the last disconnect cause) from
+    /// `dumpsys telephony.registry`; `None` on releases that do not print it.
+    pub async fn precise_call_state(&self) -> Result<Option<crate::PreciseCallState>, DeviceError> {
+        let out = self.checked(&["dumpsys", "telephony.registry"]).await?;
+        Ok(crate::parse_precise_call_state(&out.stdout))
+    }
+
     /// Waits until the call state is `want`, reading it about every 100 ms. Returns how long it
     /// took, or [`DeviceError::StateTimeout`] (a network verdict) when `within` ran out. Lab
     /// faults while reading the state end the wait at once. The state is read once more after

@@ -30,6 +30,7 @@
 mod error;
 mod handset;
 mod number;
+mod precise;
 pub mod parse;
 mod quote;
 mod transport;
@@ -44,6 +45,7 @@ pub use handset::{
     Timeouts,
 };
 pub use number::{MAX_NUMBER_LEN, Number};
+pub use precise::{CallPhase, DisconnectCause, PreciseCallState, parse_precise_call_state};
 pub use quote::{command_line, quote};
 pub use types::{CallState, CommandRecord, Identity, ServerDevice, ShellOutput, TelecomCall};
 

@@ -11,6 +11,18 @@ use farend_report::redact_number;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
 pub const FAIL_DELAY: Duration = Duration::from_millis(1500);
+/// 3GPP TS 24.008 cause: no subscriber has the dialled number.
+const CAUSE_UNASSIGNED_NUMBER: u32 = 1;
+/// 3GPP TS 24.008 cause: a party hung up.
+const CAUSE_NORMAL_CLEARING: u32 = 16;
+/// 3GPP TS 24.008 cause: the called party is in another call.
+const CAUSE_USER_BUSY: u32 = 17;
+/// 3GPP TS 24.008 cause: the called party rejected the call.
+const CAUSE_CALL_REJECTED: u32 = 21;
+/// 3GPP TS 24.008 cause: the other party's handset is gone.
+const CAUSE_DESTINATION_OUT_OF_ORDER: u32 = 27;
+/// 3GPP TS 24.008 cause: no more specific cause.
+const CAUSE_NORMAL_UNSPECIFIED: u32 = 31;
 /// How many log lines each handset keeps.
 const LOG_CAPACITY: usize = 2000;
 
@@ -74,6 +86,8 @@ pub struct Phone {
     pub records: Vec<CallRecord>,
     /// Log lines, oldest first.
     pub log: VecDeque<LogLine>,
+    /// 3GPP TS 24.008 cause value of the last call's end (0 before any call ended).
+    pub last_cause: u32,
     next_tc: u32,
 }
 
@@ -81,7 +95,9 @@ pub struct Phone {
 enum Phase {
     Alerting,
     Active,
-    Failing(Instant, &'static str),
+    /// The network will end the call at the instant, with a telecom cause name and a
+    /// 3GPP TS 24.008 cause value.
+    Failing(Instant, &'static str, u32),
 }
 
 struct Call {
@@ -153,6 +169,7 @@ impl Network {
                 records: Vec::new(),
                 log: VecDeque::new(),
                 next_tc: 1,
+                last_cause: 0,
             })
             .collect();
         Ok(Network {
@@ -284,11 +301,15 @@ impl Network {
             .position(|p| p.alive && p.number == number);
         let (phase, result) = match callee {
             None => (
-                Phase::Failing(Instant::now() + FAIL_DELAY, "ERROR"),
+                Phase::Failing(
+                    Instant::now() + FAIL_DELAY,
+                    "ERROR",
+                    CAUSE_UNASSIGNED_NUMBER,
+                ),
                 DialResult::Unknown,
             ),
             Some(c) if c == from || self.find_call(c).is_some() => (
-                Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY"),
+                Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
                 DialResult::Busy,
             ),
             Some(_) => (Phase::Alerting, DialResult::Ringing),
@@ -377,16 +398,24 @@ impl Network {
         };
         let ringing_callee =
             self.calls[ci].callee == Some(idx) && self.calls[ci].phase == Phase::Alerting;
-        let (local, remote) = if ringing_callee {
-            ("REJECTED", "REMOTE")
+        let (local, remote, cause) = if ringing_callee {
+            ("REJECTED", "REMOTE", CAUSE_CALL_REJECTED)
         } else {
-            ("LOCAL", "REMOTE")
+            ("LOCAL", "REMOTE", CAUSE_NORMAL_CLEARING)
         };
-        self.end_call(ci, idx, local, remote);
+        self.end_call(ci, idx, (local, remote), cause);
         true
     }
 
-    fn end_call(&mut self, ci: usize, initiator: usize, local: &'static str, remote: &'static str) {
+    /// Ends a call: `initiator`'s record gets the first telecom cause name, the peer's the
+    /// second; both handsets report the 3GPP cause value as their last disconnect cause.
+    fn end_call(
+        &mut self,
+        ci: usize,
+        initiator: usize,
+        (local, remote): (&'static str, &'static str),
+        network_cause: u32,
+    ) {
         let call = self.calls.remove(ci);
         let t = now_ms();
         let parties = [
@@ -399,6 +428,8 @@ impl Network {
                 rec.state = "DISCONNECTED";
                 rec.end_ms = t;
                 rec.cause = if p == initiator { local } else { remote };
+                self.phones[p].last_cause = network_cause;
+                let rec = &self.phones[p].records[r];
                 let (tc, cause) = (rec.tc, rec.cause);
                 self.log(
                     p,
@@ -415,7 +446,7 @@ impl Network {
     pub fn kill(&mut self, idx: usize) {
         self.phones[idx].alive = false;
         if let Some(ci) = self.find_call(idx) {
-            self.end_call(ci, idx, "ERROR", "REMOTE");
+            self.end_call(ci, idx, ("ERROR", "REMOTE"), CAUSE_DESTINATION_OUT_OF_ORDER);
         }
         self.phones[idx].mic.clear();
     }
@@ -426,14 +457,14 @@ impl Network {
         while let Some(ci) = self
             .calls
             .iter()
-            .position(|c| matches!(c.phase, Phase::Failing(t, _) if t <= now))
+            .position(|c| matches!(c.phase, Phase::Failing(t, ..) if t <= now))
         {
             let caller = self.calls[ci].caller;
-            let cause = match self.calls[ci].phase {
-                Phase::Failing(_, cause) => cause,
-                _ => "ERROR",
+            let (cause, network_cause) = match self.calls[ci].phase {
+                Phase::Failing(_, cause, network_cause) => (cause, network_cause),
+                _ => ("ERROR", CAUSE_NORMAL_UNSPECIFIED),
             };
-            self.end_call(ci, caller, cause, "REMOTE");
+            self.end_call(ci, caller, (cause, "REMOTE"), network_cause);
         }
         let mics: Vec<Vec<i16>> = self.phones.iter_mut().map(|p| p.mic.take(n)).collect();
         let mut ears = vec![vec![0i16; n]; self.phones.len()];
@@ -488,6 +519,7 @@ mod tests {
         assert_eq!((n.call_state(0), n.call_state(1)), (0, 0));
         assert_eq!(n.phones[0].records[0].cause, "REMOTE");
         assert_eq!(n.phones[1].records[0].cause, "LOCAL");
+        assert_eq!(n.phones[0].last_cause, CAUSE_NORMAL_CLEARING);
         assert!(!n.hang_up(1));
     }
 
@@ -496,11 +528,14 @@ mod tests {
         let mut n = net();
         assert_eq!(n.dial(0, "+99"), DialResult::Unknown);
         assert_eq!(n.call_state(0), 2);
+        // The caller keeps dialing: the far end never alerts.
+        assert_eq!(n.precise_states(0), (0, 3));
         n.tick(320);
         assert_eq!(n.call_state(0), 2);
         std::thread::sleep(FAIL_DELAY + Duration::from_millis(50));
         n.tick(320);
         assert_eq!(n.call_state(0), 0);
+        assert_eq!(n.phones[0].last_cause, CAUSE_UNASSIGNED_NUMBER);
     }
 
     #[test]

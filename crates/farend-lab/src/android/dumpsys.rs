@@ -22,15 +22,18 @@ impl AndroidHost<'_> {
         let p = self.handset.profile;
         out.out("last known state:\n");
         for phone in 0..p.sim_slots {
-            let (state, incoming, (ring, fg)) = if phone == 0 {
+            let (state, incoming, (ring, fg), cause) = if phone == 0 {
                 (
                     net.call_state(idx),
                     net.incoming_number(idx),
                     net.precise_states(idx),
+                    net.phones[idx].last_cause,
                 )
             } else {
-                (0, String::new(), (0, 0))
+                (0, String::new(), (0, 0), 0)
             };
+            // Android prints -1 until a call has ended.
+            let cause: i64 = if cause == 0 { -1 } else { i64::from(cause) };
             let (ring_s, fg_s) = (ring, fg);
             out.out(&format!("  Phone Id={phone}\n"));
             out.out(&format!("    mCallState={state}\n"));
@@ -38,9 +41,9 @@ impl AndroidHost<'_> {
             out.out(&format!("    mForegroundCallState={fg_s}\n"));
             out.out("    mBackgroundCallState=0\n");
             out.out(&format!(
-                "    mPreciseCallState=Ringing call state: {ring_s}, Foreground call state: {fg_s}, Background call state: 0, Disconnect cause: -1, Precise disconnect cause: -1\n"
+                "    mPreciseCallState=Ringing call state: {ring_s}, Foreground call state: {fg_s}, Background call state: 0, Disconnect cause: {cause}, Precise disconnect cause: {cause}\n"
             ));
-            out.out("    mCallDisconnectCause=-1\n");
+            out.out(&format!("    mCallDisconnectCause={cause}\n"));
             out.out(&format!("    mCallIncomingNumber={incoming}\n"));
             let (svc, op) = if phone == 0 {
                 ("0(IN_SERVICE)", p.operator)
@@ -57,9 +60,9 @@ impl AndroidHost<'_> {
                 "    mDataConnectionState={}\n",
                 if phone == 0 { 2 } else { 0 }
             ));
-            out.out(
-                "    mSrvccState=-1\n    mCallPreciseDisconnectCause=-1\n    mCallNetworkType=13\n",
-            );
+            out.out(&format!(
+                "    mSrvccState=-1\n    mCallPreciseDisconnectCause={cause}\n    mCallNetworkType=13\n"
+            ));
             out.out(
                 "    mOutgoingCallEmergencyNumber=null\n    mOutgoingSmsEmergencyNumber=null\n",
             );
