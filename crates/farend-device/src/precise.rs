@@ -139,7 +139,7 @@ impl fmt::Display for DisconnectCause {
 pub fn parse_precise_call_state(text: &str) -> Option<PreciseCallState> {
     let mut best: Option<PreciseCallState> = None;
     let mut block: Option<PreciseCallState> = None;
-    let mut finish = |block: Option<PreciseCallState>, best: &mut Option<PreciseCallState>| {
+    let finish = |block: Option<PreciseCallState>, best: &mut Option<PreciseCallState>| {
         if let Some(b) = block
             && best.is_none_or(|old| rank(b) > rank(old))
         {
