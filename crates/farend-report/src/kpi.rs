@@ -8,8 +8,9 @@
 //!   left out.
 //! - An attempt is **unsuccessful** (service non-accessibility) for each failure of kind
 //!   `CallSetupFailure`, `NoRinging` or `NotAnswered` in the case, at most one per attempt.
-//! - A **setup time** runs from the caller's `dial` event to the first ringing event of
-//!   another party after it (the callee alerting), for attempts that did not fail.
+//! - A **setup time** runs from the caller's `dial` event to the first event after it that
+//!   shows the far end alerting (another party ringing, or the caller's `alerting`), for
+//!   attempts that did not fail.
 //! - A **cut-off call** is a `DroppedCall` failure of an established (successful) attempt.
 //! - **Speech quality on sample basis** uses every `mos_lqo` measurement; **on call basis**
 //!   the mean of each case's `mos_lqo` measurements.
@@ -220,8 +221,9 @@ pub(crate) fn finite_values(case: &CaseReport, name: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Dial-to-alerting times of the case: each `dial` event paired with the first ringing
-/// event of another party after it and before the next `dial`.
+/// Dial-to-alerting times of the case: each `dial` event paired with the first event after
+/// it (and before the next `dial`) that shows the far end alerting: another party ringing,
+/// or the caller's own `alerting`.
 fn setup_times_ms(case: &CaseReport) -> Vec<f64> {
     let mut times = Vec::new();
     let mut dialled: Option<(&str, f64)> = None;
@@ -229,8 +231,8 @@ fn setup_times_ms(case: &CaseReport) -> Vec<f64> {
         if event.event.starts_with("dial") {
             dialled = Some((event.party.as_str(), event.at_ms));
         } else if let Some((caller, at_ms)) = dialled
-            && event.party != caller
-            && is_ringing(&event.event)
+            && ((event.party != caller && is_ringing(&event.event))
+                || (event.party == caller && event.event.starts_with("alerting")))
         {
             times.push(event.at_ms - at_ms);
             dialled = None;

@@ -1,11 +1,12 @@
 //! Running one case: its steps in order, with timeouts, evidence and a verdict.
 
+use crate::call_phase::{self, PhaseWait};
 use crate::evidence::Evidence;
 use crate::expect;
 use crate::lab::LabHandset;
 use crate::monitor::StateMonitor;
 use farend_audio::RefLibrary;
-use farend_device::{CallState, DeviceError, Number};
+use farend_device::{CallPhase, CallState, DeviceError, Number};
 use farend_report::{
     CallEvent, CaseReport, ErrorKind, FailureDetail, FailureKind, PartyBinding, StepOutcome,
     StepReport, Timing, Verdict,
@@ -107,6 +108,8 @@ struct State<'a> {
     tracks: Vec<farend_report::Track>,
     checks: Vec<farend_report::Check>,
     in_call: BTreeSet<usize>,
+    /// Parties whose call was seen up (active), not just dialing or alerting.
+    established: BTreeSet<usize>,
     /// When the parties in a call were last seen in it.
     verified_at: Option<Instant>,
     audio: Duration,
@@ -215,6 +218,7 @@ impl<'a> State<'a> {
                 self.event(party, "hang up".into());
                 h.device.hang_up().await.map_err(device_stop)?;
                 self.in_call.clear();
+                self.established.clear();
                 Ok(())
             }
             StepKind::Sleep { duration } => {
@@ -258,6 +262,9 @@ impl<'a> State<'a> {
             CallStateName::Idle => CallState::Idle,
             CallStateName::Ringing => CallState::Ringing,
             CallStateName::Offhook => CallState::Offhook,
+            CallStateName::Alerting | CallStateName::Active => {
+                return self.wait_phase(parties, state, within).await;
+            }
         };
         let waits = parties.iter().map(|p| {
             let (i, h) = self.party(p);
@@ -272,6 +279,7 @@ impl<'a> State<'a> {
                     if want == CallState::Offhook {
                         self.in_call.insert(index);
                         self.verified_at = Some(Instant::now());
+                        self.note_established(index).await;
                     }
                 }
                 Err(DeviceError::StateTimeout { last, .. }) => {
@@ -309,6 +317,97 @@ impl<'a> State<'a> {
         first_stop.map_or(Ok(()), Err)
     }
 
+    /// Waits until every party's own call is `alerting` or `active` (the precise call
+    /// state); a call that ends first is a setup failure carrying the network's cause.
+    async fn wait_phase(
+        &mut self,
+        parties: &[String],
+        state: CallStateName,
+        within: Duration,
+    ) -> Result<(), Stop> {
+        let waits = parties.iter().map(|p| {
+            let (i, h) = self.party(p);
+            async move {
+                let result = call_phase::wait_for_phase(&h.device, state, within).await;
+                (p, i, result)
+            }
+        });
+        let results = futures::future::join_all(waits).await;
+        let mut first_stop = None;
+        for (party, index, result) in results {
+            let id = &self.run.bound[index].id;
+            let stop = match result {
+                Ok(PhaseWait::Reached(after)) => {
+                    self.event(party, format!("{state} after {} ms", after.as_millis()));
+                    if state == CallStateName::Active {
+                        self.in_call.insert(index);
+                        self.established.insert(index);
+                        self.verified_at = Some(Instant::now());
+                    }
+                    continue;
+                }
+                Ok(PhaseWait::Ended { last, cause }) => {
+                    let (kind, what) = if self.established.contains(&index) {
+                        (FailureKind::DroppedCall, "lost the call")
+                    } else {
+                        (FailureKind::CallSetupFailure, "had its call end")
+                    };
+                    Stop::Failure(
+                        kind,
+                        format!(
+                            "{party} ({id}) {what} while {last}, before it was {state}{}",
+                            call_phase::cause_text(cause)
+                        ),
+                    )
+                }
+                Ok(PhaseWait::TimedOut { last, cause }) => {
+                    let kind = match (state, last) {
+                        (CallStateName::Active, Some(CallPhase::Incoming)) => {
+                            FailureKind::NotAnswered
+                        }
+                        (_, _) if self.established.contains(&index) => FailureKind::DroppedCall,
+                        _ => FailureKind::CallSetupFailure,
+                    };
+                    Stop::Failure(
+                        kind,
+                        format!(
+                            "{party} ({id}) was not {state} within {} s (last: {}){}",
+                            within.as_secs_f64(),
+                            last.map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+                            call_phase::cause_text(cause)
+                        ),
+                    )
+                }
+                Ok(PhaseWait::Unsupported) => Stop::Error(
+                    ErrorKind::DeviceCommandFailed,
+                    format!(
+                        "{party} ({id}) does not report the precise call state \
+                         (`mPreciseCallState` in `dumpsys telephony.registry`), so `{state}` \
+                         cannot be observed on it; wait for `offhook` instead"
+                    ),
+                    Some(id.clone()),
+                ),
+                Err(e) => device_stop(e),
+            };
+            first_stop.get_or_insert(stop);
+        }
+        first_stop.map_or(Ok(()), Err)
+    }
+
+    /// Remembers that a party's call is up (active or held) when its handset says so; a
+    /// caller that is only dialing or alerting is offhook but not yet in a call. Handsets
+    /// that do not report the precise state are taken at their word (offhook).
+    async fn note_established(&mut self, index: usize) {
+        let precise = self.run.bound[index].device.precise_call_state().await;
+        let established = match precise {
+            Ok(Some(state)) => state.foreground.is_established(),
+            Ok(None) | Err(_) => true,
+        };
+        if established {
+            self.established.insert(index);
+        }
+    }
+
     /// A call that was up must still be up: if a party fell back to idle, the call dropped.
     /// Skipped when the call was seen up a moment ago (a wait or a check just did).
     async fn check_no_drop(&mut self) -> Result<(), Stop> {
@@ -330,9 +429,22 @@ impl<'a> State<'a> {
             if state.map_err(device_stop)? == CallState::Idle {
                 self.in_call.clear();
                 let role = &self.run.case.scenario.parties[index];
+                let cause = match h.device.precise_call_state().await {
+                    Ok(Some(state)) => state.disconnect_cause,
+                    _ => None,
+                };
+                // A caller that never got past dialing or alerting had no call to drop.
+                let (kind, what) = if self.established.contains(&index) {
+                    (FailureKind::DroppedCall, "dropped out of the call")
+                } else {
+                    (
+                        FailureKind::CallSetupFailure,
+                        "had its call end before it was answered",
+                    )
+                };
                 return Err(Stop::Failure(
-                    FailureKind::DroppedCall,
-                    format!("{role} ({}) dropped out of the call", h.id),
+                    kind,
+                    format!("{role} ({}) {what}{}", h.id, call_phase::cause_text(cause)),
                 ));
             }
         }
@@ -668,6 +780,7 @@ async fn run_in_folder(
         tracks: Vec::new(),
         checks: Vec::new(),
         in_call: BTreeSet::new(),
+        established: BTreeSet::new(),
         verified_at: None,
         audio: Duration::ZERO,
         waits: Duration::ZERO,

@@ -14,6 +14,7 @@
 //! # }
 //! ```
 
+mod call_phase;
 mod case;
 pub mod evidence;
 pub mod expect;

@@ -130,44 +130,47 @@ impl fmt::Display for DialTarget {
     }
 }
 
-/// A call state a `wait` step waits for (Android `mCallState` 0/1/2).
+/// A call state a `wait` step waits for: Android's `mCallState` (`idle`, `ringing`,
+/// `offhook`) or the precise state of the party's own call (`alerting`, `active`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CallStateName {
-    /// No call (0).
+    /// No call (`mCallState` 0).
     Idle,
-    /// Incoming call ringing (1).
+    /// Incoming call ringing (`mCallState` 1).
     Ringing,
-    /// In a call or dialling (2).
+    /// In a call or dialling (`mCallState` 2): a caller is offhook from the moment it dials.
     Offhook,
+    /// The caller's call reached the far end and it is ringing (precise call state
+    /// ALERTING), or the call already went active.
+    Alerting,
+    /// The party's call is up (precise call state ACTIVE): answered and connected.
+    Active,
 }
 
 impl CallStateName {
+    /// Every state, in the order the error message lists them.
+    pub const ALL: [CallStateName; 5] = [
+        CallStateName::Idle,
+        CallStateName::Ringing,
+        CallStateName::Offhook,
+        CallStateName::Alerting,
+        CallStateName::Active,
+    ];
+
     /// The name as written in scenario files.
     pub fn as_str(self) -> &'static str {
         match self {
             CallStateName::Idle => "idle",
             CallStateName::Ringing => "ringing",
             CallStateName::Offhook => "offhook",
+            CallStateName::Alerting => "alerting",
+            CallStateName::Active => "active",
         }
     }
 
-    /// Parses `idle`, `ringing` or `offhook`.
+    /// Parses a state name as written in scenario files.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "idle" => Some(CallStateName::Idle),
-            "ringing" => Some(CallStateName::Ringing),
-            "offhook" => Some(CallStateName::Offhook),
-            _ => None,
-        }
-    }
-
-    /// The Android `mCallState` value.
-    pub fn android_value(self) -> u8 {
-        match self {
-            CallStateName::Idle => 0,
-            CallStateName::Ringing => 1,
-            CallStateName::Offhook => 2,
-        }
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
     }
 }
 

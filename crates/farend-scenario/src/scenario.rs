@@ -621,7 +621,9 @@ fn read_wait(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKi
         if st.is_none() {
             c.error(
                 n.loc,
-                format!("unknown call state `{s}` (expected idle, ringing or offhook)"),
+                format!(
+                    "unknown call state `{s}` (expected idle, ringing, offhook, alerting or active)"
+                ),
             );
         }
         st
