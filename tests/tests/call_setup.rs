@@ -39,8 +39,8 @@ fn a_caller_waits_for_alerting_and_active() {
     );
     assert_eq!(code, Some(0), "{}", case.verdict);
     let events: Vec<&str> = case.events.iter().map(|e| e.event.as_str()).collect();
-    assert!(events.iter().any(|e| e.starts_with("alerting after")), "{events:?}");
-    assert!(events.iter().any(|e| e.starts_with("active after")), "{events:?}");
+    assert!(events.iter().any(|e| e.starts_with("alerting reached")), "{events:?}");
+    assert!(events.iter().any(|e| e.starts_with("active reached")), "{events:?}");
 }
 
 #[test]

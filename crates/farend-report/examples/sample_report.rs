@@ -73,31 +73,37 @@ fn case(scenario: &str, iteration: u32, verdict: Verdict, mos: f64) -> CaseRepor
                 at_ms: 20.0,
                 party: "a".into(),
                 event: format!("dial {}", redact_number("+421900000002")),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 25.0,
                 party: "a".into(),
                 event: "state idle->offhook".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 610.0,
                 party: "b".into(),
                 event: "state idle->ringing".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 1700.0,
                 party: "b".into(),
                 event: "state ringing->offhook".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 10300.0,
                 party: "a".into(),
                 event: "state offhook->idle".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 10320.0,
                 party: "b".into(),
                 event: "state offhook->idle".into(),
+                source: farend_report::EventSource::Step,
             },
         ],
         measurements: vec![

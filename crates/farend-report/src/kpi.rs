@@ -241,7 +241,7 @@ fn setup_times_ms(case: &CaseReport) -> Vec<f64> {
     times
 }
 
-/// True for the events that say a party started ringing (`ringing after 24 ms`,
+/// True for the events that say a party started ringing (`ringing reached (waited 24 ms)`,
 /// `state idle->ringing`).
 fn is_ringing(event: &str) -> bool {
     event.starts_with("ringing") || event.ends_with("->ringing")

@@ -56,7 +56,7 @@ pub use html::{compare_html, html};
 pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use model::{
-    Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, FailureDetail, FailureKind,
+    Attachment, CallEvent, CaseReport, EventSource, Check, Counts, ErrorKind, FailureDetail, FailureKind,
     HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, Track, RunReport, StepOutcome, StepReport, Timing,
     Verdict,
 };

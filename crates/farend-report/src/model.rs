@@ -236,8 +236,29 @@ pub struct CallEvent {
     pub at_ms: f64,
     /// Role of the party it happened to.
     pub party: String,
-    /// What happened (e.g. `state idle->ringing`, `dial +4219...`, `answer`).
+    /// What happened: see [`EventSource`] for the names each source uses.
     pub event: String,
+    /// Who saw it happen.
+    #[serde(default)]
+    pub source: EventSource,
+}
+
+/// Who recorded a call event; both time it from the case start.
+///
+/// - `step`: the step engine, at the moment it acted or saw a state it waited for:
+///   `dial <number>`, `answer`, `hang up`, `play <ref> (recording <party>)`, and
+///   `<state> reached (waited N ms)` for `ringing`, `offhook`, `idle`, `alerting`, `active`.
+/// - `monitor`: the call-state monitor, which reads every party's `mCallState` about every
+///   250 ms: `state <from>-><to>` (`?` before the first reading). It sees a change up to a
+///   poll late, and may miss one shorter than a poll.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventSource {
+    /// The step engine acted or saw what it waited for.
+    #[default]
+    Step,
+    /// The call-state monitor saw a change when it polled.
+    Monitor,
 }
 
 /// One measured value.

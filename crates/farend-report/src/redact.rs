@@ -214,6 +214,7 @@ mod tests {
                 at_ms: 0.0,
                 party: "a".into(),
                 event: "dial +421900000123".into(),
+                source: crate::EventSource::Step,
             }],
             id: "s/dial-literal".into(),
             suite: "s".into(),

@@ -53,7 +53,7 @@ fn run() -> RunReport {
     let rang = |at: f64| {
         vec![
             event(100.0, "a", "dial *********0002"),
-            event(at, "b", "ringing after 24 ms"),
+            event(at, "b", "ringing reached (waited 24 ms)"),
         ]
     };
     let run = json!({

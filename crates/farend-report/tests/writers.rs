@@ -89,16 +89,19 @@ fn case(n: u32, suite: &str, scenario: &str, verdict: Verdict) -> CaseReport {
                 at_ms: 10.0,
                 party: "a".into(),
                 event: "dial *********0002".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 900.0,
                 party: "b".into(),
                 event: "state idle->ringing".into(),
+                source: farend_report::EventSource::Step,
             },
             CallEvent {
                 at_ms: 1500.0,
                 party: "b".into(),
                 event: hostile(),
+                source: farend_report::EventSource::Step,
             },
         ],
         measurements: vec![
@@ -1017,4 +1020,34 @@ fn scores_name_their_band_and_standard_in_results_json() {
     assert!(delay.get("band").is_none() && delay.get("standard").is_none());
     let page = html(&report);
     assert!(page.contains("MOS (wb, ITU-T P.862.2 with Corrigendum 2 (2018))"));
+}
+
+#[test]
+fn the_timeline_has_a_time_axis_and_says_who_saw_each_event() {
+    let mut c = case(1, "smoke", "mo-call", Verdict::Pass);
+    c.duration_s = 12.0;
+    c.events = vec![
+        CallEvent {
+            at_ms: 100.0,
+            party: "a".into(),
+            event: "dial *********0002".into(),
+            source: farend_report::EventSource::Step,
+        },
+        CallEvent {
+            at_ms: 350.0,
+            party: "b".into(),
+            event: "state idle->ringing".into(),
+            source: farend_report::EventSource::Monitor,
+        },
+    ];
+    let page = html(&one_case_report(c));
+    let svg = &page[page.find("<svg class=\"timeline\"").expect("timeline")..];
+    let svg = &svg[..svg.find("</svg>").expect("end")];
+    // Ticks every 1 s over the 12 s case: 0 s to 12 s.
+    assert!(svg.contains(">0 s</text>") && svg.contains(">12 s</text>"), "{svg}");
+    assert!(svg.contains("(monitor (polled))") && svg.contains("(step)"), "{svg}");
+    assert!(page.contains("<th>Seen by</th>"));
+    let json = farend_report::results_json(&one_case_report(case(1, "s", "x", Verdict::Pass)))
+        .expect("json");
+    assert!(json.contains("\"source\": \"step\""), "events carry their source");
 }

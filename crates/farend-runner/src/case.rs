@@ -183,6 +183,7 @@ impl<'a> State<'a> {
                 at_ms,
                 party: party.to_string(),
                 event,
+                source: farend_report::EventSource::Step,
             });
     }
 
@@ -275,7 +276,7 @@ impl<'a> State<'a> {
         for (party, index, result) in results {
             match result {
                 Ok(after) => {
-                    self.event(party, format!("{want} after {} ms", after.as_millis()));
+                    self.event(party, format!("{want} reached (waited {} ms)", after.as_millis()));
                     if want == CallState::Offhook {
                         self.in_call.insert(index);
                         self.verified_at = Some(Instant::now());
@@ -338,7 +339,7 @@ impl<'a> State<'a> {
             let id = &self.run.bound[index].id;
             let stop = match result {
                 Ok(PhaseWait::Reached(after)) => {
-                    self.event(party, format!("{state} after {} ms", after.as_millis()));
+                    self.event(party, format!("{state} reached (waited {} ms)", after.as_millis()));
                     if state == CallStateName::Active {
                         self.in_call.insert(index);
                         self.established.insert(index);

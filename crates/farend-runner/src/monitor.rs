@@ -43,6 +43,7 @@ impl StateMonitor {
                                 at_ms: start.elapsed().as_secs_f64() * 1000.0,
                                 party: role.clone(),
                                 event: format!("state {from}->{state}"),
+                                source: farend_report::EventSource::Monitor,
                             });
                     }
                 }

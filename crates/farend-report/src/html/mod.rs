@@ -2,6 +2,7 @@
 
 mod compare;
 mod kpis;
+mod timeline;
 mod tracks;
 
 use std::fmt::Write as _;
@@ -259,15 +260,18 @@ fn events_block(out: &mut String, case: &CaseReport, span_ms: f64) {
         return;
     }
     out.push_str("<h3>Call events</h3>\n");
-    timeline_svg(out, case, span_ms);
-    out.push_str("<table>\n<tr><th>At</th><th>Party</th><th>Event</th></tr>\n");
+    timeline::timeline_svg(out, case, span_ms);
+    out.push_str(
+        "<table>\n<tr><th>At (from case start)</th><th>Party</th><th>Event</th><th>Seen by</th></tr>\n",
+    );
     for e in &case.events {
         let _ = writeln!(
             out,
-            "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"msg\">{}</td><td>{}</td></tr>",
             ms(e.at_ms),
             esc(&e.party),
-            esc(&e.event)
+            esc(&e.event),
+            timeline::source_name(e.source)
         );
     }
     out.push_str("</table>\n");
@@ -381,67 +385,6 @@ fn attachments_list(out: &mut String, case: &CaseReport) {
     out.push_str("</ul>\n");
 }
 
-/// A small SVG timeline: one lane per party with a tick and label per event.
-/// Smallest distance between two event labels of one lane, in SVG units.
-const LABEL_SPACING: f64 = 150.0;
-
-fn timeline_svg(out: &mut String, case: &CaseReport, span_ms: f64) {
-    let mut parties: Vec<&str> = Vec::new();
-    for e in &case.events {
-        if !parties.contains(&e.party.as_str()) {
-            parties.push(&e.party);
-        }
-    }
-    const WIDTH: f64 = 1000.0;
-    const LEFT: f64 = 60.0;
-    const LANE: f64 = 34.0;
-    let height = LANE * parties.len() as f64 + 20.0;
-    let _ = writeln!(
-        out,
-        "<svg viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" aria-label=\"call events timeline\">"
-    );
-    for (i, p) in parties.iter().enumerate() {
-        let y = LANE * i as f64 + 20.0;
-        let _ = writeln!(
-            out,
-            "<text x=\"4\" y=\"{:.1}\">{}</text><line x1=\"{LEFT}\" x2=\"{WIDTH}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#d0d7de\"/>",
-            y + 4.0,
-            esc(&truncate(p, 8))
-        );
-    }
-    // Labels are drawn only where they do not run into the previous one of the same lane;
-    // every dot keeps its full text as a tooltip and the table below lists all events.
-    let mut last_label_x = vec![f64::NEG_INFINITY; parties.len().max(1)];
-    for e in &case.events {
-        let lane = parties.iter().position(|p| *p == e.party).unwrap_or(0);
-        let y = LANE * lane as f64 + 20.0;
-        let frac = if span_ms > 0.0 && e.at_ms.is_finite() {
-            (e.at_ms / span_ms).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let x = LEFT + frac * (WIDTH - LEFT - 10.0);
-        let label = if x - last_label_x[lane] >= LABEL_SPACING {
-            last_label_x[lane] = x;
-            format!(
-                "<text x=\"{x:.1}\" y=\"{:.1}\">{}</text>",
-                y - 7.0,
-                esc(&truncate(&e.event, 24))
-            )
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "<g><title>{} {} {}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#0969da\"/>{label}</g>",
-            ms(e.at_ms),
-            esc(&e.party),
-            esc(&e.event),
-        );
-    }
-    out.push_str("</svg>\n");
-}
-
 /// Length of the case on its own clock: the case duration, or the latest step or event.
 fn case_span_ms(case: &CaseReport) -> f64 {
     let mut span = finite_pos(case.duration_s) * 1000.0;
@@ -517,7 +460,7 @@ fn opt(v: &Option<String>) -> String {
     v.as_deref().map(esc).unwrap_or_default()
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(super) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() > max {
         let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
         t.push('…');
@@ -538,7 +481,7 @@ fn secs(s: f64) -> String {
     }
 }
 
-fn ms(v: f64) -> String {
+pub(super) fn ms(v: f64) -> String {
     if v.is_finite() {
         format!("{v:.0} ms")
     } else {
