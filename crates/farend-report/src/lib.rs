@@ -61,7 +61,7 @@ pub use model::{
     Verdict,
 };
 pub use merge::{MergeError, Merged, merge};
-pub use redact::{Redactor, redact_number};
+pub use redact::{Redactor, redact_number, serial_alias};
 pub use text::xml_safe;
 
 /// File name of the JUnit report inside the run folder.

@@ -1,5 +1,5 @@
-//! Redaction of phone numbers and subscriber identities (IMEI, IMSI, ICCID): the one rule
-//! every file a run writes follows.
+//! Redaction of phone numbers, subscriber identities (IMEI, IMSI, ICCID) and device serials:
+//! the one rule every file a run writes follows.
 
 use crate::model::{CaseReport, Verdict};
 
@@ -46,6 +46,17 @@ pub fn redact_number(number: &str) -> String {
 pub struct Redactor {
     /// Known numbers, longest first so a number is never half-replaced by one it contains.
     numbers: Vec<String>,
+    /// Known device serials with their aliases, longest first.
+    serials: Vec<(String, String)>,
+}
+
+/// A device serial's stable alias: `serial-` and 8 hex digits of its FNV-1a hash, the same
+/// for the same serial in every run, so reports can follow a phone without naming it.
+pub fn serial_alias(serial: &str) -> String {
+    use std::hash::Hasher;
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(serial.as_bytes());
+    format!("serial-{:08x}", hasher.finish() as u32)
 }
 
 impl Redactor {
@@ -62,12 +73,36 @@ impl Redactor {
         known.retain(|n| n.chars().filter(char::is_ascii_digit).count() > 4);
         known.sort_by_key(|n| std::cmp::Reverse(n.len()));
         known.dedup();
-        Redactor { numbers: known }
+        Redactor {
+            numbers: known,
+            serials: Vec::new(),
+        }
+    }
+
+    /// The same redactor, also replacing these device serials by their [`serial_alias`].
+    pub fn with_serials<S: AsRef<str>>(mut self, serials: impl IntoIterator<Item = S>) -> Redactor {
+        self.serials = serials
+            .into_iter()
+            .map(|s| s.as_ref().to_string())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let alias = serial_alias(&s);
+                (s, alias)
+            })
+            .collect();
+        self.serials
+            .sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        self
     }
 
     /// `text` with every number and identity in it redacted.
     pub fn text(&self, text: &str) -> String {
         let mut text = text.to_string();
+        for (serial, alias) in &self.serials {
+            if text.contains(serial.as_str()) {
+                text = text.replace(serial.as_str(), alias);
+            }
+        }
         for n in &self.numbers {
             if text.contains(n.as_str()) {
                 text = text.replace(n.as_str(), &redact_number(n));
@@ -236,5 +271,22 @@ mod tests {
         let json = serde_json::to_string(&case).unwrap();
         assert!(!json.contains("900000123"), "{json}");
         assert!(json.contains("vh-1"), "{json}");
+    }
+
+    #[test]
+    fn serials_become_the_same_alias_every_time() {
+        let r = Redactor::new(["+421900000001"]).with_serials(["2A111FDH6004XY", "127.0.0.1:7001"]);
+        let alias = serial_alias("2A111FDH6004XY");
+        assert_eq!(alias, serial_alias("2A111FDH6004XY"));
+        assert_ne!(alias, serial_alias("127.0.0.1:7001"));
+        assert!(alias.starts_with("serial-") && alias.len() == 15, "{alias}");
+        let text = r.text("adb -s 2A111FDH6004XY at 127.0.0.1:7001 dials +421900000001");
+        assert_eq!(
+            text,
+            format!(
+                "adb -s {alias} at {} dials *********0001",
+                serial_alias("127.0.0.1:7001")
+            )
+        );
     }
 }

@@ -154,7 +154,11 @@ fn handset_info(
 ) -> HandsetInfo {
     HandsetInfo {
         id: h.id.clone(),
-        serial: h.serial.clone(),
+        serial: if redact {
+            farend_report::serial_alias(&h.serial)
+        } else {
+            h.serial.clone()
+        },
         model: identity.as_ref().map(|i| i.model.clone()),
         manufacturer: identity.as_ref().map(|i| i.manufacturer.clone()),
         android_release: identity.as_ref().map(|i| i.android_release.clone()),
@@ -395,6 +399,7 @@ fn redactor(plan: &Plan, lab: &Lab) -> farend_report::Redactor {
             .map(|h| h.number.as_str())
             .chain(dialled),
     )
+    .with_serials(lab.handsets.iter().map(|h| h.serial.as_str()))
 }
 
 /// Retires the handset a case's `device_offline` verdict names, and notes why it is unusable.

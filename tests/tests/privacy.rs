@@ -1,0 +1,92 @@
+//! Privacy by default: no file a run writes (reports, command logs, logcats, evidence) holds
+//! a virtual handset's phone number or ADB serial; `--no-redact` keeps them.
+
+use farend_e2e::*;
+use std::path::{Path, PathBuf};
+
+const SCENARIO: &str = "\
+name: privacy-call
+parties: [a, b]
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 20s }
+  - answer: { party: b }
+  - wait: { party: [a, b], state: active, within: 10s }
+  - play: { ref: tones/dtmf-123, into: a, record: b, margin: 300ms }
+    expect: { dtmf: \"999\" }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_symlink() {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The files of the run that hold any of the needles.
+fn leaks(run_dir: &Path, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files_under(run_dir) {
+        let bytes = std::fs::read(&file).unwrap();
+        for needle in needles {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(format!("{} holds {needle}", file.display()));
+            }
+        }
+    }
+    found
+}
+
+fn run_once(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let output = run(farend()
+        .arg("run")
+        .arg(dir.join("privacy.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .args(extra));
+    // The DTMF expectation fails on purpose, so the case keeps its logcats too.
+    assert_eq!(output.status.code(), Some(1));
+    only_run_dir(&out)
+}
+
+#[test]
+fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("privacy.yaml"), SCENARIO).unwrap();
+    // The virtual lab's numbers are +4219000000NN; its serials are its adbd addresses.
+    let needles = ["900000001", "900000002", "900000003", "900000004", "127.0.0.1:"];
+
+    let redacted = run_once(dir.path(), "redacted", &[]);
+    let files = files_under(&redacted);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("logcat")),
+        "the failed case kept its logcats: {files:?}"
+    );
+    assert_eq!(leaks(&redacted, &needles), Vec::<String>::new());
+    let report = read_results(&redacted);
+    assert!(
+        report
+            .lab
+            .handsets
+            .iter()
+            .all(|h| h.serial.starts_with("serial-")),
+        "serials become stable aliases"
+    );
+
+    let open = run_once(dir.path(), "open", &["--no-redact"]);
+    assert!(!leaks(&open, &needles).is_empty(), "--no-redact keeps them");
+}
