@@ -1044,10 +1044,54 @@ fn the_timeline_has_a_time_axis_and_says_who_saw_each_event() {
     let svg = &page[page.find("<svg class=\"timeline\"").expect("timeline")..];
     let svg = &svg[..svg.find("</svg>").expect("end")];
     // Ticks every 1 s over the 12 s case: 0 s to 12 s.
-    assert!(svg.contains(">0 s</text>") && svg.contains(">12 s</text>"), "{svg}");
-    assert!(svg.contains("(monitor (polled))") && svg.contains("(step)"), "{svg}");
+    assert!(
+        svg.contains(">0 s</text>") && svg.contains(">12 s</text>"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("(monitor (polled))") && svg.contains("(step)"),
+        "{svg}"
+    );
     assert!(page.contains("<th>Seen by</th>"));
     let json = farend_report::results_json(&one_case_report(case(1, "s", "x", Verdict::Pass)))
         .expect("json");
-    assert!(json.contains("\"source\": \"step\""), "events carry their source");
+    assert!(
+        json.contains("\"source\": \"step\""),
+        "events carry their source"
+    );
+}
+
+#[test]
+fn a_long_run_opens_only_its_first_failures() {
+    let failing = || Verdict::Failure {
+        kind: FailureKind::NoAudio,
+        message: "no audio".into(),
+        failures: Vec::new(),
+    };
+    let mut report = one_case_report(case(1, "s", "x", Verdict::Pass));
+    report.cases = (1..=40)
+        .map(|n| {
+            let verdict = if n % 3 == 0 { failing() } else { Verdict::Pass };
+            case(n, "s", "x", verdict)
+        })
+        .collect();
+    let page = html(&report);
+    assert_eq!(page.matches("<details").count(), 40);
+    let open: Vec<&str> = page.split("<details open>").skip(1).collect();
+    assert_eq!(
+        open.len(),
+        10,
+        "the first ten of thirteen failures are open"
+    );
+    assert!(
+        open.iter()
+            .all(|o| o[..o.find("</details>").expect("closed")].contains("v-failure")),
+        "only failing cases are open"
+    );
+    // A run without failures opens its first case only.
+    report
+        .cases
+        .iter_mut()
+        .for_each(|c| c.verdict = Verdict::Pass);
+    assert_eq!(html(&report).matches("<details open>").count(), 1);
 }

@@ -44,6 +44,8 @@ tr.row-skipped td:first-child { border-left:4px solid var(--skip); }
 svg text { font: 11px system-ui, sans-serif; fill:#1f2328; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
 audio { height:28px; vertical-align:middle; margin-left:8px; }
+summary { cursor:pointer; list-style-position:outside; }
+summary h2 { display:inline; }
 "#;
 
 /// Renders the run as one self-contained HTML page (inline CSS, no scripts, no external assets).
@@ -100,8 +102,9 @@ pub fn html(report: &RunReport) -> String {
     cases_table(&mut out, report);
     kpis::kpi_section(&mut out, report);
     lab_section(&mut out, report);
+    let open = open_cases(report);
     for (n, case) in report.cases.iter().enumerate() {
-        case_section(&mut out, report, n, case);
+        case_section(&mut out, report, n, case, open.contains(&n));
     }
 
     out.push_str("</main>\n</body>\n</html>\n");
@@ -159,8 +162,29 @@ fn cases_table(out: &mut String, report: &RunReport) {
     out.push_str("</table>\n</section>\n");
 }
 
-fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseReport) {
-    case_header(out, n, case);
+/// How many failing cases are shown open; the rest of a long run stays collapsed.
+const OPEN_FAILURES: usize = 10;
+
+/// The cases shown open: the first failures and lab errors, or the first case of a run
+/// without any.
+fn open_cases(report: &RunReport) -> Vec<usize> {
+    let failing: Vec<usize> = report
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.verdict, Verdict::Failure { .. } | Verdict::Error { .. }))
+        .map(|(n, _)| n)
+        .take(OPEN_FAILURES)
+        .collect();
+    if failing.is_empty() && !report.cases.is_empty() {
+        vec![0]
+    } else {
+        failing
+    }
+}
+
+fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseReport, open: bool) {
+    case_header(out, n, case, open);
     parties_table(out, report, case);
     let span_ms = case_span_ms(case);
     steps_table(out, case, span_ms);
@@ -170,16 +194,18 @@ fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseRepor
     checks_table(out, case);
     timing_block(out, case);
     attachments_list(out, case);
-    out.push_str("</section>\n");
+    out.push_str("</details>\n</section>\n");
 }
 
 /// The case's heading, verdict, scenario file and matrix variant.
-fn case_header(out: &mut String, n: usize, case: &CaseReport) {
+fn case_header(out: &mut String, n: usize, case: &CaseReport, open: bool) {
     let status = case.verdict.status();
     let _ = write!(
         out,
-        "<section id=\"case-{n}\">\n<h2>{} {} <small>{} #{}/{} · {} · started {}</small></h2>\n\
+        "<section id=\"case-{n}\" class=\"case\">\n<details{}>\n<summary><h2>{} {} <small>{} #{}/{} · {} · \
+         started {}</small></h2></summary>\n\
          <div class=\"verdict v-{status}\">{}</div>\n<p>Scenario file <code>{}</code></p>\n",
+        if open { " open" } else { "" },
         badge(&case.verdict),
         esc(&case.id),
         esc(&suite_scenario(case)),
