@@ -12,8 +12,11 @@ packages=(
   libasound2-dev               # ALSA headers (via pkg-config): cpal always builds its ALSA host on Linux
   codec2-examples              # public speech recordings (LGPL-2.1) behind audio-refs/
   asterisk-core-sounds-en-wav  # public speech prompts (CC-BY-SA-3.0) behind audio-refs/
+  asterisk-core-sounds-fr-wav asterisk-core-sounds-es-wav  # more talkers and languages (CC-BY-SA-3.0)
+  asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav  # for the fingerprint tests
   opus-tools                   # Opus encode/decode: degraded-speech test material, farend-codec test oracle
   libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
+  chromium                     # headless browser: the tests load report.html as a user would
   libspandsp-dev               # SpanDSP: the DTMF benchmark's peer (never linked into farend)
   pkg-config build-essential  # C toolchain for crates with C parts
   libopencore-amrnb-dev        # AMR-NB encoder and decoder (Apache-2.0), linked by farend-codec

@@ -110,3 +110,79 @@ pub fn read_junit(junit: &Path) -> quick_junit::Report {
 pub fn read_results(run_dir: &Path) -> farend_report::RunReport {
     farend_report::read_results(&run_dir.join("results.json")).expect("results.json reads back")
 }
+
+/// Loads an HTML report in headless Chromium with background networking off and returns the
+/// DOM after load; panics if the page logged anything to its console or requested anything
+/// but local files.
+pub fn load_in_chromium(page: &Path) -> String {
+    assert!(
+        require_tool("chromium"),
+        "chromium is needed to load the report (scripts/setup.sh installs it)"
+    );
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let net_log = scratch.path().join("net-log.json");
+    let url = format!(
+        "file://{}",
+        page.canonicalize().expect("the page exists").display()
+    );
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            scratch.path().join("profile").display()
+        ))
+        .arg(format!("--log-net-log={}", net_log.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "chromium failed on {url}: {stderr}");
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        console.is_empty(),
+        "the page logged to its console: {console:?}"
+    );
+    let requests = page_requests(&std::fs::read_to_string(&net_log).expect("net log"));
+    assert!(
+        requests.is_empty(),
+        "the page requested more than local files: {requests:?}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// URLs a page loaded from a file requested that are not local files or inline data.
+/// Chromium's own traffic (updates, accounts) has no `file://` page behind it and is left out.
+fn page_requests(net_log: &str) -> Vec<String> {
+    let log: serde_json::Value = serde_json::from_str(net_log)
+        .or_else(|_| {
+            serde_json::from_str(&format!("{}]}}", net_log.trim_end().trim_end_matches(',')))
+        })
+        .expect("the net log is JSON");
+    let mut urls: Vec<String> = log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let params = &e["params"];
+            let from_page = params["network_isolation_key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("file://"));
+            let url = params["url"].as_str()?;
+            (from_page && !url.starts_with("file:") && !url.starts_with("data:"))
+                .then(|| url.to_string())
+        })
+        .collect();
+    urls.dedup();
+    urls
+}

@@ -207,6 +207,27 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         "one quality plot per score"
     );
     assert!(page.contains("<h2>Campaign KPIs</h2>") && page.contains("mos-histogram"));
+    // The page as a browser shows it: no console message, no request beyond local files,
+    // every case present, every plot drawn.
+    let dom = load_in_chromium(&run_dir.join("report.html"));
+    for case in &results.cases {
+        let id = case.id.replace('&', "&amp;");
+        assert!(dom.contains(&id), "{} is on the page", case.id);
+    }
+    for class in ["timeline", "track", "mos-histogram"] {
+        let marker = format!("<svg class=\"{class}\"");
+        let plots: Vec<&str> = dom.split(&marker).skip(1).collect();
+        assert!(!plots.is_empty(), "no {class} plot on the page");
+        for plot in plots {
+            let body = &plot[..plot.find("</svg>").expect("closed svg")];
+            assert!(
+                ["<rect", "<line", "<circle"]
+                    .iter()
+                    .any(|m| body.contains(m)),
+                "an empty {class} plot"
+            );
+        }
+    }
     // Numbers are redacted by default.
     let json = std::fs::read_to_string(run_dir.join("results.json")).unwrap();
     assert!(
