@@ -48,10 +48,10 @@ pub enum Listening {
 
 /// The signal of `spectrum` scaled by `gain` and filtered through the listening device's
 /// response.
-pub fn apply(spectrum: &WholeSpectrum, gain: f64, listening: Listening) -> Vec<f64> {
+pub fn apply(spectrum: WholeSpectrum, gain: f64, listening: Listening) -> Vec<f64> {
     let response = match listening {
         Listening::Handset => IRS_RECEIVE,
         Listening::Headphones => WIDEBAND,
     };
-    spectrum.filtered(response, gain)
+    spectrum.into_filtered(response, gain)
 }

@@ -67,7 +67,8 @@ pub fn score(
     // Level alignment and the listening device's filter share one transform per signal.
     let prepare = |signal: &[f64]| {
         let spectrum = WholeSpectrum::new(signal, rate);
-        input_filter::apply(&spectrum, level::gain(&spectrum), listening)
+        let gain = level::gain(&spectrum);
+        input_filter::apply(spectrum, gain, listening)
     };
     let reference = prepare(&reference);
     let degraded = prepare(&degraded);
@@ -81,16 +82,10 @@ pub fn score(
     let hop = frame_len / 2;
     let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
     let mut delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
-    let mut disturbances = frame_disturbances(&model, &reference, &degraded, &delays, hop);
-    realign_bad_intervals(
-        &model,
-        &reference,
-        &degraded,
-        &mut delays,
-        &mut disturbances,
-        hop,
-        rate,
-    );
+    let mut analysis = FrameAnalysis::new(&model, &reference, &degraded, hop);
+    let powers = analysis.powers(&delays);
+    let mut disturbances = model.disturbances(&mut powers.clone());
+    realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
     let frames: Vec<Option<Disturbance>> = disturbances.iter().copied().map(Some).collect();
     let (symmetric, asymmetric) = aggregate::indicators(&frames);
     let raw = aggregate::raw_score(symmetric, asymmetric);
@@ -213,39 +208,60 @@ fn frame_delays(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -
         .collect()
 }
 
-fn frame_disturbances(
-    model: &Model,
-    reference: &[f64],
-    degraded: &[f64],
-    delays: &[isize],
+/// Band powers of the frames of a signal pair at given delays.
+struct FrameAnalysis<'a> {
+    model: &'a Model,
+    reference: &'a [f64],
+    degraded: &'a [f64],
     hop: usize,
-) -> Vec<Disturbance> {
-    let len = hop * 2;
-    let mut spectra = Spectra::new(len);
-    let mut frames: Vec<FramePowers> = Vec::with_capacity(delays.len());
-    for (n, &delay) in delays.iter().enumerate() {
-        let start = (n * hop) as isize;
-        let mut r = Vec::new();
-        let mut d = Vec::new();
-        model.band_powers(&spectra.power(reference, start), &mut r);
-        model.band_powers(&spectra.power(degraded, start + delay), &mut d);
-        frames.push(FramePowers {
-            reference: r,
-            degraded: d,
-        });
+    spectra: Spectra,
+}
+
+impl<'a> FrameAnalysis<'a> {
+    fn new(model: &'a Model, reference: &'a [f64], degraded: &'a [f64], hop: usize) -> Self {
+        FrameAnalysis {
+            model,
+            reference,
+            degraded,
+            hop,
+            spectra: Spectra::new(hop * 2),
+        }
     }
-    model.disturbances(&mut frames)
+
+    /// Band powers of every frame, the degraded frame `delays[n]` samples late.
+    fn powers(&mut self, delays: &[isize]) -> Vec<FramePowers> {
+        (0..delays.len())
+            .map(|n| FramePowers {
+                reference: self.band_powers(self.reference, self.start(n)),
+                degraded: self.band_powers(self.degraded, self.start(n) + delays[n]),
+            })
+            .collect()
+    }
+
+    /// Band powers of the degraded frame `n`, `delay` samples late.
+    fn degraded_powers(&mut self, n: usize, delay: isize) -> Vec<f64> {
+        self.band_powers(self.degraded, self.start(n) + delay)
+    }
+
+    fn start(&self, n: usize) -> isize {
+        (n * self.hop) as isize
+    }
+
+    fn band_powers(&mut self, signal: &[f64], start: isize) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.model.bands.len());
+        self.model
+            .band_powers(self.spectra.power(signal, start), &mut out);
+        out
+    }
 }
 
 /// Searches the delay of every bad interval again and keeps, frame by frame, the smaller
-/// disturbance of the two delays.
+/// disturbance of the two delays; `powers` are the frames' band powers at `delays`.
 fn realign_bad_intervals(
-    model: &Model,
-    reference: &[f64],
-    degraded: &[f64],
+    analysis: &mut FrameAnalysis,
+    powers: &[FramePowers],
     delays: &mut [isize],
     disturbances: &mut [Disturbance],
-    hop: usize,
     rate: u32,
 ) {
     let symmetric: Vec<f64> = disturbances.iter().map(|d| d.symmetric).collect();
@@ -253,6 +269,7 @@ fn realign_bad_intervals(
     if intervals.is_empty() {
         return;
     }
+    let hop = analysis.hop;
     let search = align::realign::SEARCH_MS * rate as usize / 1000;
     let mut trial = delays.to_vec();
     let mut changed = false;
@@ -260,9 +277,14 @@ fn realign_bad_intervals(
         let start = interval.start * hop;
         let end = interval.end * hop + hop;
         let around = delays[interval.start];
-        if let Some(delay) =
-            align::realign::best_delay(reference, degraded, start, end, around, search)
-            && delay != around
+        if let Some(delay) = align::realign::best_delay(
+            analysis.reference,
+            analysis.degraded,
+            start,
+            end,
+            around,
+            search,
+        ) && delay != around
         {
             trial[interval.clone()].fill(delay);
             changed = true;
@@ -271,7 +293,14 @@ fn realign_bad_intervals(
     if !changed {
         return;
     }
-    let again = frame_disturbances(model, reference, degraded, &trial, hop);
+    // Only the degraded frames whose delay changed need their band powers again.
+    let mut again_powers = powers.to_vec();
+    for (n, frame) in again_powers.iter_mut().enumerate() {
+        if trial[n] != delays[n] {
+            frame.degraded = analysis.degraded_powers(n, trial[n]);
+        }
+    }
+    let again = analysis.model.disturbances(&mut again_powers);
     for interval in &intervals {
         for n in interval.clone() {
             if again[n].symmetric < disturbances[n].symmetric {

@@ -5,6 +5,7 @@
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 thread_local! {
@@ -29,6 +30,7 @@ pub struct Spectra {
     input: Vec<f64>,
     output: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
+    power: Vec<f64>,
 }
 
 impl Spectra {
@@ -43,6 +45,7 @@ impl Spectra {
             forward,
             window,
             input,
+            power: vec![0.0; output.len()],
             output,
             scratch,
         }
@@ -50,8 +53,7 @@ impl Spectra {
 
     /// Power spectrum (|X|², bins 0..=len/2) of the frame of `signal` starting at `start`;
     /// samples outside the signal count as zero.
-    pub fn power(&mut self, signal: &[f64], start: isize) -> Vec<f64> {
-        let len = self.window.len();
+    pub fn power(&mut self, signal: &[f64], start: isize) -> &[f64] {
         for (i, slot) in self.input.iter_mut().enumerate() {
             let at = start + i as isize;
             let v = if at >= 0 && (at as usize) < signal.len() {
@@ -61,12 +63,14 @@ impl Spectra {
             };
             *slot = v * self.window[i];
         }
-        let _ = len;
         // Lengths are fixed by construction, so the transform cannot fail.
         let _ =
             self.forward
                 .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch);
-        self.output.iter().map(|c| c.norm_sqr()).collect()
+        for (p, c) in self.power.iter_mut().zip(&self.output) {
+            *p = c.norm_sqr();
+        }
+        &self.power
     }
 }
 
@@ -80,22 +84,70 @@ pub fn hann(len: usize) -> Vec<f64> {
 /// A frequency response given as (Hz, dB) points; linear in dB between points.
 pub type Response = &'static [(f64, f64)];
 
-/// Gain in dB of `response` at `hz`.
-pub fn gain_db(response: Response, hz: f64) -> f64 {
-    let (first, last) = (response[0], response[response.len() - 1]);
-    if hz <= first.0 {
-        return first.1;
-    }
-    if hz >= last.0 {
-        return last.1;
-    }
-    for pair in response.windows(2) {
-        let ((f0, g0), (f1, g1)) = (pair[0], pair[1]);
-        if hz <= f1 {
-            return g0 + (g1 - g0) * (hz - f0) / (f1 - f0);
+/// Which gains: the response's address and length, the sample rate and the transform length.
+type GainKey = (usize, usize, u32, usize);
+
+thread_local! {
+    /// Gains of the responses used so far on this thread: both signals of a pair, and every
+    /// pair of a batch, have the same transform length, so their gains are computed once.
+    static GAINS: RefCell<Vec<(GainKey, Rc<[f64]>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many response/length combinations [`GAINS`] keeps.
+const CACHED_GAINS: usize = 8;
+
+/// Linear gains of `response` at the `count` bins of a `len`-point transform at `rate`.
+fn cached_gains(response: Response, rate: u32, len: usize, count: usize) -> Rc<[f64]> {
+    // A response is a static table, so its address and length identify it.
+    let key = (response.as_ptr() as usize, response.len(), rate, len);
+    GAINS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, gains)) = cache.iter().find(|(k, g)| *k == key && g.len() == count) {
+            return Rc::clone(gains);
         }
-    }
-    last.1
+        let gains: Rc<[f64]> = linear_gains(response, rate as f64 / len as f64, count).into();
+        if cache.len() == CACHED_GAINS {
+            cache.remove(0);
+        }
+        cache.push((key, Rc::clone(&gains)));
+        gains
+    })
+}
+
+/// Linear gain of `response` at `count` frequencies `hz_per_step` apart from 0 Hz: linear
+/// between the table's points in dB, found with one walk along the table.
+fn linear_gains(response: Response, hz_per_step: f64, count: usize) -> Vec<f64> {
+    let (first, last) = (response[0], response[response.len() - 1]);
+    let mut pair = 0;
+    // Flat stretches of a response repeat one dB value: its power is computed once.
+    let mut previous = (f64::NAN, 0.0);
+    (0..count)
+        .map(|k| {
+            let hz = k as f64 * hz_per_step;
+            let db = if hz <= first.0 {
+                first.1
+            } else if hz >= last.0 {
+                last.1
+            } else {
+                while hz > response[pair + 1].0 {
+                    pair += 1;
+                }
+                let ((f0, g0), (f1, g1)) = (response[pair], response[pair + 1]);
+                g0 + (g1 - g0) * (hz - f0) / (f1 - f0)
+            };
+            if db != previous.0 {
+                previous = (db, 10f64.powf(db / 20.0));
+            }
+            previous.1
+        })
+        .collect()
+}
+
+thread_local! {
+    /// Input and scratch buffers of whole-signal transforms, kept between signals: at
+    /// megabytes each, having the system provide them afresh costs more than the transform.
+    static WHOLE_SIGNAL_BUFFERS: RefCell<(Vec<f64>, Vec<Complex<f64>>)> =
+        const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// The spectrum of a whole signal, zero-padded to a power of two: computed once, then
@@ -112,11 +164,16 @@ impl WholeSpectrum {
     pub fn new(signal: &[f64], rate: u32) -> Self {
         let len = signal.len().next_power_of_two().max(2);
         let plan = forward(len);
-        let mut input = vec![0.0; len];
-        input[..signal.len()].copy_from_slice(signal);
         let mut bins = plan.make_output_vec();
-        // Lengths are fixed by construction, so the transform cannot fail.
-        let _ = plan.process(&mut input, &mut bins);
+        WHOLE_SIGNAL_BUFFERS.with(|buffers| {
+            let (input, scratch) = &mut *buffers.borrow_mut();
+            input.clear();
+            input.extend_from_slice(signal);
+            input.resize(len, 0.0);
+            scratch.resize(plan.get_scratch_len(), Complex::default());
+            // Lengths are fixed by construction, so the transform cannot fail.
+            let _ = plan.process_with_scratch(input, &mut bins, scratch);
+        });
         WholeSpectrum {
             len,
             samples: signal.len(),
@@ -125,10 +182,8 @@ impl WholeSpectrum {
         }
     }
 
-    fn gains(&self, response: Response) -> impl Iterator<Item = f64> + '_ {
-        let hz_per_bin = self.rate as f64 / self.len as f64;
-        (0..self.bins.len())
-            .map(move |k| 10f64.powf(gain_db(response, k as f64 * hz_per_bin) / 20.0))
+    fn gains(&self, response: Response) -> Rc<[f64]> {
+        cached_gains(response, self.rate, self.len, self.bins.len())
     }
 
     /// Mean power per sample of the signal filtered by `response` (Parseval, so no inverse
@@ -138,7 +193,7 @@ impl WholeSpectrum {
         let sum: f64 = self
             .bins
             .iter()
-            .zip(self.gains(response))
+            .zip(self.gains(response).iter())
             .enumerate()
             .map(|(k, (c, g))| {
                 let both_halves = if k == 0 || k == last { 1.0 } else { 2.0 };
@@ -149,16 +204,19 @@ impl WholeSpectrum {
     }
 
     /// The signal filtered by `response` (zero phase) and scaled by `scale`.
-    pub fn filtered(&self, response: Response, scale: f64) -> Vec<f64> {
-        let mut bins: Vec<Complex<f64>> = self
-            .bins
-            .iter()
-            .zip(self.gains(response))
-            .map(|(c, g)| c * (g * scale / self.len as f64))
-            .collect();
+    pub fn into_filtered(mut self, response: Response, scale: f64) -> Vec<f64> {
+        let gains = self.gains(response);
+        for (c, g) in self.bins.iter_mut().zip(gains.iter()) {
+            *c *= g * scale / self.len as f64;
+        }
         let plan = inverse(self.len);
         let mut out = plan.make_output_vec();
-        let _ = plan.process(&mut bins, &mut out);
+        WHOLE_SIGNAL_BUFFERS.with(|buffers| {
+            let scratch = &mut buffers.borrow_mut().1;
+            scratch.resize(plan.get_scratch_len(), Complex::default());
+            // Lengths are fixed by construction, so the transform cannot fail.
+            let _ = plan.process_with_scratch(&mut self.bins, &mut out, scratch);
+        });
         out.truncate(self.samples);
         out
     }
@@ -186,4 +244,40 @@ pub fn cross_correlation(a: &[f64], b: &[f64], lags: usize) -> Vec<f64> {
     let _ = inv.process(&mut fx, &mut out);
     out.truncate(lags.min(len));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gain in dB of `response` at `hz`, looked up on its own.
+    fn gain_db(response: Response, hz: f64) -> f64 {
+        let (first, last) = (response[0], response[response.len() - 1]);
+        if hz <= first.0 {
+            return first.1;
+        }
+        if hz >= last.0 {
+            return last.1;
+        }
+        for pair in response.windows(2) {
+            let ((f0, g0), (f1, g1)) = (pair[0], pair[1]);
+            if hz <= f1 {
+                return g0 + (g1 - g0) * (hz - f0) / (f1 - f0);
+            }
+        }
+        last.1
+    }
+
+    const RESPONSE: Response = &[(0.0, -30.0), (100.0, -30.0), (250.0, 0.0), (1000.0, 6.0)];
+
+    #[test]
+    fn walked_gains_equal_gains_looked_up_per_frequency() {
+        let gains = linear_gains(RESPONSE, 7.8125, 200);
+        for (k, g) in gains.iter().enumerate() {
+            let db = gain_db(RESPONSE, k as f64 * 7.8125);
+            assert_eq!(g.to_bits(), 10f64.powf(db / 20.0).to_bits(), "bin {k}");
+        }
+        assert_eq!(gains[0], 10f64.powf(-1.5));
+        assert_eq!(gains[199], 10f64.powf(0.3));
+    }
 }

@@ -67,20 +67,67 @@ pub fn best_lag(
     span: std::ops::Range<usize>,
     lags: std::ops::RangeInclusive<isize>,
 ) -> Option<(isize, f64)> {
-    let mut best: Option<(isize, f64)> = None;
-    for lag in lags {
-        let mut sum = 0.0;
-        for k in span.clone() {
-            let j = k as isize + lag;
-            if j >= 0 && (j as usize) < degraded.len() {
-                sum += reference[k] * degraded[j as usize];
-            }
-        }
-        if best.is_none_or(|(_, s)| sum > s) {
-            best = Some((lag, sum));
+    let mut sums = LagSums::new(span.start, lags);
+    sums.extend(reference, degraded, span.end);
+    sums.best()
+}
+
+/// Cross-correlation of a reference envelope span, which may grow at its end, with the
+/// degraded envelope at every lag of a range.
+///
+/// Each lag's sum runs over the span in time order whether the span is given at once or
+/// grown step by step, so growing it gives the very sums a fresh search would.
+pub struct LagSums {
+    first_lag: isize,
+    end: usize,
+    sums: Vec<f64>,
+}
+
+impl LagSums {
+    /// Empty sums for the span starting at block `start`, one per lag of `lags`.
+    pub fn new(start: usize, lags: std::ops::RangeInclusive<isize>) -> Self {
+        let count = (lags.end() - lags.start() + 1).max(0) as usize;
+        LagSums {
+            first_lag: *lags.start(),
+            end: start,
+            sums: vec![0.0; count],
         }
     }
-    best.filter(|(_, s)| *s > 0.0)
+
+    /// Grows the span to end at block `end` (exclusive); degraded blocks outside the
+    /// envelope count as zero.
+    pub fn extend(&mut self, reference: &[f64], degraded: &[f64], end: usize) {
+        let count = self.sums.len() as isize;
+        for (k, &r) in reference.iter().enumerate().take(end).skip(self.end) {
+            // A silent block adds zero at every lag.
+            if r == 0.0 {
+                continue;
+            }
+            // Lag index i meets degraded block k + first_lag + i.
+            let first = k as isize + self.first_lag;
+            let from = (-first).clamp(0, count);
+            let to = (degraded.len() as isize - first).clamp(from, count);
+            if from == to {
+                continue;
+            }
+            let slice = &degraded[(first + from) as usize..(first + to) as usize];
+            for (sum, &d) in self.sums[from as usize..to as usize].iter_mut().zip(slice) {
+                *sum += r * d;
+            }
+        }
+        self.end = self.end.max(end);
+    }
+
+    /// The lag with the largest positive sum (the first of equals), with its sum.
+    pub fn best(&self) -> Option<(isize, f64)> {
+        let mut best: Option<(isize, f64)> = None;
+        for (i, &sum) in self.sums.iter().enumerate() {
+            if best.is_none_or(|(_, s)| sum > s) {
+                best = Some((self.first_lag + i as isize, sum));
+            }
+        }
+        best.filter(|(_, s)| *s > 0.0)
+    }
 }
 
 /// Lag (in blocks, within ±`max_lag`) maximising the cross-correlation of the whole envelopes,

@@ -9,7 +9,7 @@ mod split;
 mod utterances;
 
 pub use envelope::block_len;
-use refine::{Vote, WindowCorrelator};
+use refine::FineDelay;
 
 /// One utterance of the reference and its delay in the degraded signal.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,31 +92,13 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
         * env.degraded.iter().map(|v| v * v).sum::<f64>())
     .sqrt();
     let envelope_correlation = if norm > 0.0 { correlation / norm } else { 0.0 };
-    let mut correlator = WindowCorrelator::new(rate);
+    let mut fine = FineDelay::new(reference, degraded, rate);
     let search = (UTTERANCE_SEARCH_MS * rate as usize / 1000 / env.block) as isize;
     let mut utterances = Vec::new();
     for span in utterances::find(&env.reference_active, rate) {
-        let Some(u) = align_span(
-            &env,
-            &mut correlator,
-            reference,
-            degraded,
-            span,
-            crude,
-            search,
-            rate,
-        ) else {
-            continue;
-        };
-        utterances.extend(split::split(
-            &env,
-            &mut correlator,
-            reference,
-            degraded,
-            u,
-            search,
-            rate,
-        ));
+        fine.forget();
+        let u = align_span(&env, &mut fine, span, crude, search);
+        utterances.extend(split::split(&env, &mut fine, u, search, rate));
     }
     Alignment {
         utterances,
@@ -126,50 +108,24 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
 }
 
 /// Delay of the reference blocks `span`: envelope delay near `around`, then window votes.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn align_span(
+fn align_span(
     env: &Envelopes,
-    correlator: &mut WindowCorrelator,
-    reference: &[f64],
-    degraded: &[f64],
+    fine: &mut FineDelay,
     span: std::ops::Range<usize>,
     around: isize,
     search: isize,
-    rate: u32,
-) -> Option<Utterance> {
+) -> Utterance {
     let (coarse_blocks, _) = env
         .delay(span.clone(), around, search)
         .unwrap_or((around, 0.0));
     let coarse = coarse_blocks * env.block as isize;
     let start = span.start * env.block;
     let end = span.end * env.block;
-    let votes = votes(correlator, reference, degraded, start, end, coarse);
-    let half = correlator.len() as isize / 2;
-    let (lag, confidence) = refine::histogram_peak(&votes, half, rate).unwrap_or((0, 0.0));
-    Some(Utterance {
+    let (lag, confidence) = fine.lag(start, end, coarse).unwrap_or((0, 0.0));
+    Utterance {
         start,
         end,
         delay: coarse + lag,
         confidence,
-    })
-}
-
-/// Votes of the 64 ms windows (hop 16 ms) covering reference samples `start..end`.
-pub(crate) fn votes(
-    correlator: &mut WindowCorrelator,
-    reference: &[f64],
-    degraded: &[f64],
-    start: usize,
-    end: usize,
-    delay: isize,
-) -> Vec<Vote> {
-    let len = correlator.len();
-    let hop = len / 4;
-    let mut out = Vec::new();
-    let mut at = start as isize - (len / 2) as isize;
-    while at + (len / 2) as isize <= end as isize {
-        out.push(correlator.vote(reference, degraded, at, delay));
-        at += hop as isize;
     }
-    out
 }

@@ -3,9 +3,9 @@
 //! with the most confidence, provided each part is more confident than the whole and their
 //! delays differ. Parts are split again in the same way.
 
-use super::refine::{self, Vote, WindowCorrelator};
+use super::envelope::LagSums;
+use super::refine::FineDelay;
 use super::{Envelopes, Utterance};
-use std::collections::HashMap;
 
 /// Shortest part a split may leave: 200 ms.
 const MIN_PART_MS: usize = 200;
@@ -16,62 +16,22 @@ const SAME_DELAY_MS: f64 = 1.0;
 /// How often a part may be split again.
 const MAX_DEPTH: usize = 5;
 
-/// Votes of windows, cached by (window start, trial delay).
-struct VoteCache<'a> {
-    correlator: &'a mut WindowCorrelator,
-    reference: &'a [f64],
-    degraded: &'a [f64],
-    votes: HashMap<(isize, isize), Vote>,
-}
-
-impl VoteCache<'_> {
-    fn votes(&mut self, start: usize, end: usize, delay: isize) -> Vec<Vote> {
-        let len = self.correlator.len();
-        let hop = len / 4;
-        let mut out = Vec::new();
-        let mut at = start as isize - (len / 2) as isize;
-        while at + (len / 2) as isize <= end as isize {
-            let vote = match self.votes.get(&(at, delay)) {
-                Some(v) => *v,
-                None => {
-                    let v = self
-                        .correlator
-                        .vote(self.reference, self.degraded, at, delay);
-                    self.votes.insert((at, delay), v);
-                    v
-                }
-            };
-            out.push(vote);
-            at += hop as isize;
-        }
-        out
-    }
-}
-
 /// Splits `u` where a delay change inside it is found; returns the parts in order.
 pub(crate) fn split(
     env: &Envelopes,
-    correlator: &mut WindowCorrelator,
-    reference: &[f64],
-    degraded: &[f64],
+    fine: &mut FineDelay,
     u: Utterance,
     search: isize,
     rate: u32,
 ) -> Vec<Utterance> {
-    let mut cache = VoteCache {
-        correlator,
-        reference,
-        degraded,
-        votes: HashMap::new(),
-    };
     let mut out = Vec::new();
-    split_into(env, &mut cache, u, search, rate, 0, &mut out);
+    split_into(env, fine, u, search, rate, 0, &mut out);
     out
 }
 
 fn split_into(
     env: &Envelopes,
-    cache: &mut VoteCache,
+    fine: &mut FineDelay,
     u: Utterance,
     search: isize,
     rate: u32,
@@ -82,10 +42,10 @@ fn split_into(
         out.push(u);
         return;
     }
-    match best_split(env, cache, &u, search, rate) {
+    match best_split(env, fine, &u, search, rate) {
         Some((a, b)) => {
-            split_into(env, cache, a, search, rate, depth + 1, out);
-            split_into(env, cache, b, search, rate, depth + 1, out);
+            split_into(env, fine, a, search, rate, depth + 1, out);
+            split_into(env, fine, b, search, rate, depth + 1, out);
         }
         None => out.push(u),
     }
@@ -94,7 +54,7 @@ fn split_into(
 /// The best split of `u`, if any split is better than the whole.
 fn best_split(
     env: &Envelopes,
-    cache: &mut VoteCache,
+    fine: &mut FineDelay,
     u: &Utterance,
     search: isize,
     rate: u32,
@@ -106,20 +66,32 @@ fn best_split(
         return None;
     }
     let around = u.delay / block as isize;
+    let lags = around - search..=around + search;
     let same = (SAME_DELAY_MS * rate as f64 / 1000.0) as isize;
+    // The first part only grows from one split point to the next: its envelope sums are
+    // extended rather than computed again.
+    let mut first_sums = LagSums::new(u.start / block, lags.clone());
     let mut best: Option<(f64, Utterance, Utterance)> = None;
     let mut point = u.start + min_part;
     while point + min_part <= u.end {
-        let a = part(env, cache, u.start, point, around, search, rate);
-        let b = part(env, cache, point, u.end, around, search, rate);
-        if let (Some(a), Some(b)) = (a, b)
-            && a.confidence > u.confidence
-            && b.confidence > u.confidence
-            && (a.delay - b.delay).abs() > same
-        {
-            let combined = a.confidence.min(b.confidence);
-            if best.as_ref().is_none_or(|(c, _, _)| combined > *c) {
-                best = Some((combined, a, b));
+        first_sums.extend(&env.reference, &env.degraded, blocks_to(env, point));
+        let a = part(fine, &first_sums, around, block, u.start..point);
+        // Only a first part more confident than the whole, and than the best split so far,
+        // can make this split the best: otherwise the second part need not be aligned.
+        let beats = |a: &Utterance| {
+            a.confidence > u.confidence && best.as_ref().is_none_or(|(c, _, _)| a.confidence > *c)
+        };
+        if let Some(a) = a.filter(beats) {
+            let mut second_sums = LagSums::new(point / block, lags.clone());
+            second_sums.extend(&env.reference, &env.degraded, blocks_to(env, u.end));
+            if let Some(b) = part(fine, &second_sums, around, block, point..u.end)
+                && b.confidence > u.confidence
+                && (a.delay - b.delay).abs() > same
+            {
+                let combined = a.confidence.min(b.confidence);
+                if best.as_ref().is_none_or(|(c, _, _)| combined > *c) {
+                    best = Some((combined, a, b));
+                }
             }
         }
         point += step;
@@ -127,22 +99,24 @@ fn best_split(
     best.map(|(_, a, b)| (a, b))
 }
 
+/// End (exclusive, in envelope blocks) of the span of reference samples ending at `end`.
+fn blocks_to(env: &Envelopes, end: usize) -> usize {
+    end.div_ceil(env.block).min(env.reference.len())
+}
+
+/// The reference samples `span` aligned: their envelope delay in blocks from `sums` (or
+/// `around` when nothing correlates), then window votes.
 fn part(
-    env: &Envelopes,
-    cache: &mut VoteCache,
-    start: usize,
-    end: usize,
+    fine: &mut FineDelay,
+    sums: &LagSums,
     around: isize,
-    search: isize,
-    rate: u32,
+    block: usize,
+    span: std::ops::Range<usize>,
 ) -> Option<Utterance> {
-    let block = env.block;
-    let span = start / block..end.div_ceil(block).min(env.reference.len());
-    let (coarse_blocks, _) = env.delay(span, around, search).unwrap_or((around, 0.0));
+    let (start, end) = (span.start, span.end);
+    let (coarse_blocks, _) = sums.best().unwrap_or((around, 0.0));
     let coarse = coarse_blocks * block as isize;
-    let votes = cache.votes(start, end, coarse);
-    let half = cache.correlator.len() as isize / 2;
-    let (lag, confidence) = refine::histogram_peak(&votes, half, rate)?;
+    let (lag, confidence) = fine.lag(start, end, coarse)?;
     Some(Utterance {
         start,
         end,
