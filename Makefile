@@ -3,7 +3,7 @@
 CARGO ?= cargo
 FAREND := target/release/farend
 
-.PHONY: setup build demo test oracle lint clean
+.PHONY: setup build demo test oracle bench lint clean
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,13 @@ test: setup
 # farend's P.862 scores against the ITU-T reference code on a generated corpus.
 oracle: build
 	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
+
+# Speed and detection figures side by side with the peers, each printed as farend / peer:
+# the P.862 oracle (PyPI pesq), SpanDSP's DTMF receiver, Chromaprint's fpcalc.
+bench: build
+	scripts/quality/bench.sh 5
+	scripts/dsp/compare_spandsp.sh
+	scripts/fingerprint/compare_fpcalc.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
