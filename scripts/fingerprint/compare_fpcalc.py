@@ -11,7 +11,13 @@ fpcalc is scored the way its fingerprints are meant to be compared: the raw 32-b
 of query and reference, the best bit error rate over all alignments with at least 80 %
 overlap, a match below --fpcalc-ber (default 0.35).
 
-Usage: compare_fpcalc.py [--farend PATH] [--queries 60] [--foreign 30] [--seed 1]
+Speed, side by side in the same run on the same audio: whole-process `farend fingerprint
+index` against `fpcalc -raw -length 0` on all the prompts as one 8 kHz WAV (about 39 min),
+best of --runs each, and their ratio; then the in-process identification time of a 3 s
+query among 1000 references, from the fingerprint_speed bench (skip with --no-bench).
+
+Usage: compare_fpcalc.py [--farend PATH] [--queries 60] [--foreign 30] [--seed 1] [--runs 5]
+                         [--speed-only] [--no-bench]
 """
 
 import argparse
@@ -27,7 +33,9 @@ import wave
 import zlib
 import array
 
-ASTERISK = "/usr/share/asterisk/sounds/en"
+ASTERISK = next((d for d in ("/usr/share/asterisk/sounds/en", "/usr/share/asterisk/sounds/en_US_f_Allison")
+                 if os.path.isdir(os.path.join(d, "digits"))), "/usr/share/asterisk/sounds/en")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RATE = 8000
 
 
@@ -47,6 +55,23 @@ def write_wav(path, samples):
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes(array.array("h", samples).tobytes())
+
+
+# Minutes of speech for the speed comparison: the English prompts, then other installed
+# languages' (8 kHz) until there are this many.
+SPEED_MIN = 39
+OTHER_LANGUAGES = ("fr", "es", "it", "ru")
+
+
+def speed_material():
+    yield from prompts()
+    for lang in OTHER_LANGUAGES:
+        root = os.path.join(os.path.dirname(ASTERISK), lang)
+        for dirpath, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "silence")
+            for f in sorted(files):
+                if f.endswith(".wav"):
+                    yield os.path.join(dirpath, f)
 
 
 def prompts():
@@ -129,14 +154,24 @@ def main():
     ap.add_argument("--foreign", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--fpcalc-ber", type=float, default=0.35)
+    ap.add_argument("--runs", type=int, default=5, help="timed runs of each tool; the best counts")
+    ap.add_argument("--speed-only", action="store_true", help="skip the identification comparison")
+    ap.add_argument("--no-bench", action="store_true", help="skip the in-process identify timing")
     args = ap.parse_args()
     for tool in ("sox", "fpcalc"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed")
     if not os.path.isdir(ASTERISK):
         sys.exit(f"{ASTERISK} missing (asterisk-core-sounds-en-wav)")
-    rng = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="farend-fpcmp-")
+    if not args.speed_only:
+        identification(args, work)
+    speed(args, work)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def identification(args, work):
+    rng = random.Random(args.seed)
     refs_dir = os.path.join(work, "refs")
     os.makedirs(refs_dir)
     refs, foreign, pending, names = [], [], [], []
@@ -195,25 +230,59 @@ def main():
     print("(farend: found = right reference with the offset within 10 ms of the cut plus the ~5 ms codec delay;"
           " fpcalc: right reference)")
 
+
+
+def best_time(cmd, runs, check):
+    """Best wall-clock time of `runs` runs of a whole process."""
+    best = float("inf")
+    for _ in range(max(1, runs)):
+        t = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        elapsed = time.perf_counter() - t
+        if not check(p):
+            sys.exit(f"{cmd[0]} failed: {p.stderr.strip()[:300]}")
+        best = min(best, elapsed)
+    return best
+
+
+def speed(args, work):
+    """Extraction of the same audio by both tools, whole processes, best of N; then identify."""
     # Extraction speed, wall clock, whole processes: all prompts as one WAV.
     allwav_dir = os.path.join(work, "all")
     os.makedirs(allwav_dir)
     allwav = os.path.join(allwav_dir, "all.wav")
     everything = array.array("h")
-    for p in prompts():
+    for p in speed_material():
         everything.extend(read_wav(p))
+        if len(everything) >= SPEED_MIN * 60 * RATE:
+            break
+    del everything[SPEED_MIN * 60 * RATE:]
     write_wav(allwav, everything)
-    t = time.perf_counter()
-    fpcalc_raw(allwav)
-    t_fp = time.perf_counter() - t
-    t = time.perf_counter()
-    subprocess.run([args.farend, "fingerprint", "index", allwav_dir, "--out", os.path.join(work, "all.fefp")],
-                   check=True, capture_output=True)
-    t_fe = time.perf_counter() - t
+    t_fp = best_time(["fpcalc", "-raw", "-length", "0", allwav], args.runs,
+                     lambda p: "FINGERPRINT=" in p.stdout)
+    t_fe = best_time([args.farend, "fingerprint", "index", allwav_dir, "--out", os.path.join(work, "all.fefp")],
+                     args.runs, lambda p: p.returncode == 0)
     mins = len(everything) / RATE / 60
-    print(f"extraction of {mins:.1f} min of 8 kHz speech (wall clock, incl. process start and WAV decode): "
-          f"fpcalc {t_fp:.3f} s, farend {t_fe:.3f} s")
-    shutil.rmtree(work, ignore_errors=True)
+    ratio = t_fe / t_fp
+    print(f"extraction of {mins:.1f} min of 8 kHz speech, whole processes (start, WAV decode, fingerprint), "
+          f"best of {args.runs}:")
+    print(f"  farend fingerprint index   {t_fe:.3f} s")
+    print(f"  fpcalc -raw -length 0      {t_fp:.3f} s")
+    print(f"  farend/fpcalc              {ratio:.2f}x ({'faster' if ratio < 1 else 'slower'})")
+    if not args.no_bench:
+        bench_identify()
+
+
+def bench_identify():
+    """The in-process identify time of a 3 s query among 1000 references (fingerprint_speed bench)."""
+    env = dict(os.environ)
+    p = subprocess.run(["cargo", "bench", "-q", "-p", "farend-dsp", "--bench", "fingerprint_speed"],
+                       cwd=ROOT, capture_output=True, text=True, env=env)
+    lines = [l for l in p.stdout.splitlines() if l.startswith(("identify", "index:"))]
+    if p.returncode != 0 or not lines:
+        print(f"identify timing: bench failed ({p.stderr.strip()[-300:]})")
+    for line in lines:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ fn run_scenario(dir: &Path, name: &str, yaml: &str) -> (Option<i32>, farend_repo
     let out_dir = dir.join(format!("out-{name}"));
     let out = run(farend().arg("run").arg(&file).arg("--out").arg(&out_dir));
     let report = read_results(&only_run_dir(&out_dir));
-    (out.status.code(), report.cases.into_iter().next().expect("one case"))
+    (
+        out.status.code(),
+        report.cases.into_iter().next().expect("one case"),
+    )
 }
 
 fn failure(case: &farend_report::CaseReport) -> (FailureKind, String) {
@@ -39,8 +42,14 @@ fn a_caller_waits_for_alerting_and_active() {
     );
     assert_eq!(code, Some(0), "{}", case.verdict);
     let events: Vec<&str> = case.events.iter().map(|e| e.event.as_str()).collect();
-    assert!(events.iter().any(|e| e.starts_with("alerting reached")), "{events:?}");
-    assert!(events.iter().any(|e| e.starts_with("active reached")), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.starts_with("alerting reached")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.starts_with("active reached")),
+        "{events:?}"
+    );
 }
 
 #[test]

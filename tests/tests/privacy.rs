@@ -66,14 +66,18 @@ fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("privacy.yaml"), SCENARIO).unwrap();
     // The virtual lab's numbers are +4219000000NN; its serials are its adbd addresses.
-    let needles = ["900000001", "900000002", "900000003", "900000004", "127.0.0.1:"];
+    let needles = [
+        "900000001",
+        "900000002",
+        "900000003",
+        "900000004",
+        "127.0.0.1:",
+    ];
 
     let redacted = run_once(dir.path(), "redacted", &[]);
     let files = files_under(&redacted);
     assert!(
-        files
-            .iter()
-            .any(|f| f.to_string_lossy().contains("logcat")),
+        files.iter().any(|f| f.to_string_lossy().contains("logcat")),
         "the failed case kept its logcats: {files:?}"
     );
     assert_eq!(leaks(&redacted, &needles), Vec::<String>::new());

@@ -30,8 +30,8 @@
 mod error;
 mod handset;
 mod number;
-mod precise;
 pub mod parse;
+mod precise;
 mod quote;
 mod transport;
 mod types;

@@ -31,7 +31,16 @@ fn wavs_under(dir: &Path, out: &mut Vec<PathBuf>) {
 /// All installed 8 kHz speech, end to end, as i16.
 fn speech() -> Vec<i16> {
     let mut files = Vec::new();
-    wavs_under(Path::new("/usr/share/asterisk/sounds/en"), &mut files);
+    // Debian moved the English prompts from `en` to `en_US_f_Allison` between releases.
+    for dir in [
+        "/usr/share/asterisk/sounds/en",
+        "/usr/share/asterisk/sounds/en_US_f_Allison",
+    ] {
+        if Path::new(dir).join("digits").is_dir() {
+            wavs_under(Path::new(dir), &mut files);
+            break;
+        }
+    }
     let mut all = Vec::new();
     for f in files {
         let Ok(mut r) = hound::WavReader::open(&f) else {

@@ -136,11 +136,13 @@ fn speech_not_in_the_index_never_matches() {
     let x = &m.unidx_loss3;
     let mut bers = Vec::new();
     let mut false_matches = Vec::new();
+    let mut largest_margin: f64 = 0.0;
     for _ in 0..3000 {
         let off = rng.below(x.len() - len);
         let db = rng.unit() * 20.0 - 10.0;
         let id = identify(&m.index, &gain(&x[off..off + len], db), RATE);
         bers.push(id.ber);
+        largest_margin = largest_margin.max(id.margin_sigmas);
         if id.ber < 0.37 {
             eprintln!(
                 "close: ber {:.3}, worst third {:.3}, nearest {:?}",
@@ -148,12 +150,19 @@ fn speech_not_in_the_index_never_matches() {
             );
         }
         if let Some(name) = id.matched {
-            false_matches.push((off, name, id.ber));
+            false_matches.push((
+                off,
+                name,
+                id.ber,
+                id.worst_third_ber,
+                id.margin_sigmas,
+                id.matched_fraction,
+            ));
         }
     }
     bers.sort_by(f64::total_cmp);
     eprintln!(
-        "3000 unindexed queries: lowest BER {:.3}, 1st percentile {:.3}, median {:.3}; {} false matches",
+        "3000 unindexed queries: lowest BER {:.3}, 1st percentile {:.3}, median {:.3}, largest margin {largest_margin:.1}σ; {} false matches",
         bers[0],
         bers[30],
         bers[1500],

@@ -55,12 +55,12 @@ pub use compare::{Breach, Change, Comparison, DirectionChange, NewFailure, Thres
 pub use html::{compare_html, html};
 pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
-pub use model::{
-    Attachment, CallEvent, CaseReport, EventSource, Check, Counts, ErrorKind, FailureDetail, FailureKind,
-    HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, Track, RunReport, StepOutcome, StepReport, Timing,
-    Verdict,
-};
 pub use merge::{MergeError, Merged, merge};
+pub use model::{
+    Attachment, CallEvent, CaseReport, Check, Counts, ErrorKind, EventSource, FailureDetail,
+    FailureKind, HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, RunReport, StepOutcome,
+    StepReport, Timing, Track, Verdict,
+};
 pub use redact::{Redactor, redact_number, serial_alias};
 pub use text::xml_safe;
 

@@ -276,7 +276,10 @@ impl<'a> State<'a> {
         for (party, index, result) in results {
             match result {
                 Ok(after) => {
-                    self.event(party, format!("{want} reached (waited {} ms)", after.as_millis()));
+                    self.event(
+                        party,
+                        format!("{want} reached (waited {} ms)", after.as_millis()),
+                    );
                     if want == CallState::Offhook {
                         self.in_call.insert(index);
                         self.verified_at = Some(Instant::now());
@@ -339,7 +342,10 @@ impl<'a> State<'a> {
             let id = &self.run.bound[index].id;
             let stop = match result {
                 Ok(PhaseWait::Reached(after)) => {
-                    self.event(party, format!("{state} reached (waited {} ms)", after.as_millis()));
+                    self.event(
+                        party,
+                        format!("{state} reached (waited {} ms)", after.as_millis()),
+                    );
                     if state == CallStateName::Active {
                         self.in_call.insert(index);
                         self.established.insert(index);

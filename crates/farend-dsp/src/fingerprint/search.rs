@@ -21,6 +21,16 @@ pub struct IdentifyOptions {
     pub min_overlap_s: f64,
     /// Number of references the coarse search hands to the fine search.
     pub candidates: usize,
+    /// Highest bit error rate accepted when the match stands out from every other alignment
+    /// (noisy references, noisy paths): see `min_margin_sigmas`.
+    pub max_ber_standout: f64,
+    /// How far, in standard deviations of a chance BER over the query's bits, the best
+    /// alignment must be below the best unrelated one (another reference, or the same one
+    /// more than a few frames away) to be accepted above `max_ber`.
+    pub min_margin_sigmas: f64,
+    /// Least fraction of the query's half-second windows that must match on their own for a
+    /// match above `max_ber` (a real match holds across the query, a coincidence does not).
+    pub min_matched_fraction: f64,
 }
 
 impl Default for IdentifyOptions {
@@ -30,6 +40,9 @@ impl Default for IdentifyOptions {
             max_third_ber: 0.40,
             min_overlap_s: 1.5,
             candidates: 8,
+            max_ber_standout: 0.45,
+            min_margin_sigmas: 4.5,
+            min_matched_fraction: 0.5,
         }
     }
 }
@@ -53,6 +66,15 @@ pub struct Identification {
     pub overlap_s: f64,
     /// BER of the worst third of the overlap (a real match is good throughout).
     pub worst_third_ber: f64,
+    /// How much lower the best alignment's BER is than the best unrelated alignment's, both
+    /// over their best two thirds (0 when there is nothing unrelated to compare with).
+    pub margin: f64,
+    /// The margin in standard deviations of a chance BER over the query's bits.
+    pub margin_sigmas: f64,
+    /// Fraction of the query's half-second windows that match on their own (0..=1).
+    pub matched_fraction: f64,
+    /// Why nothing matched (`None` with a match).
+    pub reason: Option<String>,
 }
 
 impl Identification {
@@ -65,6 +87,17 @@ impl Identification {
             nearest: None,
             overlap_s: 0.0,
             worst_third_ber: 0.5,
+            margin: 0.0,
+            margin_sigmas: 0.0,
+            matched_fraction: 0.0,
+            reason: None,
+        }
+    }
+
+    fn rejected(reason: impl Into<String>) -> Self {
+        Self {
+            reason: Some(reason.into()),
+            ..Self::none()
         }
     }
 }
@@ -150,15 +183,22 @@ fn min_overlap_frames(q: usize, r: usize, opts: &IdentifyOptions) -> usize {
     want.max((shorter * 0.85) as usize).max(4)
 }
 
-/// Best coarse alignment of the query's selected frames against one reference:
-/// (bit error rate, offset in frames).
-fn coarse_scan(query: &Query, r: &[u32], min_overlap: usize) -> Option<(f64, i64)> {
+/// The coarse scan of one reference: the best alignment, and the best unrelated one.
+struct Scan {
+    /// (bit error rate, offset in frames) of the best alignment.
+    best: (f64, i64),
+    /// Offsets of the best few alignments far from the best one, best first.
+    unrelated: Vec<i64>,
+}
+
+/// Coarse alignment of the query's selected frames against one reference, at every offset.
+fn coarse_scan(query: &Query, r: &[u32], min_overlap: usize) -> Option<Scan> {
     let (qn, rn) = (query.len() as i64, r.len() as i64);
     let (first, last) = query.span;
-    let mut best: Option<(f64, i64)> = None;
     let k_min = -(qn - min_overlap as i64);
     let k_max = rn - min_overlap as i64;
     let need = (query.coarse_bits / 2).min(8 * BITS as u32);
+    let mut all: Vec<(f64, i64)> = Vec::new();
     for k in k_min..=k_max {
         let (dist, bits) = if k + first >= 0 && k + last < rn {
             // All selected frames fall inside the reference.
@@ -183,12 +223,17 @@ fn coarse_scan(query: &Query, r: &[u32], min_overlap: usize) -> Option<(f64, i64
         if bits < need || bits == 0 {
             continue;
         }
-        let ber = f64::from(dist) / f64::from(bits);
-        if best.is_none_or(|(b, _)| ber < b) {
-            best = Some((ber, k));
-        }
+        all.push((f64::from(dist) / f64::from(bits), k));
     }
-    best
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let best = *all.first()?;
+    let unrelated = all
+        .iter()
+        .filter(|a| (a.1 - best.1).abs() > NEIGHBOURHOOD + 4)
+        .take(UNRELATED_REFINED)
+        .map(|a| a.1)
+        .collect();
+    Some(Scan { best, unrelated })
 }
 
 /// Screening pass: scores every alignment of `r` on the query's few screening frames and
@@ -270,66 +315,126 @@ fn coarse_at(query: &Query, r: &[u32], k: i64) -> Option<f64> {
     (c * 2 >= query.coarse_bits && c > 0).then(|| f64::from(d) / f64::from(c))
 }
 
-/// Weighted bit error rate of `q` against `r` at frame offset `k`: (BER, overlap in
-/// frames, worst BER of the overlap's thirds).
-fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<(f64, usize, f64)> {
+/// Frames per sub-window of the query that is judged on its own (about half a second).
+const SUB_FRAMES: usize = 31;
+/// Highest BER of a sub-window that counts as matching on its own.
+const SUB_MAX_BER: f64 = 0.40;
+/// Alignments closer than this many frames to the best share its audio (smoothing and the
+/// bits' time difference make neighbouring words overlap), so they are not unrelated.
+const NEIGHBOURHOOD: i64 = 4;
+
+/// How well a query matches a reference at one alignment.
+#[derive(Debug, Clone, Copy)]
+struct Score {
+    /// Weighted bit error rate over the overlap.
+    ber: f64,
+    /// Overlap, in frames.
+    overlap: usize,
+    /// BER of the worst third of the overlap.
+    worst_third: f64,
+    /// Fraction of the overlap's sub-windows whose own BER is at most `SUB_MAX_BER`.
+    matched_fraction: f64,
+    /// BER over the best two thirds of the sub-windows: what a query with a destroyed or
+    /// silent part has in common with its reference.
+    trimmed: f64,
+}
+
+/// Weighted bit error rate of `q` against `r` at frame offset `k`.
+fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<Score> {
     let lo = 0i64.max(-k);
     let hi = (q.frames.len() as i64).min(r.frames.len() as i64 - k);
     if hi <= lo {
         return None;
     }
-    let mut parts = [(0u64, 0u64); 3];
     let len = (hi - lo) as usize;
+    let subs = (len / SUB_FRAMES).max(1);
+    let mut parts = [(0u64, 0u64); 3];
+    let mut sub = vec![(0u64, 0u64); subs];
     for i in lo..hi {
         let j = (i + k) as usize;
-        let part = &mut parts[((i - lo) as usize * 3 / len).min(2)];
+        let pos = (i - lo) as usize;
         let i = i as usize;
         let w = u64::from(q.weights[i].min(r.weights[j]));
         let m = q.masks[i] & r.masks[j];
-        part.0 += w * u64::from(((q.frames[i] ^ r.frames[j]) & m).count_ones());
-        part.1 += w * u64::from(m.count_ones());
+        let d = w * u64::from(((q.frames[i] ^ r.frames[j]) & m).count_ones());
+        let n = w * u64::from(m.count_ones());
+        for acc in [
+            &mut parts[(pos * 3 / len).min(2)],
+            &mut sub[(pos * subs / len).min(subs - 1)],
+        ] {
+            acc.0 += d;
+            acc.1 += n;
+        }
     }
     let (num, den) = parts.iter().fold((0, 0), |a, p| (a.0 + p.0, a.1 + p.1));
     if den < 255 * 8 * 8 {
         return None;
     }
-    let worst = parts
+    let worst_third = parts
         .iter()
         .filter(|p| p.1 >= 255 * 8 * 4)
         .map(|p| p.0 as f64 / p.1 as f64)
         .fold(0.0, f64::max);
-    Some((num as f64 / den as f64, len, worst))
+    // A sub-window needs the bits of a few loud frames to be judged at all; silent or
+    // destroyed ones simply do not match.
+    let judged: Vec<(u64, u64)> = sub.into_iter().filter(|p| p.1 >= 255 * 8 * 6).collect();
+    let matched = judged
+        .iter()
+        .filter(|p| p.0 as f64 <= SUB_MAX_BER * p.1 as f64)
+        .count();
+    Some(Score {
+        ber: num as f64 / den as f64,
+        overlap: len,
+        worst_third,
+        matched_fraction: matched as f64 / subs as f64,
+        trimmed: trimmed_ber(judged, subs).unwrap_or(num as f64 / den as f64),
+    })
 }
 
-/// Fine alignment around coarse frame offset `k`: (ber, offset_s, overlap frames, worst
-/// third's BER).
-fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(f64, f64, usize, f64)> {
-    // Candidate offsets in seconds at PHASES steps per hop, with their BER.
-    let mut track: Vec<(f64, f64, usize, f64)> = Vec::with_capacity(5 * PHASES);
+/// BER over the best two thirds (rounded up) of a query's `subs` sub-windows, of those with
+/// enough bits to be judged (`judged`: errors and bits of each).
+fn trimmed_ber(mut judged: Vec<(u64, u64)>, subs: usize) -> Option<f64> {
+    let keep = (subs * 2).div_ceil(3).min(judged.len());
+    judged.sort_by(|a, b| (a.0 * b.1).cmp(&(b.0 * a.1)));
+    let (num, den) = judged[..keep]
+        .iter()
+        .fold((0u64, 0u64), |a, p| (a.0 + p.0, a.1 + p.1));
+    (den > 0).then(|| num as f64 / den as f64)
+}
+
+/// Fine alignment around coarse frame offset `k`: the best score and its offset in seconds.
+fn refine(query: &Query, r: &Fingerprint, k: i64) -> Option<(Score, f64)> {
+    // Candidate offsets in seconds at PHASES steps per hop, with their scores.
+    let mut track: Vec<(f64, Score)> = Vec::with_capacity(5 * PHASES);
     for dk in -2..=2 {
         for (fp, shift) in &query.phases {
-            if let Some((ber, overlap, worst)) = fine_ber(fp, r, k + dk) {
-                let offset = (k + dk) as f64 * HOP_S - shift;
-                track.push((offset, ber, overlap, worst));
+            if let Some(score) = fine_ber(fp, r, k + dk) {
+                track.push(((k + dk) as f64 * HOP_S - shift, score));
             }
         }
     }
     track.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (pos, &(offset, ber, overlap, worst)) = track
+    let (pos, &(offset, score)) = track
         .iter()
         .enumerate()
-        .min_by(|a, b| a.1.1.total_cmp(&b.1.1))?;
+        .min_by(|a, b| a.1.1.ber.total_cmp(&b.1.1.ber))?;
     // Parabolic interpolation of the BER minimum between neighbouring phases.
     let step = HOP_S / PHASES as f64;
     let mut refined = offset;
     if pos > 0 && pos + 1 < track.len() {
-        let (y0, y1, y2) = (track[pos - 1].1, ber, track[pos + 1].1);
+        let (y0, y1, y2) = (track[pos - 1].1.ber, score.ber, track[pos + 1].1.ber);
         let denom = y0 - 2.0 * y1 + y2;
         if denom > 1e-9 {
             refined += (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5) * step;
         }
     }
-    Some((ber, refined, overlap, worst))
+    Some((score, refined))
+}
+
+/// Standard deviation of a chance BER over `bits` compared bits; bits of neighbouring
+/// frames are correlated, so about one in four counts as independent.
+fn chance_sigma(bits: u32) -> f64 {
+    0.5 / (f64::from(bits) / 4.0).max(1.0).sqrt()
 }
 
 /// Confidence from a bit error rate over `overlap_frames` frames: 0 at the acceptance
@@ -338,17 +443,115 @@ fn confidence(ber: f64, overlap_frames: usize, max_ber: f64) -> f64 {
     if ber >= max_ber {
         return 0.0;
     }
-    // Bits of neighbouring frames are correlated; count about one independent bit in four.
-    let eff_bits = (overlap_frames * BITS) as f64 / 4.0;
-    let sigma = 0.5 / eff_bits.max(1.0).sqrt();
+    let sigma = chance_sigma((overlap_frames * BITS) as u32);
     let z = (max_ber - ber) / sigma;
     (1.0 - (-z / 2.0).exp()).clamp(0.0, 1.0)
+}
+
+/// The evidence on the best alignment that the acceptance rule weighs.
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    score: Score,
+    /// Trimmed BER of the best unrelated alignment minus the best one's (`None`: nothing
+    /// unrelated to compare with).
+    margin: Option<f64>,
+    /// Chance BER deviation over the coarse bits, the unit of the margin.
+    sigma: f64,
+}
+
+impl Evidence {
+    fn margin_sigmas(&self) -> f64 {
+        self.margin.map_or(0.0, |m| m / self.sigma)
+    }
+}
+
+/// The acceptance rule: `Ok` for a match, `Err(why not)` otherwise.
+///
+/// A low BER that holds in every third of the query is a match on its own (nothing
+/// unrelated comes that close). Above it, up to `max_ber_standout`, the best alignment must
+/// stand out from the best unrelated one by `min_margin_sigmas` (chance BERs of unrelated
+/// alignments cluster, so the best of them is only a fraction of a deviation ahead of the
+/// next) and enough of the query's half-second windows must match on their own.
+fn decide(ev: &Evidence, opts: &IdentifyOptions) -> Result<(), String> {
+    let s = &ev.score;
+    if s.ber <= opts.max_ber && s.worst_third <= opts.max_third_ber {
+        return Ok(());
+    }
+    if s.trimmed > opts.max_ber_standout {
+        return Err(format!(
+            "bit error rate {:.3} (best two thirds {:.3}) is too close to chance (0.5); at most \
+             {:.2} can match",
+            s.ber, s.trimmed, opts.max_ber_standout
+        ));
+    }
+    if ev.margin_sigmas() < opts.min_margin_sigmas {
+        return Err(match ev.margin {
+            Some(m) => format!(
+                "bit error rate {:.3} (best two thirds {:.3}) stands out from the best \
+                 unrelated alignment by only {m:.3} ({:.1} deviations; {:.1} needed)",
+                s.ber,
+                s.trimmed,
+                ev.margin_sigmas(),
+                opts.min_margin_sigmas
+            ),
+            None => format!(
+                "bit error rate {:.3} is above {:.2} and there is no unrelated alignment to \
+                 show it stands out",
+                s.ber, opts.max_ber
+            ),
+        });
+    }
+    if s.matched_fraction < opts.min_matched_fraction {
+        return Err(format!(
+            "only {:.0} % of the query's half-second windows match (silence, noise or lost \
+             audio); {:.0} % needed",
+            s.matched_fraction * 100.0,
+            opts.min_matched_fraction * 100.0
+        ));
+    }
+    Ok(())
+}
+
+/// Unrelated alignments refined to compare with the best one.
+const UNRELATED_REFINED: usize = 8;
+
+/// Fine BER of the best alignment unrelated to the winner (reference `n`, coarse offset
+/// `k`): the best few by coarse BER, refined exactly as the winner was, so the margin
+/// compares like with like.
+fn best_unrelated(
+    query: &Query,
+    index: &Index,
+    scored: &[(f64, usize, i64)],
+    n: usize,
+    k: i64,
+) -> Option<f64> {
+    // Refinement moves up to 2 frames: start far enough away not to slide onto the winner.
+    let far = NEIGHBOURHOOD + 4;
+    let mut others: Vec<&(f64, usize, i64)> = scored
+        .iter()
+        .filter(|&&(_, m, j)| m != n || (j - k).abs() > far)
+        .collect();
+    others.sort_by(|a, b| a.0.total_cmp(&b.0));
+    others
+        .iter()
+        .take(UNRELATED_REFINED)
+        .filter_map(|&&(_, m, j)| refine(query, &index.entries()[m].fingerprint, j))
+        .map(|(s, _)| s.trimmed)
+        .min_by(f64::total_cmp)
 }
 
 /// Identifies which reference of `index` the recording `samples` (at `rate` Hz) carries,
 /// with default options.
 pub fn identify(index: &Index, samples: &[f32], rate: u32) -> Identification {
     identify_with(index, samples, rate, &IdentifyOptions::default())
+}
+
+/// Why a query cannot be compared at all.
+fn unusable_query(samples: &[f32], rate: u32) -> String {
+    format!(
+        "the query ({:.2} s) has too little sound to fingerprint",
+        samples.len() as f64 / f64::from(rate.max(1))
+    )
 }
 
 /// Identifies which reference of `index` the recording `samples` (at `rate` Hz) carries.
@@ -359,7 +562,7 @@ pub fn identify_with(
     opts: &IdentifyOptions,
 ) -> Identification {
     let Some(query) = Query::new(samples, rate) else {
-        return Identification::none();
+        return Identification::rejected(unusable_query(samples, rate));
     };
     let mut heap = std::collections::BinaryHeap::with_capacity(SURVIVORS + 1);
     let mut dist = Vec::new();
@@ -377,12 +580,24 @@ pub fn identify_with(
             );
         }
     }
-    // Survivors, scored on every loud frame; the best alignment per reference.
+    if heap.is_empty() {
+        return Identification::rejected(format!(
+            "the query or every reference is shorter than {:.1} s",
+            opts.min_overlap_s
+        ));
+    }
+    // Survivors, scored on every loud frame.
+    let scored: Vec<(f64, usize, i64)> = heap
+        .into_vec()
+        .into_iter()
+        .filter_map(|(_, n, k)| {
+            coarse_at(&query, &index.entries()[n].fingerprint.frames, k).map(|b| (b, n, k))
+        })
+        .collect();
+    // The best alignment per reference.
     let mut best: Vec<Option<(f64, i64)>> = vec![None; index.len()];
-    for (_, n, k) in heap.into_vec() {
-        if let Some(ber) = coarse_at(&query, &index.entries()[n].fingerprint.frames, k)
-            && best[n].is_none_or(|(b, _)| ber < b)
-        {
+    for &(ber, n, k) in &scored {
+        if best[n].is_none_or(|(b, _)| ber < b) {
             best[n] = Some((ber, k));
         }
     }
@@ -393,35 +608,48 @@ pub fn identify_with(
         .collect();
     coarse.sort_by(|a, b| a.0.total_cmp(&b.0));
     coarse.truncate(opts.candidates.max(1));
-    let mut fine: Vec<(f64, usize, f64, usize, f64)> = coarse
+    let mut fine: Vec<(Score, f64, f64, usize, i64)> = coarse
         .iter()
-        .filter_map(|&(_, n, k)| {
-            refine(&query, &index.entries()[n].fingerprint, k).map(|(b, o, ov, w)| (b, n, o, ov, w))
+        .filter_map(|&(cb, n, k)| {
+            refine(&query, &index.entries()[n].fingerprint, k).map(|(s, o)| (s, o, cb, n, k))
         })
         .collect();
-    fine.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let Some(&(ber, n, offset_s, overlap, worst)) = fine.first() else {
-        return Identification::none();
+    fine.sort_by(|a, b| a.0.ber.total_cmp(&b.0.ber));
+    let Some(&(score, offset_s, _, n, k)) = fine.first() else {
+        return Identification::rejected("no alignment overlaps enough to be compared");
     };
+    let unrelated = best_unrelated(&query, index, &scored, n, k);
+    let evidence = Evidence {
+        score,
+        margin: unrelated.map(|u| u - score.trimmed),
+        sigma: chance_sigma(query.coarse_bits),
+    };
+    let verdict = decide(&evidence, opts);
+    let accepted = verdict.is_ok();
     let name = index.entries()[n].name.clone();
-    let accepted = ber <= opts.max_ber && worst <= opts.max_third_ber;
     Identification {
         matched: accepted.then(|| name.clone()),
         offset_ms: accepted.then_some(offset_s * 1000.0),
         confidence: if accepted {
-            confidence(ber, overlap, opts.max_ber)
+            confidence(score.ber, score.overlap, opts.max_ber_standout)
         } else {
             0.0
         },
-        ber,
-        nearest: Some(name),
-        overlap_s: overlap as f64 * HOP_S,
-        worst_third_ber: worst,
+        ber: score.ber,
+        nearest: Some(name.clone()),
+        overlap_s: score.overlap as f64 * HOP_S,
+        worst_third_ber: score.worst_third,
+        margin: evidence.margin.unwrap_or(0.0),
+        margin_sigmas: evidence.margin_sigmas(),
+        matched_fraction: score.matched_fraction,
+        reason: verdict
+            .err()
+            .map(|why| format!("nearest reference {name}: {why}")),
     }
 }
 
 /// Aligns a recording (`samples` at `rate` Hz) with one reference fingerprint; `None` when
-/// they do not match (BER above `opts.max_ber`) or cannot be compared.
+/// they do not match (by the rule of [`identify_with`]) or cannot be compared.
 pub fn align(
     reference: &Fingerprint,
     samples: &[f32],
@@ -430,13 +658,24 @@ pub fn align(
 ) -> Option<Alignment> {
     let query = Query::new(samples, rate)?;
     let min_ov = min_overlap_frames(query.len(), reference.frames.len(), opts);
-    let (_, k) = coarse_scan(&query, &reference.frames, min_ov)?;
-    let (ber, offset_s, overlap, worst) = refine(&query, reference, k)?;
-    let confidence = confidence(ber, overlap, opts.max_ber);
-    (ber <= opts.max_ber && worst <= opts.max_third_ber).then_some(Alignment {
+    let scan = coarse_scan(&query, &reference.frames, min_ov)?;
+    let (score, offset_s) = refine(&query, reference, scan.best.1)?;
+    let unrelated = scan
+        .unrelated
+        .iter()
+        .filter_map(|&j| refine(&query, reference, j))
+        .map(|(s, _)| s.trimmed)
+        .min_by(f64::total_cmp);
+    let evidence = Evidence {
+        score,
+        margin: unrelated.map(|u| u - score.trimmed),
+        sigma: chance_sigma(query.coarse_bits),
+    };
+    decide(&evidence, opts).ok()?;
+    Some(Alignment {
         offset_s,
-        ber,
-        overlap_s: overlap as f64 * HOP_S,
-        confidence,
+        ber: score.ber,
+        overlap_s: score.overlap as f64 * HOP_S,
+        confidence: confidence(score.ber, score.overlap, opts.max_ber_standout),
     })
 }

@@ -2,8 +2,8 @@
 
 use super::{CliError, Outcome};
 use clap::Args;
-use farend_dsp::fingerprint::Index;
-use farend_dsp::verdict::{AnalyzeOptions, PathAnalysis, analyze_path, analyze_path_with_library};
+use farend_dsp::fingerprint::{self, Extractor, IdentifyOptions, Index};
+use farend_dsp::verdict::{AnalyzeOptions, IdentityVerdict, PathAnalysis, analyze_path};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -55,21 +55,11 @@ pub fn run(args: AnalyzeArgs) -> Outcome {
         ..AnalyzeOptions::default()
     };
     let (x, y, rate) = (reference.to_f32(), recording.to_f32(), reference.rate);
-    let analysis = match &args.index {
-        Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
-            let index = Index::from_bytes(&bytes)
-                .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
-            let name = args
-                .reference
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            analyze_path_with_library(&x, &y, rate, &opts, &index, &name)
-        }
-        None => analyze_path(&x, &y, rate, &opts),
-    };
+    let mut analysis = analyze_path(&x, &y, rate, &opts);
+    if let Some(path) = &args.index {
+        let index = read_index(path)?;
+        analysis.identity = Some(check_identity(&index, &args.reference, &x, &y, rate));
+    }
     if args.json {
         let json = serde_json::to_string_pretty(&analysis)
             .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
@@ -77,7 +67,55 @@ pub fn run(args: AnalyzeArgs) -> Outcome {
     } else {
         print_human(&analysis);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed(&analysis) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether the analysis reports a failing verdict: no audio, or the wrong audio.
+fn failed(a: &PathAnalysis) -> bool {
+    !a.audio_present || a.identity.as_ref().is_some_and(|i| i.wrong_audio)
+}
+
+fn read_index(path: &Path) -> Result<Index, CliError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    Index::from_bytes(&bytes).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))
+}
+
+/// Tells whether the recording carries the reference's audio, whatever the files are called:
+/// the recording is compared with the reference's own fingerprint, and only when it does not
+/// follow it does the library's answer (another reference) make it wrong audio. The expected
+/// name is the library's name for the reference's audio when the library holds it.
+fn check_identity(
+    index: &Index,
+    reference_path: &Path,
+    reference: &[f32],
+    recording: &[f32],
+    rate: u32,
+) -> IdentityVerdict {
+    let identified = fingerprint::identify(index, recording, rate);
+    let carries_reference = Extractor::new(rate).ok().is_some_and(|mut ex| {
+        let fp = ex.extract(reference);
+        fingerprint::align(&fp, recording, rate, &IdentifyOptions::default()).is_some()
+    });
+    let expected = fingerprint::identify(index, reference, rate)
+        .matched
+        .unwrap_or_else(|| {
+            reference_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    let wrong_audio =
+        !carries_reference && identified.matched.as_deref().is_some_and(|m| m != expected);
+    IdentityVerdict {
+        expected,
+        identified,
+        wrong_audio,
+    }
 }
 
 fn db(v: Option<f64>) -> String {

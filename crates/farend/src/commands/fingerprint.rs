@@ -16,7 +16,12 @@ pub struct FingerprintArgs {
 
 #[derive(Debug, Subcommand)]
 enum FingerprintCommand {
-    /// Fingerprint every WAV file under DIR into an index (names are the file stems).
+    /// Fingerprint a reference library into an index.
+    ///
+    /// A folder with a `manifest.toml` (like `audio-refs/`) is read as the reference library:
+    /// one entry per reference, named as scenarios name it (`speech/en-f1`), whatever rates
+    /// its files come in. Any other folder: every WAV file under it, named by its path
+    /// relative to the folder without the extension.
     Index(IndexArgs),
     /// Identify which indexed reference FILE carries, and at what offset.
     ///
@@ -42,7 +47,8 @@ struct IdentifyArgs {
     index: PathBuf,
     /// The recording (WAV).
     file: PathBuf,
-    /// Print the result as JSON: {"match": NAME|null, "offset_ms": ..., "confidence": ...}.
+    /// Print the result as JSON: {"match": NAME|null, "offset_ms": ..., "confidence": ...,
+    /// "reason": why nothing matched|null, and the evidence behind the verdict}.
     #[arg(long)]
     json: bool,
 }
@@ -71,30 +77,17 @@ fn wav_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
 }
 
 fn read_f32(path: &Path) -> Result<(u32, Vec<f32>), CliError> {
+    // read_wav takes the common 16-bit mono file straight from its bytes.
     let pcm = farend_audio::read_wav(path).map_err(|e| CliError::BadInput(e.to_string()))?;
     Ok((pcm.rate, pcm.to_f32()))
 }
 
 fn build_index(args: &IndexArgs) -> Outcome {
-    let mut files = Vec::new();
-    wav_files(&args.dir, &mut files)?;
-    if files.is_empty() {
-        return Err(CliError::BadInput(format!(
-            "{}: no WAV files",
-            args.dir.display()
-        )));
-    }
-    let mut index = Index::new();
-    for f in &files {
-        let name = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let (rate, samples) = read_f32(f)?;
-        index
-            .add(&name, &samples, rate)
-            .map_err(|e| CliError::BadInput(format!("{}: {e}", f.display())))?;
-    }
+    let index = if args.dir.join("manifest.toml").is_file() {
+        library_index(&args.dir)?
+    } else {
+        folder_index(&args.dir)?
+    };
     let bytes = index.to_bytes();
     std::fs::write(&args.out, &bytes)
         .map_err(|e| CliError::BadInput(format!("{}: {e}", args.out.display())))?;
@@ -106,6 +99,48 @@ fn build_index(args: &IndexArgs) -> Outcome {
         bytes.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The library's references under the library's own names (the rule scenarios use).
+fn library_index(dir: &Path) -> Result<Index, CliError> {
+    let refs =
+        farend_audio::RefLibrary::open(dir).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let index = farend_runner::fingerprint_index(&refs);
+    if index.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}: the library holds no reference that can be fingerprinted",
+            dir.display()
+        )));
+    }
+    Ok(index)
+}
+
+/// Every WAV file under `dir`, named by its path relative to `dir` without the extension.
+fn folder_index(dir: &Path) -> Result<Index, CliError> {
+    let mut files = Vec::new();
+    wav_files(dir, &mut files)?;
+    if files.is_empty() {
+        return Err(CliError::BadInput(format!(
+            "{}: no WAV files",
+            dir.display()
+        )));
+    }
+    let mut index = Index::new();
+    for f in &files {
+        let name = f
+            .strip_prefix(dir)
+            .unwrap_or(f)
+            .with_extension("")
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let (rate, samples) = read_f32(f)?;
+        index
+            .add(&name, &samples, rate)
+            .map_err(|e| CliError::BadInput(format!("{}: {e}", f.display())))?;
+    }
+    Ok(index)
 }
 
 fn run_identify(args: &IdentifyArgs) -> Outcome {
@@ -126,8 +161,10 @@ fn run_identify(args: &IdentifyArgs) -> Outcome {
                 id.confidence, id.ber
             )),
             _ => crate::commands::print_line(&format!(
-                "no match (best bit error rate {:.3})",
-                id.ber
+                "no match: {}",
+                id.reason
+                    .as_deref()
+                    .unwrap_or("no reference is close enough")
             )),
         }
     }
