@@ -116,7 +116,7 @@ fn numbers_are_redacted_and_logs_hold_their_own_case() {
 }
 
 #[test]
-fn an_unreachable_handset_is_named_with_its_address_and_error() {
+fn an_unreachable_handset_is_named_with_its_address_alias_and_error() {
     let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig::default())
         .expect("virtual lab starts");
     let dir = tempfile::tempdir().unwrap();
@@ -152,7 +152,10 @@ fn an_unreachable_handset_is_named_with_its_address_and_error() {
     assert_eq!(device.as_deref(), Some("gone"));
     assert!(
         message.contains("the lab has 1 usable")
-            && message.contains(&format!("gone (adbd at {dead_addr})"))
+            && message.contains(&format!(
+                "gone (adbd at {})",
+                farend_report::serial_alias(&dead_addr.to_string())
+            ))
             && message.to_lowercase().contains("refused"),
         "{message}"
     );

@@ -10,7 +10,9 @@
 mod fingerprint_support;
 
 use farend_dsp::fingerprint::{Identification, Index, identify};
-use fingerprint_support::{RATE, Rng, amr475, gain, to_f32, tools_or_skip, with_noise};
+use fingerprint_support::{
+    RATE, Rng, amr475, asterisk::language_dir, gain, to_f32, tools_or_skip, with_noise,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -18,7 +20,6 @@ use std::sync::OnceLock;
 const QUERY_S: f64 = 3.0;
 /// References are built to at least this length.
 const REF_S: f64 = 12.0;
-const SOUNDS: &str = "/usr/share/asterisk/sounds";
 const CODEC2: &str = "/usr/share/codec2/raw";
 
 /// One reference: its name and clean samples.
@@ -60,10 +61,16 @@ fn wavs_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The prompts of one Asterisk language folder, longer than 0.4 s.
+/// The prompts of one Asterisk language folder, longer than 0.4 s. Panics when the language
+/// is not installed: the test would otherwise run on less material than it claims.
 fn prompts(language: &str) -> Vec<Vec<i16>> {
+    let dir = language_dir(language).unwrap_or_else(|| {
+        panic!(
+            "asterisk-core-sounds-{language}-wav is not installed (scripts/setup.sh installs it)"
+        )
+    });
     let mut files = Vec::new();
-    wavs_under(&Path::new(SOUNDS).join(language), &mut files);
+    wavs_under(&dir, &mut files);
     files
         .iter()
         .filter_map(|f| read_wav(f))
@@ -117,9 +124,9 @@ fn continuous(name: &str, x: &[i16]) -> Vec<Reference> {
 }
 
 fn codec2(name: &str) -> Vec<Reference> {
-    read_raw(&Path::new(CODEC2).join(format!("{name}.raw")))
-        .map(|x| continuous(&format!("codec2/{name}"), &x))
-        .unwrap_or_default()
+    let x = read_raw(&Path::new(CODEC2).join(format!("{name}.raw")))
+        .unwrap_or_else(|| panic!("{CODEC2}/{name}.raw is missing (codec2-examples)"));
+    continuous(&format!("codec2/{name}"), &x)
 }
 
 /// The P.862 conformance references (other talkers and languages, continuous speech), when

@@ -56,7 +56,7 @@ fn read_raw(path: &Path) -> Option<Vec<f32>> {
 /// Every speech recording found, one buffer per file, at 8 kHz. Empty when none is installed.
 pub fn speech_files() -> Vec<Vec<f32>> {
     let mut files = Vec::new();
-    wav_files(Path::new(asterisk_dir()), &mut files);
+    wav_files(Path::new(&asterisk_dir()), &mut files);
     let mut out: Vec<Vec<f32>> = files.iter().filter_map(|p| read_wav_8k(p)).collect();
     if let Ok(rd) = std::fs::read_dir(CODEC2_RAW) {
         let mut raws: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();

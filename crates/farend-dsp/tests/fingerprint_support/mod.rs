@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 /// Sample rate of all material.
 pub const RATE: u32 = 8000;
 #[path = "../asterisk/mod.rs"]
-mod asterisk;
+pub mod asterisk;
 pub use asterisk::asterisk_dir;
 const CODEC2: &str = "/usr/share/codec2/raw";
 /// codec2 files that are speech (the others are tones and modem data).
@@ -56,7 +56,7 @@ pub fn tools_or_skip() -> Result<(), String> {
         .unwrap_or(false);
     let problem = if !sox_amr {
         Some("sox with AMR-NB support is not installed".to_string())
-    } else if !Path::new(asterisk_dir()).join("digits").is_dir() {
+    } else if !Path::new(&asterisk_dir()).join("digits").is_dir() {
         Some(format!(
             "{} (asterisk-core-sounds-en-wav) is not installed",
             asterisk_dir()
@@ -157,7 +157,7 @@ fn fnv(s: &str) -> u64 {
 /// unindexed speech.
 pub fn library() -> (Stream, Stream) {
     let mut files = Vec::new();
-    wavs_under(Path::new(asterisk_dir()), &mut files);
+    wavs_under(Path::new(&asterisk_dir()), &mut files);
     let mut indexed = Stream {
         parts: Vec::new(),
         clean: Vec::new(),
