@@ -28,6 +28,7 @@ oracle: build
 bench: build
 	scripts/quality/bench.sh 5
 	scripts/dsp/compare_spandsp.sh
+	scripts/dsp/dtmf_codecs.sh
 	scripts/fingerprint/compare_fpcalc.sh
 
 lint:

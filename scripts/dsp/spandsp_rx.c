@@ -1,9 +1,10 @@
 /* SpanDSP reference receivers for farend's DSP comparison (scripts/dsp/compare_spandsp.sh).
  *
- * Usage: spandsp_rx dtmf|progress FILE.raw   (8 kHz, mono, signed 16-bit little endian)
- * Prints one line: "<mode> digits=<n> events=<n> seconds=<audio s> cpu=<best of 3, s> x_realtime=<r>"
- * and, for dtmf, the digits on a second line. Compiled at script run time against -lspandsp;
- * farend itself never links SpanDSP.
+ * Usage: spandsp_rx dtmf|progress FILE [RUNS]
+ * FILE is 8 kHz mono signed 16-bit little endian, raw or a WAV file (its header is skipped).
+ * Prints one line: "<mode> digits=<n> events=<n> seconds=<audio s> cpu=<best of RUNS, s> x_realtime=<r>"
+ * and, for dtmf, the digits on a second line. RUNS defaults to 3; 1 is for whole-process
+ * timing. Compiled at script run time against -lspandsp; farend itself never links SpanDSP.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,23 +35,45 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Offset of the samples: after the "data" chunk header of a WAV file, 0 for raw audio. */
+static long data_offset(FILE *f) {
+    unsigned char h[12], c[8];
+    if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WAVE", 4) != 0)
+        return 0;
+    long at = 12;
+    while (fread(c, 1, 8, f) == 8) {
+        long len = c[4] | (c[5] << 8) | (c[6] << 16) | ((long) c[7] << 24);
+        at += 8;
+        if (memcmp(c, "data", 4) == 0)
+            return at;
+        at += len + (len & 1);
+        fseek(f, at, SEEK_SET);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s dtmf|progress FILE.raw\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s dtmf|progress FILE [RUNS]\n", argv[0]);
         return 2;
     }
+    int runs = argc == 4 ? atoi(argv[3]) : 3;
+    if (runs < 1)
+        runs = 1;
     FILE *f = fopen(argv[2], "rb");
     if (!f) { perror(argv[2]); return 2; }
     fseek(f, 0, SEEK_END);
     long bytes = ftell(f);
     fseek(f, 0, SEEK_SET);
-    size_t n = (size_t) bytes / 2;
+    long skip = data_offset(f);
+    fseek(f, skip, SEEK_SET);
+    size_t n = (size_t) (bytes - skip) / 2;
     int16_t *x = malloc(n * sizeof(int16_t) + 2);
     if (!x || fread(x, 2, n, f) != n) { fprintf(stderr, "read failed\n"); return 2; }
     fclose(f);
     double best = 1e30;
-    /* Best of three runs (the machine may be shared); counts come from the last run. */
-    for (int run = 0; run < 3; run++) {
+    /* Best of several runs (the machine may be shared); counts come from the last run. */
+    for (int run = 0; run < runs; run++) {
     double t0, t1;
     n_digits = 0;
     n_tone_events = 0;

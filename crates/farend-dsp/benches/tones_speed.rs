@@ -1,15 +1,54 @@
 //! Talk-off counts and speed of the DTMF receiver and the tone detectors on long material.
 //!
-//! `cargo bench -p farend-dsp --bench tones_speed -- [--write-corpus DIR] [FILE.raw ...]`
+//! `cargo bench -p farend-dsp --bench tones_speed -- [--write-corpus DIR] [--write-dtmf DIR] [FILE.raw ...]`
 //! With `--write-corpus DIR` it first writes DIR/speech.raw (Debian speech recordings, three
 //! variations) and DIR/music.raw (generated), then analyses them; files are 8 kHz s16le raw.
+//! With `--write-dtmf DIR` it writes DIR/<codec>_<level>.wav: the 16 digits at 100 ms / 100 ms
+//! at each per-tone level through each codec (material for the codec table), and exits.
 //! Prints one line per detector and file in the same form as `scripts/dsp/spandsp_rx`.
 
+#[path = "../tests/dtmf_codec_support/mod.rs"]
+mod codecs;
 #[path = "../tests/dtmf_corpus/mod.rs"]
 mod corpus;
 
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// The digit string of the codec table: every digit once.
+const DTMF_DIGITS: &str = "147*2580#369ABCD";
+
+/// Writes the 16 digits at 100 ms / 100 ms, with 300 ms of silence around them, at every
+/// level of the codec table through every codec, as DIR/<codec>_<level>.wav (8 kHz).
+fn write_dtmf_strings(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    for level in codecs::LEVELS_DBM0 {
+        let dbov = farend_dsp::tone::dbm0_to_dbov(f64::from(level));
+        let tones = farend_dsp::dtmf::generate_dtmf(DTMF_DIGITS, 100, 100, dbov, 8000)
+            .map_err(|e| e.to_string())?;
+        let mut x = vec![0.0f32; 2400];
+        x.extend(tones);
+        x.extend(std::iter::repeat_n(0.0f32, 2400));
+        for codec in codecs::CODECS {
+            let y = codecs::through_codec(codec, &x)?;
+            let name = format!("{}_{level}.wav", codec.replace(':', "_"));
+            let mut w =
+                hound::WavWriter::create(dir.join(name), spec).map_err(|e| e.to_string())?;
+            for v in y {
+                let s = (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+                w.write_sample(s).map_err(|e| e.to_string())?;
+            }
+            w.finalize().map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
 
 fn main() {
     let mut files: Vec<PathBuf> = Vec::new();
@@ -17,6 +56,17 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--bench" => {}
+            "--write-dtmf" => {
+                let Some(dir) = args.next().map(PathBuf::from) else {
+                    eprintln!("--write-dtmf needs a directory");
+                    std::process::exit(2);
+                };
+                if let Err(e) = write_dtmf_strings(&dir) {
+                    eprintln!("{}: {e}", dir.display());
+                    std::process::exit(2);
+                }
+                return;
+            }
             "--write-corpus" => {
                 let Some(dir) = args.next().map(PathBuf::from) else {
                     eprintln!("--write-corpus needs a directory");

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use farend_dsp::dtmf::detect_dtmf;
+use farend_dsp::dtmf::detect_dtmf_i16;
 use farend_dsp::progress::{ProgressMatch, classify_segments, countries, normalize_country};
 use farend_dsp::tone::{
     PatternMatch, PatternTolerance, ToneConfig, TonePattern, ToneSegment, detect_tones_with,
@@ -110,6 +110,12 @@ struct ProgressOutput<'a> {
 
 /// Reads a WAV file as f32 samples and its rate.
 fn load(path: &PathBuf) -> Result<(Vec<f32>, u32), CliError> {
+    let pcm = load_pcm(path)?;
+    Ok((pcm.to_f32(), pcm.rate))
+}
+
+/// Reads a WAV file as 16-bit samples, refusing a zero sample rate.
+fn load_pcm(path: &PathBuf) -> Result<farend_audio::Pcm, CliError> {
     let pcm = farend_audio::read_wav(path).map_err(|e| CliError::BadInput(e.to_string()))?;
     if pcm.rate == 0 {
         return Err(CliError::BadInput(format!(
@@ -117,7 +123,7 @@ fn load(path: &PathBuf) -> Result<(Vec<f32>, u32), CliError> {
             path.display()
         )));
     }
-    Ok((pcm.to_f32(), pcm.rate))
+    Ok(pcm)
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
@@ -144,8 +150,9 @@ fn describe_tone(t: &ToneSegment) -> String {
 pub fn run(args: DetectArgs) -> super::Outcome {
     match args.what {
         DetectWhat::Dtmf(a) => {
-            let (x, rate) = load(&a.file)?;
-            let r = detect_dtmf(&x, rate);
+            // 16-bit samples straight in: an hour of audio is not copied to floats first.
+            let pcm = load_pcm(&a.file)?;
+            let r = detect_dtmf_i16(&pcm.samples, pcm.rate);
             if a.json {
                 print_json(&r)?;
             } else {
