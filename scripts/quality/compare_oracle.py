@@ -848,14 +848,14 @@ def main():
 
 # Regression bounds per group at today's agreement with the oracle (mean |delta| and max
 # |delta| in MOS-LQO, measured on this corpus: nb8 0.133 / 1.22, nb16 0.131 / 1.19,
-# wb 0.127 / 0.92, wb2005 0.614 / 1.44), with a small margin. They keep any change from
+# wb 0.127 / 0.92, wb2005 0.176 / 0.91), with a small margin. They keep any change from
 # making the scorer worse unnoticed; tighten them as it improves. `--gate target` applies
 # the gate the scorer is meant to meet instead.
 REGRESSION_BOUNDS = {
     "nb8": (0.15, 1.3),
     "nb16": (0.15, 1.3),
     "wb": (0.15, 1.0),
-    "wb2005": (0.65, 1.55),
+    "wb2005": (0.2, 1.0),
 }
 
 

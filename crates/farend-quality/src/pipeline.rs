@@ -77,7 +77,10 @@ pub fn score(
     if alignment.utterances.is_empty() {
         return Err(QualityError::NoUtterances);
     }
-    let model = Model::new(rate, options.band == Band::Wide);
+    let model = Model::new(
+        rate,
+        (options.band == Band::Wide).then_some(options.wideband_version),
+    );
     let frame_len = perceptual::frame_len(rate);
     let hop = frame_len / 2;
     let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
