@@ -65,8 +65,31 @@ fn f32_to_i16(s: f32) -> i16 {
 
 /// Reads a WAV file: integer PCM of 8, 16, 24 or 32 bits or 32-bit float, any number of
 /// channels (mixed down to mono by averaging), converted to 16-bit with rounding.
+///
+/// A sample rate outside [`WAV_RATES`] is refused: a header claiming 1 Hz would make every
+/// later resampling to a working rate allocate thousands of times the file's size.
 pub fn read_wav(path: impl AsRef<Path>) -> Result<Pcm, AudioError> {
     let path = path.as_ref();
+    let pcm = read_wav_any_rate(path)?;
+    if !WAV_RATES.contains(&pcm.rate) {
+        return Err(AudioError::WavFormat {
+            path: path.to_path_buf(),
+            detail: format!(
+                "sample rate {} Hz (farend reads {} to {} Hz)",
+                pcm.rate,
+                WAV_RATES.start(),
+                WAV_RATES.end()
+            ),
+        });
+    }
+    Ok(pcm)
+}
+
+/// The sample rates [`read_wav`] accepts: from below narrowband telephony to high-resolution
+/// studio audio.
+pub const WAV_RATES: std::ops::RangeInclusive<u32> = 4000..=384_000;
+
+fn read_wav_any_rate(path: &Path) -> Result<Pcm, AudioError> {
     let bytes = std::fs::read(path).map_err(|source| AudioError::Io {
         path: path.to_path_buf(),
         source,
@@ -292,6 +315,31 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_sample_rate_is_refused_with_the_file_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for (rate, bits) in [(1u32, 16u16), (3999, 16), (1_000_000, 16), (1, 24)] {
+            let path = dir.path().join(format!("rate-{rate}-{bits}.wav"));
+            let spec = hound::WavSpec {
+                channels: 1,
+                sample_rate: rate,
+                bits_per_sample: bits,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let mut w = hound::WavWriter::create(&path, spec).unwrap();
+            (0..100).for_each(|_| w.write_sample(0i32).unwrap());
+            w.finalize().unwrap();
+            let err = read_wav(&path).expect_err("refused");
+            let text = err.to_string();
+            assert!(matches!(err, AudioError::WavFormat { .. }), "{text}");
+            assert!(text.contains(&path.display().to_string()), "{text}");
+            assert!(text.contains(&format!("sample rate {rate} Hz")), "{text}");
+        }
+        let ok = dir.path().join("ok.wav");
+        write_wav(&ok, &Pcm::new(8000, vec![0; 80])).unwrap();
+        assert_eq!(read_wav(&ok).unwrap().rate, 8000);
+    }
 
     /// A WAV file's bytes as hound writes them.
     fn wav_bytes(channels: u16, samples: &[i16]) -> Vec<u8> {
