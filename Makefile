@@ -34,6 +34,7 @@ bench: build
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	scripts/deny.sh
 
 clean:
 	$(CARGO) clean
