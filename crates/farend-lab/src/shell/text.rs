@@ -75,32 +75,16 @@ fn grep(args: &[&str], text: &str, out: &mut Output) -> u8 {
         out.err("usage: grep [-EFicqv] PATTERN\n");
         return 2;
     };
-    let fold = |s: &str| {
-        if icase {
-            s.to_lowercase()
-        } else {
-            s.to_string()
+    let matcher = match line_matcher(pattern, icase, extended, fixed) {
+        Ok(m) => m,
+        Err(e) => {
+            out.err(&format!("grep: bad regex '{pattern}': {e}\n"));
+            return 2;
         }
-    };
-    let pattern = fold(pattern);
-    let alternatives: Vec<String> = if fixed {
-        vec![pattern]
-    } else if extended {
-        pattern.split('|').map(str::to_string).collect()
-    } else {
-        pattern.split("\\|").map(str::to_string).collect()
     };
     let mut hits = 0;
     for line in text.lines() {
-        let l = fold(line);
-        let m = alternatives.iter().any(|p| {
-            if fixed {
-                l.contains(p.as_str())
-            } else {
-                matches(p, &l)
-            }
-        });
-        if m != invert {
+        if matcher.is_match(line) != invert {
             hits += 1;
             if !count && !quiet {
                 out.out(&format!("{line}\n"));
@@ -113,51 +97,54 @@ fn grep(args: &[&str], text: &str, out: &mut Output) -> u8 {
     if hits > 0 { 0 } else { 1 }
 }
 
-/// Minimal regular expressions: literals, `.`, `*`, `^`, `$`, `\` escapes.
-pub fn matches(re: &str, text: &str) -> bool {
-    let re: Vec<char> = re.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    if re.first() == Some(&'^') {
-        return match_here(&re[1..], &text);
-    }
-    (0..=text.len()).any(|i| match_here(&re, &text[i..]))
-}
+/// Largest compiled pattern: a host cannot make the handset hold more for one `grep`.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
-fn atom(re: &[char]) -> Option<(Option<char>, usize)> {
-    // (Some(c) literal / None any, length in pattern)
-    match re.first()? {
-        '.' => Some((None, 1)),
-        '\\' => Some((Some(*re.get(1)?), 2)),
-        c => Some((Some(*c), 1)),
-    }
-}
-
-fn match_here(re: &[char], text: &[char]) -> bool {
-    if re.is_empty() {
-        return true;
-    }
-    if re == ['$'] {
-        return text.is_empty();
-    }
-    let Some((a, len)) = atom(re) else {
-        return false;
+/// The matcher of a `grep` pattern: fixed text (`-F`), an extended expression (`-E`) or a
+/// basic one. Matching is by the `regex` crate, in time linear in the line, whatever the
+/// pattern.
+fn line_matcher(
+    pattern: &str,
+    icase: bool,
+    extended: bool,
+    fixed: bool,
+) -> Result<regex::Regex, regex::Error> {
+    let expression = if fixed {
+        regex::escape(pattern)
+    } else if extended {
+        pattern.to_string()
+    } else {
+        basic_to_extended(pattern)
     };
-    let hit = |c: char| a.is_none_or(|x| x == c);
-    if re.get(len) == Some(&'*') {
-        let rest = &re[len + 1..];
-        let mut i = 0;
-        loop {
-            if match_here(rest, &text[i..]) {
-                return true;
+    regex::RegexBuilder::new(&expression)
+        .case_insensitive(icase)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+}
+
+/// A POSIX basic expression in extended syntax: `\(`, `\)`, `\{`, `\}`, `\|`, `\+`, `\?`
+/// are the operators and the same characters without `\` are literals.
+fn basic_to_extended(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(op @ ('(' | ')' | '{' | '}' | '|' | '+' | '?')) => out.push(op),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '(' | ')' | '{' | '}' | '|' | '+' | '?' => {
+                out.push('\\');
+                out.push(c);
             }
-            if i < text.len() && hit(text[i]) {
-                i += 1;
-            } else {
-                return false;
-            }
+            _ => out.push(c),
         }
     }
-    !text.is_empty() && hit(text[0]) && match_here(&re[len..], &text[1..])
+    out
 }
 
 #[cfg(test)]
@@ -169,6 +156,25 @@ mod tests {
         let mut o = Output::default();
         let st = run(&argv, input.as_bytes(), &mut o).unwrap();
         (String::from_utf8(o.stdout).unwrap(), st)
+    }
+
+    #[test]
+    fn grep_takes_basic_and_extended_expressions_and_refuses_bad_ones() {
+        let t = "a(1)\nb+2\nab\n";
+        assert_eq!(run_s(&["grep", "a\\|b+"], t).0, "a(1)\nb+2\nab\n");
+        assert_eq!(run_s(&["grep", "a(1)"], t).0, "a(1)\n");
+        assert_eq!(run_s(&["grep", "-E", "^b\\+"], t).0, "b+2\n");
+        assert_eq!(run_s(&["grep", "-E", "^(ab|b\\+)"], t).0, "b+2\nab\n");
+        assert_eq!(run_s(&["grep", "-F", "b+2"], t).0, "b+2\n");
+        assert_eq!(run_s(&["grep", "-E", "a("], t).1, 2);
+    }
+
+    #[test]
+    fn grep_time_does_not_explode_on_a_nested_star() {
+        // A backtracking matcher takes exponential time here; the handset must answer.
+        let line = format!("{}c\n", "a".repeat(5000));
+        assert_eq!(run_s(&["grep", "-E", "(a*)*b"], &line).1, 1);
+        assert_eq!(run_s(&["grep", "-c", "a*a*a*a*a*a*a*a*b"], &line).0, "0\n");
     }
 
     #[test]
