@@ -7,6 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// Most connections one listener serves at once: a host that opens more is refused (the
+/// new connection is closed at once) and the ones already open go on.
+pub const MAX_CONNECTIONS: usize = 32;
+
 /// A listening socket served by its own accept thread.
 #[derive(Debug)]
 pub struct Server {
@@ -46,6 +50,11 @@ impl Server {
                         break;
                     }
                     let Ok(s) = s else { continue };
+                    let open = conns2.lock().unwrap_or_else(|e| e.into_inner()).len();
+                    if open >= MAX_CONNECTIONS {
+                        let _ = s.shutdown(Shutdown::Both);
+                        continue;
+                    }
                     let id = next.fetch_add(1, Ordering::SeqCst);
                     if let Ok(c) = s.try_clone() {
                         conns2

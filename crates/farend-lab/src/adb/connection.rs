@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +12,13 @@ use super::transport::{
     A_AUTH, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_STLS, A_WRTE, MAX_PAYLOAD, Message, VERSION,
 };
 use crate::DeviceContext;
+
+/// Most streams one connection keeps open (each is served by its own thread); an OPEN beyond
+/// them is refused with CLSE.
+pub const MAX_STREAMS: usize = 32;
+/// Most bytes the host may have written that the services of one connection have not read
+/// yet; a host that floods past it loses the connection (the handset serves others).
+pub const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
 
 /// What a stream's service thread receives from the host.
 #[derive(Debug)]
@@ -51,6 +59,8 @@ pub struct StreamIo {
     streams: Arc<Mutex<HashMap<u32, Sender<Event>>>>,
     /// Data the host wrote that the service has not consumed yet.
     pending: Vec<Vec<u8>>,
+    /// Bytes written by the host and not read yet, over all streams of the connection.
+    queued: Arc<AtomicUsize>,
     closed: bool,
 }
 
@@ -90,14 +100,19 @@ impl StreamIo {
     /// Next data the host wrote; `None` once the stream is closed.
     pub fn read(&mut self) -> Option<Vec<u8>> {
         if !self.pending.is_empty() {
-            return Some(self.pending.remove(0));
+            let d = self.pending.remove(0);
+            self.queued.fetch_sub(d.len(), Ordering::SeqCst);
+            return Some(d);
         }
         if self.closed {
             return None;
         }
         loop {
             match self.rx.recv() {
-                Ok(Event::Data(d)) => return Some(d),
+                Ok(Event::Data(d)) => {
+                    self.queued.fetch_sub(d.len(), Ordering::SeqCst);
+                    return Some(d);
+                }
                 Ok(Event::Okay) => {}
                 Ok(Event::Close) | Err(_) => {
                     self.closed = true;
@@ -122,6 +137,19 @@ impl StreamIo {
     }
 }
 
+impl Drop for StreamIo {
+    /// What the host wrote and the service never read stops counting against the connection.
+    fn drop(&mut self) {
+        let mut unread: usize = self.pending.drain(..).map(|d| d.len()).sum();
+        while let Ok(event) = self.rx.try_recv() {
+            if let Event::Data(d) = event {
+                unread += d.len();
+            }
+        }
+        self.queued.fetch_sub(unread, Ordering::SeqCst);
+    }
+}
+
 /// Serves one host connection until it closes.
 pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
     let _ = stream.set_nodelay(true);
@@ -133,6 +161,7 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
         max_payload: Mutex::new(4096),
     });
     let streams: Arc<Mutex<HashMap<u32, Sender<Event>>>> = Arc::default();
+    let queued = Arc::new(AtomicUsize::new(0));
     let mut next_id: u32 = 1;
     let mut reader = io::BufReader::new(stream);
     while let Ok(m) = Message::read(&mut reader) {
@@ -149,8 +178,9 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
             A_OPEN => {
                 let name = String::from_utf8_lossy(&m.data);
                 let name = name.trim_end_matches('\0').to_string();
+                let room = streams.lock().unwrap_or_else(|e| e.into_inner()).len() < MAX_STREAMS;
                 match shell_service::parse(&name) {
-                    Some(service) if m.arg0 != 0 => {
+                    Some(service) if m.arg0 != 0 && room => {
                         let local = next_id;
                         next_id = next_id.wrapping_add(1).max(1);
                         let (tx, rx) = channel();
@@ -166,6 +196,7 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
                             rx,
                             streams: streams.clone(),
                             pending: Vec::new(),
+                            queued: queued.clone(),
                             closed: false,
                         };
                         spawn_service(service, io, ctx.clone());
@@ -181,7 +212,15 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
                 true
             }
             A_WRTE => {
+                let len = m.data.len();
+                if queued.fetch_add(len, Ordering::SeqCst) + len > MAX_QUEUED_BYTES {
+                    // A flood: the services cannot keep up, the host does not wait.
+                    break;
+                }
                 let known = route(&streams, m.arg1, Event::Data(m.data));
+                if !known {
+                    queued.fetch_sub(len, Ordering::SeqCst);
+                }
                 if known {
                     writer
                         .send(&Message::new(A_OKAY, m.arg1, m.arg0, Vec::new()))
@@ -221,15 +260,11 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
     let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
 }
 
+/// Hands `ev` to stream `local`; false when no live service has it.
 fn route(streams: &Mutex<HashMap<u32, Sender<Event>>>, local: u32, ev: Event) -> bool {
     let map = streams.lock().unwrap_or_else(|e| e.into_inner());
-    match map.get(&local) {
-        Some(tx) => {
-            let _ = tx.send(ev);
-            true
-        }
-        None => false,
-    }
+    // A stream whose service is gone counts as unknown: its data is not held.
+    map.get(&local).is_some_and(|tx| tx.send(ev).is_ok())
 }
 
 fn spawn_service(service: Service, io: StreamIo, ctx: Arc<DeviceContext>) {
