@@ -207,6 +207,30 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         "one quality plot per score"
     );
     assert!(page.contains("<h2>Campaign KPIs</h2>") && page.contains("mos-histogram"));
+    // Every play has its picture (reference and recording as waveform and spectrogram): a PNG
+    // beside the recording, inlined in the page.
+    let recordings: Vec<&farend_report::Attachment> = results
+        .cases
+        .iter()
+        .flat_map(|c| &c.attachments)
+        .filter(|a| a.kind == "recording")
+        .collect();
+    for recording in &recordings {
+        let picture = recording.path.replace("-recording.wav", "-plot.png");
+        let bytes = std::fs::read(run_dir.join(&picture)).expect("a picture beside the recording");
+        assert!(bytes.starts_with(b"\x89PNG\r\n"), "{picture} is a PNG");
+    }
+    assert_eq!(
+        page.matches("<figure class=\"play\"><img").count(),
+        recordings.len(),
+        "one picture per play"
+    );
+    assert_eq!(
+        page.matches("src=\"data:image/png;base64,iVBORw0KGgo")
+            .count(),
+        recordings.len(),
+        "every picture inlined: the page stands alone"
+    );
     // The page as a browser shows it: no console message, no request beyond local files,
     // every case present, every plot drawn.
     let dom = load_in_chromium(&run_dir.join("report.html"));

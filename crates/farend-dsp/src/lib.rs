@@ -9,5 +9,6 @@ pub mod dtmf;
 pub mod fingerprint;
 pub mod level;
 pub mod progress;
+pub mod spectrogram;
 pub mod tone;
 pub mod verdict;

@@ -37,6 +37,7 @@
 
 mod compare;
 mod html;
+pub mod image;
 mod junit;
 mod kpi;
 mod merge;
@@ -52,7 +53,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use compare::{Breach, Change, Comparison, DirectionChange, NewFailure, Thresholds};
-pub use html::{compare_html, html};
+pub use html::{compare_html, html, html_with_images};
 pub use junit::{junit_xml, junit_xml_with_root};
 pub use kpi::{Distribution, Kpis, KpisBy, Quality, Ratio};
 pub use merge::{MergeError, Merged, merge};
@@ -143,7 +144,7 @@ fn write_files(
     })?;
     let junit = junit_xml_with_root(report, attachment_root)?;
     let json = results_json(report)?;
-    let page = html(report);
+    let page = html_with_images(report, &|rel| fs::read(run_dir.join(rel)).ok());
 
     let files = ReportFiles {
         junit: run_dir.join(JUNIT_FILE),

@@ -1095,3 +1095,30 @@ fn a_long_run_opens_only_its_first_failures() {
         .for_each(|c| c.verdict = Verdict::Pass);
     assert_eq!(html(&report).matches("<details open>").count(), 1);
 }
+
+#[test]
+fn play_pictures_are_inlined_when_their_bytes_are_at_hand_and_linked_otherwise() {
+    let mut report = hostile_report();
+    let path = "cases/1/step05 <a>-plot.png".to_string();
+    report.cases[0].attachments.push(Attachment {
+        kind: farend_report::image::ATTACHMENT_KIND.into(),
+        path: path.clone(),
+        party: Some("b".into()),
+        step: Some(5),
+    });
+    let bytes = b"\x89PNG fake".to_vec();
+    let inlined = farend_report::html_with_images(&report, &|p| (p == path).then(|| bytes.clone()));
+    assert!(inlined.contains("<h3>Plays</h3>"), "a plays section");
+    assert!(
+        inlined.contains("src=\"data:image/png;base64,iVBORyBmYWtl\""),
+        "the bytes inlined as base64"
+    );
+    let linked = html(&report);
+    assert!(
+        linked.contains("src=\"cases/1/step05%20%3Ca%3E-plot.png\""),
+        "linked, URL-encoded"
+    );
+    assert!(!linked.contains("step05 <a>"), "no raw markup from a path");
+    // A report without pictures has no plays section.
+    assert!(!html(&hostile_report()).contains("<h3>Plays</h3>"));
+}

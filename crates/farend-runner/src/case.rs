@@ -545,6 +545,18 @@ impl<'a> State<'a> {
         let reference_f32 = capture.reference.to_f32();
         let recording_f32 = capture.recording.to_f32();
         let rate = capture.recording.rate;
+        let picture = crate::picture::play_picture(
+            (&reference_f32, capture.reference.rate),
+            (&recording_f32, rate),
+        );
+        // The picture only illustrates the report: failing to write it stops nothing.
+        let _ = self.evidence.save_bytes(
+            farend_report::image::ATTACHMENT_KIND,
+            &format!("{stem}-plot.png"),
+            Some(record),
+            index,
+            &picture,
+        );
         let speech = !reference.starts_with("tones/");
         let fingerprints = self.run.fingerprints.clone();
         let played = reference.to_string();

@@ -91,6 +91,20 @@ impl Evidence {
         farend_audio::write_wav(&path, pcm)
     }
 
+    /// Saves a file made for the report (a play's picture) of step `step` and lists it as an
+    /// attachment.
+    pub fn save_bytes(
+        &mut self,
+        kind: &str,
+        file: &str,
+        party: Option<&str>,
+        step: usize,
+        bytes: &[u8],
+    ) -> std::io::Result<()> {
+        let path = self.record(kind, file, party, Some(step));
+        std::fs::write(path, bytes)
+    }
+
     /// Saves a text log (command log, logcat) and lists it as an attachment.
     pub fn save_text(
         &mut self,

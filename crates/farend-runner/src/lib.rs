@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod expect;
 pub mod lab;
 mod monitor;
+mod picture;
 pub mod pool;
 
 pub use lab::{Lab, LabHandset, LabSetupError};

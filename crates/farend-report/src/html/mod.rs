@@ -2,6 +2,7 @@
 
 mod compare;
 mod kpis;
+mod plays;
 mod timeline;
 mod tracks;
 
@@ -43,15 +44,25 @@ tr.row-skipped td:first-child { border-left:4px solid var(--skip); }
 .timing i { display:block; height:14px; }
 svg text { font: 11px system-ui, sans-serif; fill:#1f2328; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
+figure.play { margin:8px 0; } figure.play img { max-width:100%; height:auto; image-rendering:pixelated; }
+figcaption { font-size:12px; color:#57606a; }
 audio { height:28px; vertical-align:middle; margin-left:8px; }
 summary { cursor:pointer; list-style-position:outside; }
 summary h2 { display:inline; }
 "#;
 
-/// Renders the run as one self-contained HTML page (inline CSS, no scripts, no external assets).
+/// Renders the run as one HTML page (inline CSS, no scripts); the plots of plays link to
+/// their PNG files in the run folder. [`html_with_images`] inlines them instead.
 ///
 /// Every piece of report text is escaped; attachment links are relative to the run folder.
 pub fn html(report: &RunReport) -> String {
+    html_with_images(report, &|_| None)
+}
+
+/// Renders the run as one self-contained HTML page: `image` gives the bytes of a plot
+/// attachment by its path relative to the run folder, and they are inlined; a plot it cannot
+/// give is linked instead.
+pub fn html_with_images(report: &RunReport, image: &dyn Fn(&str) -> Option<Vec<u8>>) -> String {
     let counts = report.counts();
     let mut out = String::with_capacity(16 * 1024);
     let _ = write!(
@@ -104,7 +115,7 @@ pub fn html(report: &RunReport) -> String {
     lab_section(&mut out, report);
     let open = open_cases(report);
     for (n, case) in report.cases.iter().enumerate() {
-        case_section(&mut out, report, n, case, open.contains(&n));
+        case_section(&mut out, report, n, case, open.contains(&n), image);
     }
 
     out.push_str("</main>\n</body>\n</html>\n");
@@ -183,13 +194,21 @@ fn open_cases(report: &RunReport) -> Vec<usize> {
     }
 }
 
-fn case_section(out: &mut String, report: &RunReport, n: usize, case: &CaseReport, open: bool) {
+fn case_section(
+    out: &mut String,
+    report: &RunReport,
+    n: usize,
+    case: &CaseReport,
+    open: bool,
+    image: &dyn Fn(&str) -> Option<Vec<u8>>,
+) {
     case_header(out, n, case, open);
     parties_table(out, report, case);
     let span_ms = case_span_ms(case);
     steps_table(out, case, span_ms);
     events_block(out, case, span_ms);
     measurements_table(out, case);
+    plays::plays_block(out, case, image);
     tracks::tracks_block(out, case);
     checks_table(out, case);
     timing_block(out, case);
