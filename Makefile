@@ -3,7 +3,7 @@
 CARGO ?= cargo
 FAREND := target/release/farend
 
-.PHONY: setup build demo test oracle bench lint clean
+.PHONY: setup build demo test oracle bench lint fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -35,6 +35,15 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	scripts/deny.sh
+
+# Coverage-guided fuzzing of every kind of untrusted input (crates/farend-fuzz), FUZZ_SECONDS
+# per target; needs the nightly toolchain and cargo-fuzz (installed from crates.io when missing).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := scenario lab_file wav adb_frames device_output
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	$(CARGO) clean

@@ -38,7 +38,7 @@ pub use card::{
 };
 pub use cpal_card::{CardEpoch, CpalCapture, CpalPlayback};
 pub use error::AudioError;
-pub use pcm::{Pcm, read_wav, resample, write_wav};
+pub use pcm::{Pcm, decode_wav, read_wav, resample, write_wav};
 pub use refs::{
     DTMF_LEAD_MS, DTMF_PAUSE_MS, DTMF_TONE_LEVEL_DBOV, DTMF_TONE_MS, RefInfo, RefLibrary,
     TONE_DURATION_S, TONE_LEVEL_DBOV,

@@ -70,7 +70,16 @@ fn f32_to_i16(s: f32) -> i16 {
 /// later resampling to a working rate allocate thousands of times the file's size.
 pub fn read_wav(path: impl AsRef<Path>) -> Result<Pcm, AudioError> {
     let path = path.as_ref();
-    let pcm = read_wav_any_rate(path)?;
+    let bytes = std::fs::read(path).map_err(|source| AudioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode_wav(bytes, path)
+}
+
+/// Decodes the bytes of a WAV file as [`read_wav`] does; `path` names the file in errors.
+pub fn decode_wav(bytes: Vec<u8>, path: &Path) -> Result<Pcm, AudioError> {
+    let pcm = decode_wav_any_rate(bytes, path)?;
     if !WAV_RATES.contains(&pcm.rate) {
         return Err(AudioError::WavFormat {
             path: path.to_path_buf(),
@@ -89,11 +98,7 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Pcm, AudioError> {
 /// studio audio.
 pub const WAV_RATES: std::ops::RangeInclusive<u32> = 4000..=384_000;
 
-fn read_wav_any_rate(path: &Path) -> Result<Pcm, AudioError> {
-    let bytes = std::fs::read(path).map_err(|source| AudioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn decode_wav_any_rate(bytes: Vec<u8>, path: &Path) -> Result<Pcm, AudioError> {
     // The common file, 16-bit mono PCM, is taken straight from its bytes: converting it
     // sample by sample through the general path is a noticeable part of scoring a pair.
     if let Some(pcm) = pcm16_mono(&bytes) {
