@@ -65,12 +65,18 @@ fn run_once(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
 fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("privacy.yaml"), SCENARIO).unwrap();
-    // The virtual lab's numbers are +4219000000NN; its serials are its adbd addresses.
+    // The virtual lab's numbers are +4219000000NN, in international and national form; its
+    // serials are its adbd addresses. (Nine digits alone would also match the digits of a
+    // measured value such as 3.0900000004 in results.json.)
     let needles = [
-        "900000001",
-        "900000002",
-        "900000003",
-        "900000004",
+        "421900000001",
+        "421900000002",
+        "421900000003",
+        "421900000004",
+        "0900000001",
+        "0900000002",
+        "0900000003",
+        "0900000004",
         "127.0.0.1:",
     ];
 
