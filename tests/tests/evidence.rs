@@ -113,6 +113,49 @@ fn numbers_are_redacted_and_logs_hold_their_own_case() {
     assert!(first_log.contains("unassigned number"), "{first_log}");
     assert!(!second_log.contains("unassigned number"), "{second_log}");
     assert!(second_log.contains("startOutgoingCall"), "{second_log}");
+    // And each case has a telecom snapshot taken after its call, numbers redacted.
+    let telecom = attachment(&run_dir, call, "telecom-b.txt");
+    assert!(telecom.contains("TC@"), "{telecom}");
+    assert!(telecom.contains("DISCONNECTED"), "{telecom}");
+}
+
+/// A call that passes.
+const PASSING: &str = "\
+name: passing
+parties: { a: {}, b: {} }
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 10s }
+  - answer: { party: b }
+  - wait: { party: [a, b], state: offhook, within: 10s }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+
+#[test]
+fn a_passing_case_keeps_its_logcat_and_telecom_snapshot_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("s");
+    std::fs::create_dir(&suite).unwrap();
+    std::fs::write(suite.join("passing.yaml"), PASSING).unwrap();
+    let reports = dir.path().join("out");
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .args(["--jobs", "1", "--out"])
+        .arg(&reports));
+    assert_eq!(out.status.code(), Some(0), "the call passes");
+    let run_dir = only_run_dir(&reports);
+    let results = read_results(&run_dir);
+    let case = &results.cases[0];
+    for role in ["a", "b"] {
+        let log = attachment(&run_dir, case, &format!("logcat-{role}.txt"));
+        assert!(log.contains("beginning of"), "{role}: {log}");
+        let telecom = attachment(&run_dir, case, &format!("telecom-{role}.txt"));
+        assert!(telecom.contains("TC@"), "{role}: {telecom}");
+    }
+    let caller_log = attachment(&run_dir, case, "logcat-a.txt");
+    assert!(caller_log.contains("startOutgoingCall"), "{caller_log}");
 }
 
 #[test]

@@ -413,6 +413,11 @@ impl Handset {
         }
     }
 
+    /// What `dumpsys telecom` prints, as it printed it: the evidence of a call's history.
+    pub async fn telecom_dump(&self) -> Result<String, DeviceError> {
+        Ok(self.checked(&["dumpsys", "telecom"]).await?.stdout)
+    }
+
     /// The calls `dumpsys telecom` lists (current calls and recent history).
     pub async fn telecom_calls(&self) -> Result<Vec<TelecomCall>, DeviceError> {
         let out = self.checked(&["dumpsys", "telecom"]).await?;
@@ -428,15 +433,31 @@ impl Handset {
         Ok(out.stdout)
     }
 
-    /// The log lines written since `since` by the handset's clock (`logcat -d -T SECS.MS`),
-    /// at most the last [`LOGCAT_LINES`] of them.
+    /// The main, system and radio log lines written since `since` by the handset's clock
+    /// (`logcat -d -b main -b system -b radio -v threadtime -T SECS.MS`), at most the last
+    /// [`LOGCAT_LINES`] of them. The radio buffer holds the RIL's view of the call (setup,
+    /// disconnect cause); one `-b` per buffer is understood by every release, the
+    /// comma-joined form only by newer ones.
     pub async fn logcat_since(&self, since: SystemTime) -> Result<String, DeviceError> {
         let since = since
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         let time = format!("{}.{:03}", since.as_secs(), since.subsec_millis());
         let out = self
-            .checked(&["logcat", "-d", "-v", "threadtime", "-T", &time])
+            .checked(&[
+                "logcat",
+                "-d",
+                "-b",
+                "main",
+                "-b",
+                "system",
+                "-b",
+                "radio",
+                "-v",
+                "threadtime",
+                "-T",
+                &time,
+            ])
             .await?;
         let lines: Vec<&str> = out.stdout.lines().collect();
         let keep = lines.len().saturating_sub(LOGCAT_LINES as usize);

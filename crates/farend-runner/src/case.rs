@@ -24,6 +24,8 @@ const PLAY_SLACK: Duration = Duration::from_secs(10);
 const REFERENCE_RATE: u32 = 16000;
 /// How long hanging up at the end of a case may take per handset.
 const CLEANUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one handset may take to hand over one piece of evidence (logcat, dumpsys).
+const EVIDENCE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a step stopped the case.
 #[derive(Debug)]
@@ -826,7 +828,7 @@ async fn run_in_folder(
     let settled = state.settle(true).await;
     apply_settled(settled, &mut judged);
     let verdict = with_all_failures(judged.verdict, judged.failures);
-    save_logs(&mut state, &since, !verdict.is_pass()).await;
+    save_logs(&mut state, &since).await;
     let ran = Ran {
         steps: judged.steps,
         measurements: state.measurements,
@@ -899,9 +901,10 @@ struct CaseStart {
     at: SystemTime,
 }
 
-/// Saves each party's command log (the commands this case sent, with their replies) and,
-/// when the case did not pass, its logcat since the case started.
-async fn save_logs(state: &mut State<'_>, since: &CaseStart, failed: bool) {
+/// Saves each party's evidence of the case: its command log (the commands this case sent,
+/// with their replies), its main, system and radio logcat from the case's start to after
+/// the hang-up, and a `dumpsys telecom` snapshot taken after the call.
+async fn save_logs(state: &mut State<'_>, since: &CaseStart) {
     let run = state.run;
     let parties = run.case.scenario.parties.iter().zip(&run.bound);
     for ((role, h), &mark) in parties.zip(&since.marks) {
@@ -912,13 +915,20 @@ async fn save_logs(state: &mut State<'_>, since: &CaseStart, failed: bool) {
             Some(role),
             &shown_text(run, log),
         );
-        if failed
-            && let Ok(Ok(text)) =
-                tokio::time::timeout(Duration::from_secs(5), h.device.logcat_since(since.at)).await
-        {
+        let logcat = tokio::time::timeout(EVIDENCE_TIMEOUT, h.device.logcat_since(since.at));
+        if let Ok(Ok(text)) = logcat.await {
             let _ = state.evidence.save_text(
                 "logcat",
                 &format!("logcat-{role}.txt"),
+                Some(role),
+                &shown_text(run, text),
+            );
+        }
+        let telecom = tokio::time::timeout(EVIDENCE_TIMEOUT, h.device.telecom_dump());
+        if let Ok(Ok(text)) = telecom.await {
+            let _ = state.evidence.save_text(
+                "telecom",
+                &format!("telecom-{role}.txt"),
                 Some(role),
                 &shown_text(run, text),
             );
