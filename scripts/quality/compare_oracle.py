@@ -384,7 +384,9 @@ def amr_lossy(x8, work, rng, p_loss, bursty, mode=7):
     return fit(read_wav(c)[1], len(x8))
 
 
-def delay_jump(x, rate, ms, at=0.45):
+def delay_jump(x, rate, ms, at):
+    """Inserts silence (ms > 0) or drops audio (ms < 0) at fraction `at` of the signal; a random
+    `at` keeps the jump off the scorers' frame grid, as a network's would be."""
     k = int(len(x) * at)
     d = int(rate * abs(ms) / 1000)
     if ms > 0:
@@ -450,8 +452,8 @@ def conditions_nb():
         ("burst", lambda x, r, w, g: loss(x, r, g, 0.08, True)),
         ("lvl+20", lambda x, r, w, g: np.clip(x * 10.0, -32768, 32767)),
         ("lvl-20", lambda x, r, w, g: x * 0.1),
-        ("jump+", lambda x, r, w, g: delay_jump(x, r, 120)),
-        ("jump-", lambda x, r, w, g: delay_jump(x, r, -80)),
+        ("jump+", lambda x, r, w, g: delay_jump(x, r, 120, g.uniform(0.35, 0.65))),
+        ("jump-", lambda x, r, w, g: delay_jump(x, r, -80, g.uniform(0.35, 0.65))),
         ("noise20", lambda x, r, w, g: noise(x, g, 20)),
         ("noise5", lambda x, r, w, g: noise(x, g, 5)),
         ("clip", lambda x, r, w, g: np.clip(x, -2500, 2500)),
@@ -474,8 +476,8 @@ def conditions_wb():
         ("lvl-20", lambda x, r, w, g: x * 0.1),
         ("g711a-in-wb", via8k(lambda x, w, g: codec(x, 8000, "al", w))),
         ("lvl+20", lambda x, r, w, g: np.clip(x * 10.0, -32768, 32767)),
-        ("jump+", lambda x, r, w, g: delay_jump(x, r, 100)),
-        ("jump-", lambda x, r, w, g: delay_jump(x, r, -60)),
+        ("jump+", lambda x, r, w, g: delay_jump(x, r, 100, g.uniform(0.35, 0.65))),
+        ("jump-", lambda x, r, w, g: delay_jump(x, r, -60, g.uniform(0.35, 0.65))),
         ("noise15", lambda x, r, w, g: noise(x, g, 15)),
         ("clip", lambda x, r, w, g: np.clip(x, -2500, 2500)),
         ("band", lambda x, r, w, g: bandlimit(x, r, w)),

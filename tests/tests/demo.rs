@@ -33,8 +33,8 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
     assert_eq!(testcases.len(), results.cases.len());
     assert_eq!(
         results.cases.len(),
-        9,
-        "1 + 3 repeats + 1 + 1 + 1 + 2 matrix variants"
+        15,
+        "1 + 3 repeats + 1 + 1 + 1 + 2 matrix variants + 5 network profiles + 1 dropped call"
     );
     // The matrix sample gives one testcase per variant, named with its values.
     let variants: Vec<&str> = testcases
@@ -70,7 +70,8 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         }
     )));
 
-    // The virtual network's configured delay is 60 ms; G.711 adds none.
+    // The default profile's delay is 60 ms and G.711 adds none; every other profile's true
+    // delay is in its case's network-truth.json.
     let delays: Vec<f64> = results
         .cases
         .iter()
@@ -79,12 +80,59 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
         .map(|m| m.value)
         .collect();
     assert!(!delays.is_empty(), "delay is measured");
-    for d in &delays {
-        assert!(
-            (d - 60.0).abs() <= 1.0,
-            "measured delay {d} ms against configured 60 ms"
-        );
+    for case in &results.cases {
+        let truth = case
+            .attachments
+            .iter()
+            .find(|a| a.kind == "network-truth")
+            .unwrap_or_else(|| panic!("{} has network-truth.json", case.id));
+        let truth: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.join(&truth.path)).unwrap())
+                .unwrap();
+        assert_eq!(truth["profile"].as_str(), case.network.as_deref());
+        for m in case.measurements.iter().filter(|m| m.name == "delay_ms") {
+            let dir = m.direction.as_deref().unwrap_or_default();
+            let way = truth["directions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|w| {
+                    format!(
+                        "{}->{}",
+                        w["from"].as_str().unwrap(),
+                        w["to"].as_str().unwrap()
+                    ) == dir
+                })
+                .unwrap_or_else(|| panic!("{}: no {dir} in {truth}", case.id));
+            let true_ms = way["delay_ms"]["mean"].as_f64().unwrap();
+            assert!(
+                (m.value - true_ms).abs() <= 2.0,
+                "{} {dir}: measured {} ms, true {true_ms} ms",
+                case.id,
+                m.value
+            );
+            if case.network.as_deref() == Some("clean-g711") {
+                assert_eq!(true_ms, 60.0);
+            }
+        }
     }
+    // The MOS-LQO falls along the network profiles of the network sample.
+    let mos_on = |net: &str| {
+        results
+            .cases
+            .iter()
+            .filter(|c| c.scenario == "network-profiles" && c.network.as_deref() == Some(net))
+            .flat_map(|c| &c.measurements)
+            .find(|m| m.name == "mos_lqo")
+            .unwrap_or_else(|| panic!("a MOS-LQO on {net}"))
+            .value
+    };
+    assert!(
+        mos_on("clean-g711") > mos_on("lte-poor") + 0.5,
+        "clean {} vs lte-poor {}",
+        mos_on("clean-g711"),
+        mos_on("lte-poor")
+    );
     // Measurements are JUnit properties too.
     let delay_props = testcases
         .iter()
@@ -169,9 +217,16 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
             "{m:?}"
         );
     }
-    let mos: Vec<f64> = mos_measurements.iter().map(|m| m.value).collect();
+    let mos: Vec<f64> = results
+        .cases
+        .iter()
+        .filter(|c| c.network.as_deref() == Some("clean-g711"))
+        .flat_map(|c| &c.measurements)
+        .filter(|m| m.name == "mos_lqo")
+        .map(|m| m.value)
+        .collect();
     assert!(
-        mos.iter().all(|m| (3.8..=4.6).contains(m)),
+        mos.len() >= 8 && mos.iter().all(|m| (3.8..=4.6).contains(m)),
         "G.711 speech scores well: {mos:?}"
     );
     // Every scored direction carries its MOS-LQO track and delay per utterance over the
@@ -193,9 +248,14 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
                 "{mos:?}"
             );
             let delays = track("delay_ms");
+            let delay = case
+                .measurements
+                .iter()
+                .find(|d| d.name == "delay_ms" && d.step == m.step && d.direction == m.direction)
+                .map_or(60.0, |d| d.value);
             assert!(
-                delays.points.iter().all(|p| (p[2] - 60.0).abs() < 5.0),
-                "the virtual network's 60 ms: {delays:?}"
+                delays.points.iter().all(|p| (p[2] - delay).abs() < 5.0),
+                "each utterance at the call's {delay} ms: {delays:?}"
             );
             assert!(track("disturbance").points.len() > 100);
         }

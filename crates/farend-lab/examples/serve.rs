@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "virtual lab: {} handsets, {} (codec), {} ms transport delay, {} Hz cards",
         lab.handsets().len(),
-        config.codec.sdp_name(),
+        config.codec.name(),
         config.transport_delay.as_millis(),
         config.sample_rate
     );

@@ -7,7 +7,10 @@
 //!   `am start -a android.intent.action.CALL -d tel:N`, `input keyevent`, `dumpsys
 //!   telephony.registry`, `dumpsys telecom` and `logcat -d` the way Android 13/14 does;
 //! * a virtual mobile network routes calls between them by number and carries the audio
-//!   through a G.711 codec, an impairment chain and a fixed transport delay;
+//!   of each call on a [network profile](netprofile): a real speech codec (G.711, AMR-NB,
+//!   AMR-WB, GSM-FR, Opus), frame loss concealed by the codec, gain, noise at the talker,
+//!   a transport delay and faults (dropped call, one-way audio, mute); every answered call
+//!   leaves its [ground truth](truth) (frames lost, true delay, faults) to check against;
 //! * each handset has a virtual sound card: a `mic` port (audio into the microphone) and
 //!   an `ear` port (audio out of the earpiece), clocked by one lab-wide sample clock.
 //!
@@ -26,8 +29,9 @@
 //! | [`profile`] | the phones the handsets pretend to be (Pixel 7, SM-S911B, ...) |
 //! | [`network`] | numbers, call routing and states, telecom records, device logs |
 //! | [`mic`] | what is scheduled on each microphone, against the lab clock |
-//! | [`media`] | one call direction: FIR 2:1 resampling, codec, impairments, delay line |
-//! | [`codec`] | ITU-T G.711 A-law and μ-law |
+//! | [`media`] | one call direction: FIR 2:1 resampling, noise, codec, loss, gain, delay line |
+//! | [`netprofile`] | network profiles: codec, delay, loss models, faults; the built-in ones |
+//! | [`truth`] | what really happened on each way of each answered call |
 //! | [`card`] | the sound card ports and the lab clock (one tick = 20 ms) |
 //!
 //! # Calls
@@ -40,8 +44,10 @@
 //! # Audio timing
 //!
 //! All handsets share one sample clock. Audio scheduled on A's mic at clock index `t`
-//! arrives at B's ear at exactly `t + transport_delay` (the resampling filters' group delay
-//! is taken out of the delay line), G.711 keeps the level within a fraction of a dB.
+//! arrives at B's ear at exactly `t + transport_delay + codec delay` (the resampling
+//! filters' group delay is taken out of the delay line; the codec's algorithmic delay is
+//! what [`farend_codec::CodecSpec::algorithmic_delay`] says), G.711 keeps the level within a
+//! fraction of a dB.
 //!
 //! ```no_run
 //! use farend_lab::{LabConfig, VirtualLab};
@@ -58,13 +64,14 @@
 pub mod adb;
 pub mod android;
 pub mod card;
-pub mod codec;
 pub mod media;
 pub mod mic;
+pub mod netprofile;
 pub mod network;
 pub mod profile;
 pub mod server;
 pub mod shell;
+pub mod truth;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,7 +79,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use codec::CodecKind;
+pub use farend_codec::{CodecError, CodecSpec};
+pub use netprofile::NetworkProfile;
+pub use truth::CallTruth;
 
 use android::Handset;
 use card::Hub;
@@ -89,10 +98,10 @@ pub struct LabConfig {
     pub handsets: usize,
     /// Sound card sample rate in Hz (default 16000; 8000 also works).
     pub sample_rate: u32,
-    /// One-way mouth-to-ear delay of the network (default 60 ms).
+    /// One-way transport delay of calls on no named profile (default 60 ms).
     pub transport_delay: Duration,
-    /// Speech codec of the network (default G.711 A-law).
-    pub codec: CodecKind,
+    /// Speech codec of calls on no named profile (default G.711 A-law).
+    pub codec: CodecSpec,
     /// Number of the first handset; the next ones count up (default `+421900000001`).
     pub first_number: String,
     /// Address all ports bind to (default 127.0.0.1).
@@ -101,13 +110,29 @@ pub struct LabConfig {
     pub base_port: Option<u16>,
 }
 
+impl LabConfig {
+    /// The profile of calls on no named profile: the built-in `clean-g711` with this
+    /// configuration's codec and delay (named `default` when the codec is not G.711 A-law).
+    pub fn default_profile(&self) -> NetworkProfile {
+        let name = if self.codec == CodecSpec::G711ALaw {
+            netprofile::DEFAULT_PROFILE
+        } else {
+            "default"
+        };
+        NetworkProfile {
+            delay: self.transport_delay,
+            ..NetworkProfile::clean(name, self.codec)
+        }
+    }
+}
+
 impl Default for LabConfig {
     fn default() -> Self {
         LabConfig {
             handsets: 4,
             sample_rate: 16000,
             transport_delay: Duration::from_millis(60),
-            codec: CodecKind::G711ALaw,
+            codec: CodecSpec::G711ALaw,
             first_number: "+421900000001".into(),
             bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             base_port: None,
@@ -187,6 +212,7 @@ struct HandsetRuntime {
 /// A running virtual lab. Dropping it shuts it down.
 pub struct VirtualLab {
     infos: Vec<HandsetInfo>,
+    default_profile: NetworkProfile,
     runtimes: Mutex<Vec<HandsetRuntime>>,
     net: Arc<Mutex<Network>>,
     hub: Arc<Hub>,
@@ -259,12 +285,11 @@ impl VirtualLab {
         }
         let nums = numbers(&config.first_number, config.handsets)?;
         let rate = config.sample_rate;
-        let delay = (config.transport_delay.as_secs_f64() * f64::from(rate)).round() as usize;
+        let default_profile = config.default_profile();
         let net = Arc::new(Mutex::new(Network::new(
             nums.clone(),
-            config.codec,
+            default_profile.clone(),
             rate,
-            delay,
         )?));
         let hub = Arc::new(Hub::new(config.handsets));
         let stop = Arc::new(AtomicBool::new(false));
@@ -335,6 +360,7 @@ impl VirtualLab {
             .map_err(LabError::Thread)?;
         Ok(VirtualLab {
             infos,
+            default_profile,
             runtimes: Mutex::new(runtimes),
             net,
             hub,
@@ -346,6 +372,32 @@ impl VirtualLab {
     /// The handsets, in order (`vh-1` first).
     pub fn handsets(&self) -> &[HandsetInfo] {
         &self.infos
+    }
+
+    /// The profile of calls on no named profile.
+    pub fn default_profile(&self) -> &NetworkProfile {
+        &self.default_profile
+    }
+
+    /// Puts the calls handset `id` places on `profile` (`None`: the lab's default) until
+    /// told otherwise. False if `id` is unknown.
+    pub fn set_profile(&self, id: &str, profile: Option<NetworkProfile>) -> Result<bool, LabError> {
+        let Some(idx) = self.infos.iter().position(|h| h.id == id) else {
+            return Ok(false);
+        };
+        let mut net = self.net.lock().unwrap_or_else(|e| e.into_inner());
+        net.set_profile(idx, profile)?;
+        Ok(true)
+    }
+
+    /// Takes the ground truth of the finished calls handset `id` took part in (each call
+    /// once: whichever of its two handsets asks first gets it).
+    pub fn take_truths(&self, id: &str) -> Vec<CallTruth> {
+        let Some(idx) = self.infos.iter().position(|h| h.id == id) else {
+            return Vec::new();
+        };
+        let mut net = self.net.lock().unwrap_or_else(|e| e.into_inner());
+        net.take_truths(idx)
     }
 
     /// Makes a handset vanish: its ADB port and connections and its sound card ports close

@@ -1,68 +1,33 @@
-//! The media path of one call direction: card rate → 8 kHz → codec → impairments →
-//! codec → card rate → transport delay.
+//! The media path of one call direction: card rate → codec rate → talker noise → codec →
+//! frame loss (concealed by the codec) → codec → gain → card rate → transport delay.
 //!
-//! Resampling uses one linear-phase FIR low-pass for decimation and one for interpolation;
-//! their group delay is taken out of the transport delay line, so the delay from one
-//! handset's microphone to the other's earpiece is exactly the configured transport delay.
+//! Resampling (16 kHz cards with 8 kHz codecs) uses one linear-phase FIR low-pass for
+//! decimation and one for interpolation; their group delay is taken out of the transport
+//! delay line, so the delay from one handset's microphone to the other's earpiece is exactly
+//! the transport delay plus the codec's algorithmic delay.
 
 use std::collections::VecDeque;
 
-use crate::codec::{Codec, CodecKind};
+use farend_codec::{Codec, CodecSpec};
 
-/// Sample rate the codecs run at.
-pub const CODEC_RATE: u32 = 8000;
+use crate::netprofile::{Loss, LossProcess, Random};
+
 /// Half length of the resampling FIR (taps = 2 × this + 1); its group delay in samples.
 pub const FIR_HALF_LEN: usize = 32;
-
-/// One encoded speech frame travelling through the network.
-#[derive(Debug, Clone, Default)]
-pub struct MediaFrame {
-    /// Frame counter since the call was connected.
-    pub seq: u64,
-    /// Encoded codec payload.
-    pub payload: Vec<u8>,
-    /// Set by an impairment when the frame is lost; the receiver plays silence.
-    pub lost: bool,
-}
-
-/// A network impairment applied to encoded frames of one call direction.
-pub trait Impairment: Send {
-    /// Short name for logs and reports.
-    fn name(&self) -> &str;
-    /// Processes one frame in place (may mark it lost or alter its payload).
-    fn process(&mut self, frame: &mut MediaFrame);
-}
-
-/// Drops every `period`-th frame (a deterministic frame-loss pattern).
-#[derive(Debug, Clone)]
-pub struct PeriodicLoss {
-    period: u64,
-}
-
-impl PeriodicLoss {
-    /// Loses one frame out of every `period` (`period` 0 or 1 loses none / all respectively).
-    pub fn new(period: u64) -> Self {
-        PeriodicLoss { period }
-    }
-}
-
-impl Impairment for PeriodicLoss {
-    fn name(&self) -> &str {
-        "periodic-loss"
-    }
-    fn process(&mut self, frame: &mut MediaFrame) {
-        if self.period > 0 && (frame.seq + 1).is_multiple_of(self.period) {
-            frame.lost = true;
-        }
-    }
-}
 
 /// Errors building a media path.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MediaError {
-    /// The card rate is not one the network can resample from.
-    #[error("unsupported sound card rate {0} Hz (supported: 8000, 16000)")]
-    UnsupportedRate(u32),
+    /// The card rate and the codec rate do not go together.
+    #[error(
+        "a {card} Hz sound card cannot carry a {codec} Hz codec (supported: equal rates, or 16000 Hz cards with 8000 Hz codecs)"
+    )]
+    UnsupportedRate {
+        /// Sound card rate in Hz.
+        card: u32,
+        /// Codec rate in Hz.
+        codec: u32,
+    },
     /// The transport delay is shorter than the resampling filters' own delay.
     #[error("transport delay of {requested} samples is below the minimum of {minimum} samples")]
     DelayTooShort {
@@ -71,6 +36,9 @@ pub enum MediaError {
         /// Smallest delay the path can provide.
         minimum: usize,
     },
+    /// The codec library could not be set up.
+    #[error("codec: {0}")]
+    Codec(String),
 }
 
 /// Designs the low-pass FIR used for 2:1 resampling (windowed sinc, Blackman window, unity DC gain).
@@ -147,26 +115,38 @@ pub struct Direction {
     phase: u64,
     pending: Vec<i16>,
     codec: Box<dyn Codec>,
-    impairments: Vec<Box<dyn Impairment>>,
+    frame: usize,
+    card_per_codec: usize,
+    algorithmic_delay: usize,
+    loss: LossProcess,
+    noise: Option<(f64, Random)>,
+    gain: f64,
+    silenced: bool,
     seq: u64,
+    lost: Vec<u64>,
     decoded: VecDeque<f64>,
     delay: DelayLine,
+    transport_delay: usize,
     bits: Vec<u8>,
     pcm: Vec<i16>,
 }
 
 impl Direction {
-    /// Samples per codec frame (20 ms at 8 kHz).
-    pub const CODEC_FRAME: usize = 160;
-
-    /// Builds a path whose total delay at `card_rate` is exactly `delay_samples`.
-    pub fn new(codec: CodecKind, card_rate: u32, delay_samples: usize) -> Result<Self, MediaError> {
-        let resample = match card_rate {
-            8000 => false,
-            16000 => true,
-            r => return Err(MediaError::UnsupportedRate(r)),
+    /// Builds a path through `codec` whose transport delay at `card_rate` is exactly
+    /// `delay_samples`; the codec's algorithmic delay comes on top (see
+    /// [`Direction::mouth_to_ear_samples`]).
+    pub fn new(
+        codec: &CodecSpec,
+        card_rate: u32,
+        delay_samples: usize,
+    ) -> Result<Self, MediaError> {
+        let codec_rate = codec.sample_rate();
+        let resample = match (card_rate, codec_rate) {
+            (c, k) if c == k => false,
+            (16000, 8000) => true,
+            (card, codec) => return Err(MediaError::UnsupportedRate { card, codec }),
         };
-        let minimum = Self::min_delay(card_rate);
+        let minimum = Self::min_delay(resample);
         if delay_samples < minimum {
             return Err(MediaError::DelayTooShort {
                 requested: delay_samples,
@@ -175,34 +155,78 @@ impl Direction {
         }
         let h = design_lowpass(FIR_HALF_LEN, 3700.0 / 16000.0);
         let g: Vec<f64> = h.iter().map(|v| 2.0 * v).collect();
+        let card_per_codec = if resample { 2 } else { 1 };
         Ok(Direction {
             resample,
             decim: Fir::new(h),
             interp: Fir::new(g),
             phase: 0,
             pending: Vec::new(),
-            codec: codec.instantiate(),
-            impairments: Vec::new(),
+            codec: codec
+                .instantiate()
+                .map_err(|e| MediaError::Codec(e.to_string()))?,
+            frame: codec.frame_samples(),
+            card_per_codec,
+            algorithmic_delay: codec.algorithmic_delay() * card_per_codec,
+            loss: LossProcess::new(Loss::None, 0),
+            noise: None,
+            gain: 1.0,
+            silenced: false,
             seq: 0,
+            lost: Vec::new(),
             decoded: VecDeque::new(),
             delay: DelayLine::new(delay_samples - minimum),
+            transport_delay: delay_samples,
             bits: Vec::new(),
             pcm: Vec::new(),
         })
     }
 
-    /// Smallest total delay the path can have at this card rate (the FIR group delays).
-    pub fn min_delay(card_rate: u32) -> usize {
-        if card_rate == 16000 {
-            2 * FIR_HALF_LEN
-        } else {
-            0
-        }
+    /// Smallest transport delay the path can have (the resampling FIRs' group delays).
+    fn min_delay(resample: bool) -> usize {
+        if resample { 2 * FIR_HALF_LEN } else { 0 }
     }
 
-    /// Appends an impairment to this direction's chain.
-    pub fn add_impairment(&mut self, imp: Box<dyn Impairment>) {
-        self.impairments.push(imp);
+    /// Loses frames by `model`, the same ones for the same `seed`.
+    pub fn with_loss(mut self, model: Loss, seed: u64) -> Self {
+        self.loss = LossProcess::new(model, seed);
+        self
+    }
+
+    /// Multiplies the decoded audio by `db` of gain (clipping at full scale).
+    pub fn with_gain_db(mut self, db: f64) -> Self {
+        self.gain = 10f64.powf(db / 20.0);
+        self
+    }
+
+    /// Adds white noise at `dbfs` (relative to a full-scale sine) at the talker, before the
+    /// codec.
+    pub fn with_noise(mut self, dbfs: f64, seed: u64) -> Self {
+        let rms = 32767.0 / 2f64.sqrt() * 10f64.powf(dbfs / 20.0);
+        self.noise = Some((rms, Random::new(seed)));
+        self
+    }
+
+    /// Silences (or restores) what this path delivers, from the next frame on: one-way
+    /// audio and mute faults.
+    pub fn set_silenced(&mut self, silenced: bool) {
+        self.silenced = silenced;
+    }
+
+    /// Frames sent so far.
+    pub fn frames_sent(&self) -> u64 {
+        self.seq
+    }
+
+    /// Indices of the frames lost so far.
+    pub fn lost_frames(&self) -> &[u64] {
+        &self.lost
+    }
+
+    /// The true delay from microphone to earpiece in card samples: transport delay plus the
+    /// codec's algorithmic delay.
+    pub fn mouth_to_ear_samples(&self) -> usize {
+        self.transport_delay + self.algorithmic_delay
     }
 
     /// Processes card-rate samples; returns as many card-rate samples as were given.
@@ -219,35 +243,15 @@ impl Direction {
                 self.pending.push(x);
             }
         }
-        // Whole codec frames through codec and impairments.
-        while self.pending.len() >= Self::CODEC_FRAME {
-            let frame: Vec<i16> = self.pending.drain(..Self::CODEC_FRAME).collect();
-            self.bits.clear();
-            self.codec.encode(&frame, &mut self.bits);
-            let mut mf = MediaFrame {
-                seq: self.seq,
-                payload: std::mem::take(&mut self.bits),
-                lost: false,
-            };
-            self.seq += 1;
-            for imp in &mut self.impairments {
-                imp.process(&mut mf);
-            }
-            self.pcm.clear();
-            if mf.lost {
-                self.pcm.resize(Self::CODEC_FRAME, 0);
-            } else {
-                self.codec.decode(&mf.payload, &mut self.pcm);
-            }
-            self.bits = mf.payload;
-            self.decoded.extend(self.pcm.iter().map(|&v| f64::from(v)));
+        while self.pending.len() >= self.frame {
+            let mut frame: Vec<i16> = self.pending.drain(..self.frame).collect();
+            self.code_frame(&mut frame);
         }
         // Back to card rate, through the delay line.
-        let per_codec = if self.resample { 2 } else { 1 };
         let mut out = Vec::with_capacity(input.len());
         // Fed in multiples of 20 ms, every codec frame is complete at once, so the codec
         // framing adds no delay.
-        for _ in 0..input.len() / per_codec {
+        for _ in 0..input.len() / self.card_per_codec {
             // Empty only while priming or when fed partial codec frames.
             let v = self.decoded.pop_front().unwrap_or(0.0);
             if self.resample {
@@ -258,6 +262,34 @@ impl Direction {
             }
         }
         out
+    }
+
+    /// One 20 ms frame at codec rate: noise at the talker, encoding, loss or decoding, gain.
+    fn code_frame(&mut self, frame: &mut [i16]) {
+        if let Some((rms, random)) = self.noise.as_mut() {
+            for s in frame.iter_mut() {
+                *s = to_i16(f64::from(*s) + *rms * random.normal());
+            }
+        }
+        self.bits.clear();
+        let encoded = self.codec.encode(frame, &mut self.bits);
+        let lost = self.loss.next_lost();
+        if lost {
+            self.lost.push(self.seq);
+        }
+        self.seq += 1;
+        self.pcm.clear();
+        let decoded = match (encoded, lost) {
+            (Ok(()), false) => self.codec.decode(&self.bits, &mut self.pcm),
+            _ => self.codec.conceal(&mut self.pcm),
+        };
+        if decoded.is_err() || self.pcm.len() != self.frame {
+            self.pcm.clear();
+            self.pcm.resize(self.frame, 0);
+        }
+        let gain = if self.silenced { 0.0 } else { self.gain };
+        self.decoded
+            .extend(self.pcm.iter().map(|&v| f64::from(v) * gain));
     }
 }
 
@@ -322,8 +354,8 @@ mod tests {
 
     #[test]
     fn delay_is_exact_at_16k() {
-        for (codec, delay) in [(CodecKind::G711ALaw, 960), (CodecKind::G711MuLaw, 1601)] {
-            let mut d = Direction::new(codec, 16000, delay).unwrap();
+        for (codec, delay) in [(CodecSpec::G711ALaw, 960), (CodecSpec::G711MuLaw, 1601)] {
+            let mut d = Direction::new(&codec, 16000, delay).unwrap();
             let x = noise(16000 * 2, 7);
             let y = run(&mut d, &x, 320);
             assert_eq!(y.len(), x.len());
@@ -333,7 +365,7 @@ mod tests {
 
     #[test]
     fn delay_is_exact_at_8k() {
-        let mut d = Direction::new(CodecKind::G711ALaw, 8000, 480).unwrap();
+        let mut d = Direction::new(&CodecSpec::G711ALaw, 8000, 480).unwrap();
         let x = noise(16000, 3);
         let y = run(&mut d, &x, 160);
         assert_eq!(best_lag(&x, &y, 1000), 480);
@@ -341,9 +373,9 @@ mod tests {
 
     #[test]
     fn tone_level_survives_within_half_a_db() {
-        for codec in [CodecKind::G711ALaw, CodecKind::G711MuLaw] {
+        for codec in [CodecSpec::G711ALaw, CodecSpec::G711MuLaw] {
             for amp in [10000.0, 1000.0] {
-                let mut d = Direction::new(codec, 16000, 960).unwrap();
+                let mut d = Direction::new(&codec, 16000, 960).unwrap();
                 let x = tone(1000.0, amp, 32000, 16000.0);
                 let y = run(&mut d, &x, 320);
                 let db = 20.0 * (rms(&y[4000..30000]) / rms(&x[4000..30000])).log10();
@@ -355,22 +387,63 @@ mod tests {
     #[test]
     fn rejects_short_delay_and_odd_rates() {
         assert!(matches!(
-            Direction::new(CodecKind::G711ALaw, 16000, 10),
+            Direction::new(&CodecSpec::G711ALaw, 16000, 10),
             Err(MediaError::DelayTooShort { .. })
         ));
         assert_eq!(
-            Direction::new(CodecKind::G711ALaw, 44100, 10000).err(),
-            Some(MediaError::UnsupportedRate(44100))
+            Direction::new(&CodecSpec::G711ALaw, 44100, 10000).err(),
+            Some(MediaError::UnsupportedRate {
+                card: 44100,
+                codec: 8000
+            })
         );
     }
 
     #[test]
-    fn periodic_loss_silences_frames() {
-        let mut d = Direction::new(CodecKind::G711ALaw, 8000, 0).unwrap();
-        d.add_impairment(Box::new(PeriodicLoss::new(2)));
-        let x = tone(1000.0, 8000.0, 1600, 8000.0);
+    fn lost_frames_are_concealed_and_counted() {
+        let loss = Loss::Random { p: 0.2 };
+        let mut d = Direction::new(&CodecSpec::G711ALaw, 8000, 0)
+            .unwrap()
+            .with_loss(loss, 3);
+        let x = tone(1000.0, 8000.0, 16000, 8000.0);
         let y = run(&mut d, &x, 160);
-        assert!(rms(&y[160..320]) < 1.0, "second frame lost");
-        assert!(rms(&y[320..480]) > 4000.0, "third frame kept");
+        assert_eq!(d.frames_sent(), 100);
+        let lost = d.lost_frames().to_vec();
+        assert!((10..=30).contains(&lost.len()), "{lost:?}");
+        let first = lost[0] as usize * 160;
+        // G.711's concealment fades the last frame: the lost frame is quieter than the tone.
+        assert!(rms(&y[first..first + 160]) < 0.9 * rms(&x[first..first + 160]));
+    }
+
+    #[test]
+    fn wideband_codecs_keep_the_true_delay() {
+        let spec: CodecSpec = "amr-wb:12.65".parse().unwrap();
+        let mut d = Direction::new(&spec, 16000, 960).unwrap();
+        assert_eq!(d.mouth_to_ear_samples(), 960 + 95);
+        // Speech-like: a sum of tones with a slow envelope, which AMR-WB codes well.
+        let x: Vec<i16> = (0..32000)
+            .map(|i| {
+                let t = i as f64 / 16000.0;
+                let env = 0.5 + 0.5 * (2.0 * std::f64::consts::PI * 3.0 * t).sin();
+                (env * 6000.0
+                    * ((2.0 * std::f64::consts::PI * 440.0 * t).sin()
+                        + 0.5 * (2.0 * std::f64::consts::PI * 1250.0 * t).sin()))
+                .round() as i16
+            })
+            .collect();
+        let y = run(&mut d, &x, 320);
+        let lag = best_lag(&x, &y, 1400);
+        assert!(lag.abs_diff(960 + 95) <= 2, "lag {lag}");
+    }
+
+    #[test]
+    fn a_silenced_path_delivers_silence() {
+        let mut d = Direction::new(&CodecSpec::G711MuLaw, 8000, 0).unwrap();
+        let x = tone(1000.0, 8000.0, 1600, 8000.0);
+        let before = run(&mut d, &x, 160);
+        d.set_silenced(true);
+        let after = run(&mut d, &x, 160);
+        assert!(rms(&before[160..]) > 4000.0);
+        assert!(rms(&after) < 1.0);
     }
 }

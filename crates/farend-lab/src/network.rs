@@ -4,9 +4,10 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::codec::CodecKind;
 use crate::media::{Direction, MediaError};
 use crate::mic::MicTimeline;
+use crate::netprofile::{Fault, NetworkProfile};
+use crate::truth::{CallTruth, DirectionTruth, FaultTruth};
 use farend_report::redact_number;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
@@ -23,6 +24,10 @@ const CAUSE_CALL_REJECTED: u32 = 21;
 const CAUSE_DESTINATION_OUT_OF_ORDER: u32 = 27;
 /// 3GPP TS 24.008 cause: no more specific cause.
 const CAUSE_NORMAL_UNSPECIFIED: u32 = 31;
+/// 3GPP TS 24.008 cause: the network failed for a while (a dropped call).
+const CAUSE_TEMPORARY_FAILURE: u32 = 41;
+/// How many finished calls' ground truth the network keeps.
+const TRUTH_CAPACITY: usize = 256;
 /// How many log lines each handset keeps.
 const LOG_CAPACITY: usize = 2000;
 
@@ -88,6 +93,8 @@ pub struct Phone {
     pub log: VecDeque<LogLine>,
     /// 3GPP TS 24.008 cause value of the last call's end (0 before any call ended).
     pub last_cause: u32,
+    /// The network profile of calls this handset places (`None`: the network's default).
+    pub profile: Option<NetworkProfile>,
     next_tc: u32,
 }
 
@@ -108,6 +115,12 @@ struct Call {
     callee_rec: Option<usize>,
     forward: Option<Direction>,
     backward: Option<Direction>,
+    /// The profile the call runs on (the caller's).
+    profile: NetworkProfile,
+    /// When the call was answered, ms since the epoch (0 = not yet).
+    answered_ms: u64,
+    /// Faults that have happened, with their time from the answer.
+    faults: Vec<FaultTruth>,
 }
 
 /// Why `dial` did not reach the callee.
@@ -128,9 +141,12 @@ pub struct Network {
     /// Phones, indexed like the handsets.
     pub phones: Vec<Phone>,
     calls: Vec<Call>,
-    codec: CodecKind,
+    default_profile: NetworkProfile,
     rate: u32,
-    delay_samples: usize,
+    /// Calls answered so far per profile name (seeds each call's loss and noise).
+    answered: std::collections::HashMap<String, u64>,
+    /// Ground truth of finished calls, oldest first.
+    truths: VecDeque<CallTruth>,
 }
 
 impl std::fmt::Debug for Network {
@@ -138,7 +154,7 @@ impl std::fmt::Debug for Network {
         f.debug_struct("Network")
             .field("phones", &self.phones.len())
             .field("calls", &self.calls.len())
-            .field("codec", &self.codec)
+            .field("profile", &self.default_profile.name)
             .finish()
     }
 }
@@ -152,14 +168,14 @@ pub fn now_ms() -> u64 {
 }
 
 impl Network {
-    /// Creates a network for these numbers; checks that the media path can be built.
+    /// Creates a network for these numbers whose calls run on `profile` unless a handset
+    /// is given another; checks that the profile's media path can be built at `rate`.
     pub fn new(
         numbers: Vec<String>,
-        codec: CodecKind,
+        profile: NetworkProfile,
         rate: u32,
-        delay_samples: usize,
     ) -> Result<Self, MediaError> {
-        Direction::new(codec, rate, delay_samples)?;
+        check_profile(&profile, rate)?;
         let phones = numbers
             .into_iter()
             .map(|number| Phone {
@@ -170,15 +186,53 @@ impl Network {
                 log: VecDeque::new(),
                 next_tc: 1,
                 last_cause: 0,
+                profile: None,
             })
             .collect();
         Ok(Network {
             phones,
             calls: Vec::new(),
-            codec,
+            default_profile: profile,
             rate,
-            delay_samples,
+            answered: Default::default(),
+            truths: VecDeque::new(),
         })
+    }
+
+    /// The seed of the next call answered on `profile`: the profile's name and how many
+    /// calls it carried before, so a run that places the same calls loses the same frames.
+    fn seed(&mut self, profile: &str) -> u64 {
+        let count = self.answered.entry(profile.to_owned()).or_default();
+        *count += 1;
+        // FNV-1a over the name, then the call's number on the profile.
+        let name = profile.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        name ^ count.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Sets the profile of calls handset `idx` places (`None`: the network's default),
+    /// after checking that its media path can be built.
+    pub fn set_profile(
+        &mut self,
+        idx: usize,
+        profile: Option<NetworkProfile>,
+    ) -> Result<(), MediaError> {
+        if let Some(p) = &profile {
+            check_profile(p, self.rate)?;
+        }
+        self.phones[idx].profile = profile;
+        Ok(())
+    }
+
+    /// Takes the ground truth of the finished calls handset `idx` took part in.
+    pub fn take_truths(&mut self, idx: usize) -> Vec<CallTruth> {
+        let (mine, rest): (Vec<CallTruth>, Vec<CallTruth>) = self
+            .truths
+            .drain(..)
+            .partition(|t| t.caller == idx || t.callee == idx);
+        self.truths = rest.into();
+        mine
     }
 
     /// Appends a log line to a handset's log.
@@ -314,6 +368,10 @@ impl Network {
             ),
             Some(_) => (Phase::Alerting, DialResult::Ringing),
         };
+        let profile = self.phones[from]
+            .profile
+            .clone()
+            .unwrap_or_else(|| self.default_profile.clone());
         let mut call = Call {
             caller: from,
             callee: None,
@@ -322,6 +380,9 @@ impl Network {
             callee_rec: None,
             forward: None,
             backward: None,
+            profile,
+            answered_ms: 0,
+            faults: Vec::new(),
         };
         if let (Some(c), DialResult::Ringing) = (callee, result) {
             let from_number = self.phones[from].number.clone();
@@ -371,13 +432,16 @@ impl Network {
         if self.calls[ci].callee != Some(idx) || self.calls[ci].phase != Phase::Alerting {
             return false;
         }
-        let (codec, rate, delay) = (self.codec, self.rate, self.delay_samples);
+        let rate = self.rate;
+        let name = self.calls[ci].profile.name.clone();
+        let seed = self.seed(&name);
+        let t = now_ms();
         let call = &mut self.calls[ci];
         call.phase = Phase::Active;
-        call.forward = Direction::new(codec, rate, delay).ok();
-        call.backward = Direction::new(codec, rate, delay).ok();
+        call.answered_ms = t;
+        call.forward = direction(&call.profile, rate, 2 * seed);
+        call.backward = direction(&call.profile, rate, 2 * seed + 1);
         let (caller, crec, callee_rec) = (call.caller, call.caller_rec, call.callee_rec);
-        let t = now_ms();
         for (p, r) in [(caller, Some(crec)), (idx, callee_rec)] {
             if let Some(r) = r {
                 let rec = &mut self.phones[p].records[r];
@@ -418,6 +482,12 @@ impl Network {
     ) {
         let call = self.calls.remove(ci);
         let t = now_ms();
+        if let Some(truth) = truth_of(&call, self.rate) {
+            if self.truths.len() >= TRUTH_CAPACITY {
+                self.truths.pop_front();
+            }
+            self.truths.push_back(truth);
+        }
         let parties = [
             (call.caller, Some(call.caller_rec)),
             (call.callee.unwrap_or(call.caller), call.callee_rec),
@@ -466,6 +536,7 @@ impl Network {
             };
             self.end_call(ci, caller, (cause, "REMOTE"), network_cause);
         }
+        self.apply_faults();
         let mics: Vec<Vec<i16>> = self.phones.iter_mut().map(|p| p.mic.take(n)).collect();
         let mut ears = vec![vec![0i16; n]; self.phones.len()];
         for c in &mut self.calls {
@@ -481,6 +552,122 @@ impl Network {
         }
         ears
     }
+}
+
+impl Network {
+    /// Applies the faults of every active call at its media time: silences the ways a
+    /// one-way or mute fault hits, and drops calls whose drop time has come.
+    fn apply_faults(&mut self) {
+        let mut dropped = Vec::new();
+        for (ci, call) in self.calls.iter_mut().enumerate() {
+            let Some(forward) = call.forward.as_mut() else {
+                continue;
+            };
+            let elapsed = Duration::from_millis(forward.frames_sent() * 20);
+            for fault in &call.profile.faults {
+                let started = elapsed >= fault.at();
+                if started
+                    && !call
+                        .faults
+                        .iter()
+                        .any(|f| f.kind == fault.kind() && f.at_ms == ms(fault.at()))
+                {
+                    call.faults.push(FaultTruth {
+                        kind: fault.kind(),
+                        at_ms: ms(fault.at()),
+                    });
+                }
+                if matches!(fault, Fault::Drop { .. }) && started {
+                    dropped.push(ci);
+                }
+            }
+            let silenced = |uplink: bool| {
+                call.profile
+                    .faults
+                    .iter()
+                    .any(|f| f.silences(uplink, elapsed))
+            };
+            let (up, down) = (silenced(true), silenced(false));
+            forward.set_silenced(up);
+            if let Some(backward) = call.backward.as_mut() {
+                backward.set_silenced(down);
+            }
+        }
+        dropped.dedup();
+        for ci in dropped.into_iter().rev() {
+            let caller = self.calls[ci].caller;
+            self.log(
+                caller,
+                'W',
+                "GsmCdmaCallTracker",
+                "call dropped by the network: radio link failure".into(),
+            );
+            self.end_call(ci, caller, ("ERROR", "ERROR"), CAUSE_TEMPORARY_FAILURE);
+        }
+    }
+}
+
+/// Whole milliseconds of a duration.
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// Checks that `profile`'s media path can be built at `rate`.
+fn check_profile(profile: &NetworkProfile, rate: u32) -> Result<(), MediaError> {
+    Direction::new(&profile.codec, rate, transport_samples(profile, rate)).map(|_| ())
+}
+
+/// The profile's transport delay in samples at `rate`.
+fn transport_samples(profile: &NetworkProfile, rate: u32) -> usize {
+    (profile.delay.as_secs_f64() * f64::from(rate)).round() as usize
+}
+
+/// One way of a call on `profile`, its loss and noise seeded with `seed`.
+fn direction(profile: &NetworkProfile, rate: u32, seed: u64) -> Option<Direction> {
+    let path = Direction::new(&profile.codec, rate, transport_samples(profile, rate)).ok()?;
+    let path = path
+        .with_loss(profile.loss, seed)
+        .with_gain_db(profile.gain_db);
+    Some(match profile.noise_dbfs {
+        Some(dbfs) => path.with_noise(dbfs, seed ^ 0x5eed),
+        None => path,
+    })
+}
+
+/// The ground truth of a call that was answered.
+fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
+    let callee = call.callee?;
+    let forward = call.forward.as_ref()?;
+    let backward = call.backward.as_ref()?;
+    let way = |path: &Direction, from: usize, to: usize, uplink: bool| DirectionTruth {
+        from,
+        to,
+        codec: call.profile.codec,
+        frames_sent: path.frames_sent(),
+        frames_lost: path.lost_frames().to_vec(),
+        delay_ms: path.mouth_to_ear_samples() as f64 * 1000.0 / f64::from(rate),
+        faults: call
+            .faults
+            .iter()
+            .filter(|f| {
+                call.profile
+                    .faults
+                    .iter()
+                    .any(|p| p.kind() == f.kind && p.hits(uplink))
+            })
+            .cloned()
+            .collect(),
+    };
+    Some(CallTruth {
+        profile: call.profile.name.clone(),
+        caller: call.caller,
+        callee,
+        answered_unix_ms: call.answered_ms,
+        directions: vec![
+            way(forward, call.caller, callee, true),
+            way(backward, callee, call.caller, false),
+        ],
+    })
 }
 
 /// Whether a string is a dialable number: optional `+`, then 1.. of `0-9*#`, at most 32 long.
@@ -499,7 +686,12 @@ mod tests {
 
     fn net() -> Network {
         let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
-        Network::new(nums, CodecKind::G711ALaw, 16000, 960).unwrap()
+        Network::new(
+            nums,
+            NetworkProfile::clean("test", farend_codec::CodecSpec::G711ALaw),
+            16000,
+        )
+        .unwrap()
     }
 
     #[test]

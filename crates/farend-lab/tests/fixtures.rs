@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use farend_lab::android::{AndroidHost, Handset};
-use farend_lab::codec::CodecKind;
 use farend_lab::network::Network;
 use farend_lab::profile::{PROFILES, profile};
 use farend_lab::shell::run_script;
@@ -79,9 +78,8 @@ fn every_profile_prints_its_golden_outputs() {
         let net = Mutex::new(
             Network::new(
                 vec![me.number.clone(), peer.number.clone()],
-                CodecKind::G711ALaw,
+                farend_lab::NetworkProfile::clean("test", farend_lab::CodecSpec::G711ALaw),
                 16000,
-                960,
             )
             .unwrap(),
         );

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{call_state, card_connect, read_ear_frame, read_mic_now, schedule, sh};
-use farend_lab::{CodecKind, LabConfig, VirtualLab};
+use farend_lab::{CodecSpec, LabConfig, VirtualLab};
 
 const RATE: u32 = 16000;
 
@@ -41,7 +41,7 @@ fn xcorr(x: &[i16], y: &[i16], lag: usize) -> f64 {
         .sum()
 }
 
-fn measure(codec: CodecKind, delay_ms: u64) {
+fn measure(codec: CodecSpec, delay_ms: u64) {
     let cfg = LabConfig {
         handsets: 2,
         codec,
@@ -113,12 +113,12 @@ fn measure(codec: CodecKind, delay_ms: u64) {
 
 #[test]
 fn alaw_60ms_delay_and_level_are_exact() {
-    measure(CodecKind::G711ALaw, 60);
+    measure(CodecSpec::G711ALaw, 60);
 }
 
 #[test]
 fn mulaw_150ms_delay_and_level_are_exact() {
-    measure(CodecKind::G711MuLaw, 150);
+    measure(CodecSpec::G711MuLaw, 150);
 }
 
 #[test]

@@ -87,6 +87,23 @@ pub struct CaseRun<'a> {
     pub cancel: CancellationToken,
     /// Fingerprints of every reference, when a scenario of the run checks which audio arrived.
     pub fingerprints: Option<Arc<farend_dsp::fingerprint::Index>>,
+    /// The network profile the case's calls run on (`None`: the lab's default).
+    pub network: Option<&'a farend_lab::NetworkProfile>,
+    /// The built-in virtual lab, when the handsets are its.
+    pub virtual_lab: Option<&'a farend_lab::VirtualLab>,
+}
+
+impl CaseRun<'_> {
+    /// The name of the profile the case's calls run on; `None` on real handsets.
+    fn network_name(&self) -> Option<String> {
+        let lab = self.virtual_lab?;
+        Some(
+            self.network
+                .unwrap_or_else(|| lab.default_profile())
+                .name
+                .clone(),
+        )
+    }
 }
 
 /// A play step's analysis, running on a blocking thread while the call goes on.
@@ -609,7 +626,17 @@ fn apply_settled(stops: Vec<(usize, Stop)>, judged: &mut Judged) {
         verdict,
         failures,
     } = judged;
+    // What a play recorded after the call dropped is the drop's doing (silence, gaps, a low
+    // score): the drop is the verdict, not its consequences.
+    let dropped_at = failures
+        .iter()
+        .filter(|f| f.kind == FailureKind::DroppedCall)
+        .map(|f| f.step)
+        .min();
     for (index, stop) in stops {
+        if matches!(stop, Stop::Failure(..)) && dropped_at.is_some_and(|d| d <= index) {
+            continue;
+        }
         // The step that set the current verdict, if a step did (else the case set-up did).
         let verdict_step = steps
             .iter()
@@ -714,6 +741,7 @@ pub async fn run_case(run: &CaseRun<'_>, started_at: String) -> CaseReport {
             waits_s: ran.waits.as_secs_f64(),
             overhead_s: duration.saturating_sub(ran.audio + ran.waits).as_secs_f64(),
         },
+        network: run.network_name(),
         ..crate::empty_report(run.case, verdict, started_at)
     };
     if let Some(r) = run.redactor {
@@ -820,6 +848,9 @@ async fn run_in_folder(
     if let Err(stop) = prepare(run).await {
         judged.verdict = stop.verdict();
     }
+    if let Err(verdict) = set_network(run) {
+        judged.verdict = verdict;
+    }
     for step in &scenario.steps {
         run_step(&mut state, step, &mut judged).await;
     }
@@ -829,6 +860,7 @@ async fn run_in_folder(
     apply_settled(settled, &mut judged);
     let verdict = with_all_failures(judged.verdict, judged.failures);
     save_logs(&mut state, &since).await;
+    save_network_truth(&mut state);
     let ran = Ran {
         steps: judged.steps,
         measurements: state.measurements,
@@ -934,6 +966,49 @@ async fn save_logs(state: &mut State<'_>, since: &CaseStart) {
             );
         }
     }
+}
+
+/// Puts the calls the case's handsets place on the case's network profile (virtual lab).
+fn set_network(run: &CaseRun<'_>) -> Result<(), Verdict> {
+    let Some(lab) = run.virtual_lab else {
+        return Ok(());
+    };
+    for h in &run.bound {
+        lab.set_profile(&h.id, run.network.cloned())
+            .map_err(|e| Verdict::Error {
+                kind: ErrorKind::LabSetup,
+                message: format!("network profile for {}: {e}", h.id),
+                device: Some(h.id.clone()),
+            })?;
+    }
+    Ok(())
+}
+
+/// Writes `network-truth.json`: what the virtual network really did to the case's calls.
+fn save_network_truth(state: &mut State<'_>) {
+    let run = state.run;
+    let (Some(lab), Some(profile)) = (run.virtual_lab, run.network_name()) else {
+        return;
+    };
+    let truths: Vec<farend_lab::CallTruth> = run
+        .bound
+        .iter()
+        .flat_map(|h| lab.take_truths(&h.id))
+        .collect();
+    let parties = &run.case.scenario.parties;
+    let role_of = |idx: usize| {
+        let id = lab.handsets().get(idx).map(|h| h.id.as_str());
+        run.bound
+            .iter()
+            .zip(parties)
+            .find(|(h, _)| Some(h.id.as_str()) == id)
+            .map_or_else(|| id.unwrap_or("?").to_owned(), |(_, role)| role.clone())
+    };
+    let json = crate::network::truth_json(&profile, &truths, &role_of);
+    let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+    let _ = state
+        .evidence
+        .save_text("network-truth", "network-truth.json", None, &text);
 }
 
 /// Hangs up any call the bound handsets are still in before the case starts.
@@ -1108,14 +1183,14 @@ mod tests {
                 step(7, StepOutcome::Skipped),
             ],
             verdict: Verdict::Failure {
-                kind: FailureKind::DroppedCall,
-                message: "b dropped out of the call".into(),
+                kind: FailureKind::NoRinging,
+                message: "b did not ring".into(),
                 failures: Vec::new(),
             },
             failures: vec![farend_report::FailureDetail {
                 step: 6,
-                kind: FailureKind::DroppedCall,
-                message: "b dropped out of the call".into(),
+                kind: FailureKind::NoRinging,
+                message: "b did not ring".into(),
             }],
         };
         let late = vec![
@@ -1154,7 +1229,7 @@ mod tests {
         );
         assert_eq!(
             message,
-            "a->b: MOS 2.1; a->b: delay 450 ms; b dropped out of the call; b->a: silent"
+            "a->b: MOS 2.1; a->b: delay 450 ms; b did not ring; b->a: silent"
         );
         let kinds: Vec<FailureKind> = failures.iter().map(|f| f.kind).collect();
         assert_eq!(
@@ -1162,13 +1237,47 @@ mod tests {
             [
                 FailureKind::MosBelowThreshold,
                 FailureKind::DelayTooHigh,
-                FailureKind::DroppedCall,
+                FailureKind::NoRinging,
                 FailureKind::OneWayAudio
             ]
         );
         assert_eq!(
             failures.iter().map(|f| f.step).collect::<Vec<_>>(),
             [5, 5, 6, 7]
+        );
+    }
+
+    #[test]
+    fn what_a_play_recorded_after_the_call_dropped_is_not_a_failure_of_its_own() {
+        let mut judged = Judged {
+            steps: vec![step(5, StepOutcome::Ok), step(6, StepOutcome::Failed)],
+            verdict: Verdict::Failure {
+                kind: FailureKind::DroppedCall,
+                message: "b dropped out of the call".into(),
+                failures: Vec::new(),
+            },
+            failures: vec![farend_report::FailureDetail {
+                step: 6,
+                kind: FailureKind::DroppedCall,
+                message: "b dropped out of the call".into(),
+            }],
+        };
+        let late = vec![
+            (
+                5,
+                Stop::Failure(FailureKind::DelayTooHigh, "a->b: 450 ms".into()),
+            ),
+            (
+                6,
+                Stop::Failure(FailureKind::AudioGaps, "a->b: 2 s gap".into()),
+            ),
+        ];
+        apply_settled(late, &mut judged);
+        let kinds: Vec<FailureKind> = judged.failures.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [FailureKind::DroppedCall, FailureKind::DelayTooHigh],
+            "the play before the drop keeps its failure, the one it cut short does not"
         );
     }
 

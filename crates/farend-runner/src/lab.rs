@@ -35,6 +35,9 @@ pub struct Lab {
     pub source: Option<String>,
     /// All handsets, in lab order.
     pub handsets: Vec<LabHandset>,
+    /// The built-in virtual lab behind the handsets, when it is one: the runner puts each
+    /// case's calls on its network profile and collects their ground truth.
+    pub virtual_lab: Option<std::sync::Arc<farend_lab::VirtualLab>>,
 }
 
 /// Why the lab could not be set up.
@@ -86,7 +89,7 @@ fn endpoint(handset: &str, text: &str) -> Result<Endpoint, LabSetupError> {
 impl Lab {
     /// The handsets of a running virtual lab, driven straight over ADB-over-TCP.
     pub fn from_virtual(
-        lab: &farend_lab::VirtualLab,
+        lab: &std::sync::Arc<farend_lab::VirtualLab>,
         timeouts: Timeouts,
     ) -> Result<Lab, LabSetupError> {
         let handsets = lab
@@ -113,6 +116,7 @@ impl Lab {
             kind: "virtual".into(),
             source: None,
             handsets,
+            virtual_lab: Some(lab.clone()),
         })
     }
 
@@ -149,6 +153,7 @@ impl Lab {
             kind: "file".into(),
             source: Some(lab.path.display().to_string()),
             handsets,
+            virtual_lab: None,
         })
     }
 }

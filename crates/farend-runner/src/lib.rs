@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod expect;
 pub mod lab;
 mod monitor;
+pub mod network;
 mod picture;
 pub mod pool;
 
@@ -45,6 +46,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Whether phone numbers are redacted in reports.
     pub redact: bool,
+    /// The virtual network's profiles and which one each case runs on.
+    pub network: network::NetworkChoice,
 }
 
 impl RunOptions {
@@ -58,6 +61,7 @@ impl RunOptions {
             run_id,
             jobs: 1,
             redact: true,
+            network: Default::default(),
         }
     }
 }
@@ -372,6 +376,8 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         redactor,
         cancel: cancel.clone(),
         fingerprints: fingerprints.cloned(),
+        network: options.network.for_scenario(&case.scenario),
+        virtual_lab: lab.virtual_lab.as_deref(),
     };
     let report = case::run_case(&run, now_rfc3339()).await;
     // A handset that went offline stays out of the pool, so the next cases get others.

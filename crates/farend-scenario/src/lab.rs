@@ -67,7 +67,43 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         );
         return None;
     }
-    let f = yaml::fields(c, root, "the lab file", &["adb", "handsets"])?;
+    let f = yaml::fields(
+        c,
+        root,
+        "the lab file",
+        &["adb", "handsets", "network", "virtual"],
+    )?;
+    let networks = match f.get("network") {
+        Some(n) => Some(crate::network::read_networks(c, n)?),
+        None => None,
+    };
+    let virtual_handsets = match f.get("virtual") {
+        Some(n) => {
+            let vf = yaml::fields(c, n, "`virtual`", &["handsets"])?;
+            match vf.get("handsets") {
+                Some(h) => Some(yaml::integer(c, h, "`virtual.handsets`", 2, 64)? as usize),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let describes_virtual = networks.is_some() || f.get("virtual").is_some();
+    if describes_virtual {
+        if let Some(k) = f.key("handsets") {
+            c.error(
+                k.loc,
+                "`handsets` and `network`/`virtual` do not go together: `network` profiles and `virtual` apply to the built-in virtual lab only; a lab of real handsets cannot apply them",
+            );
+            return None;
+        }
+        return Some(Lab {
+            path: path.to_path_buf(),
+            adb_server: None,
+            handsets: Vec::new(),
+            virtual_handsets,
+            networks: networks.unwrap_or_default(),
+        });
+    }
     let adb_server = match f.get("adb") {
         Some(n) => {
             let af = yaml::fields(c, n, "`adb`", &["server"])?;
@@ -118,6 +154,8 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         path: path.to_path_buf(),
         adb_server,
         handsets,
+        virtual_handsets: None,
+        networks: Vec::new(),
     })
 }
 

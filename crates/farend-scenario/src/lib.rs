@@ -19,7 +19,9 @@
 //!
 //! Top level: `name` (required, `[a-z0-9._-]+`), `description`, `parties` (required: a mapping
 //! `{ a: {}, b: {} }` or a list `[a, b]`), `repeat` (1..=10000, default 1), `matrix` (see below),
-//! `defaults: { timeout }`, `steps` (required, non-empty). Each step holds exactly one action plus
+//! `defaults: { timeout }`, `network` (a profile of the virtual network, checked against the
+//! profiles on offer when the run starts), `steps` (required, non-empty). Each step holds
+//! exactly one action plus
 //! optional `name:` and `timeout:`:
 //!
 //! | action | fields |
@@ -39,8 +41,12 @@
 //! combination of values (the first variable varying slowest; at most
 //! [`MAX_MATRIX_VARIABLES`] variables and [`MAX_MATRIX_VARIANTS`] combinations), each a
 //! [`Scenario`] of its own with [`Scenario::matrix`] set and `repeat` applying to each. In
-//! `steps`, a string that is exactly `${name}` takes the value with its YAML type, `${name}`
-//! inside a longer string is replaced by the value's text, and `$$` is a literal `$`.
+//! `steps` and `network`, a string that is exactly `${name}` takes the value with its YAML
+//! type, `${name}` inside a longer string is replaced by the value's text, and `$$` is a
+//! literal `$`.
+//!
+//! Lab files list real `handsets` (with `adb: { server }`), or describe the built-in virtual
+//! lab with `network:` profiles ([`NetworkSpec`]) and `virtual: { handsets: N }`.
 //!
 //! Every problem of a file is reported (not only the first) as a [`Diagnostic`] whose
 //! `Display` is `file:line:col: message`; [`LoadError`]'s `Display` lists them all with snippets.
@@ -50,6 +56,7 @@ mod duration;
 mod lab;
 mod matrix;
 mod model;
+mod network;
 mod number;
 mod plan;
 mod scenario;

@@ -276,13 +276,18 @@ fn for_each_string<'n>(node: &'n Node, f: &mut dyn FnMut(&'n Node, &'n str)) {
 
 /// Checks every `${name}` in `steps`: each must name a variable, and each variable must be
 /// used somewhere (an unused one is most likely a typo). Returns whether all is well.
-pub(crate) fn check_references(c: &mut Collector<'_>, steps: &Node, matrix: &Matrix) -> bool {
+pub(crate) fn check_references(
+    c: &mut Collector<'_>,
+    steps: &Node,
+    network: Option<&Node>,
+    matrix: &Matrix,
+) -> bool {
     let mut used = vec![false; matrix.vars.len()];
     let mut ok = true;
     let mut unclosed = false;
     let names = matrix.names();
     let list = names.join(", ");
-    for_each_string(steps, &mut |node, s| match pieces(s) {
+    let mut check = |node: &Node, s: &str| match pieces(s) {
         Err(_) => {
             c.error(
                 node.loc,
@@ -313,14 +318,18 @@ pub(crate) fn check_references(c: &mut Collector<'_>, steps: &Node, matrix: &Mat
                 }
             }
         }
-    });
+    };
+    for_each_string(steps, &mut check);
+    if let Some(network) = network {
+        for_each_string(network, &mut check);
+    }
     // An unclosed `${` may be the very use of a variable: report that alone.
     for (v, used) in matrix.vars.iter().zip(used) {
         if !used && !unclosed {
             c.error(
                 v.loc,
                 format!(
-                    "matrix variable `{0}` is not used by any step (write `${{{0}}}` where its \
+                    "matrix variable `{0}` is not used by any step or `network` (write `${{{0}}}` where its \
                      value goes, or remove it)",
                     v.name
                 ),

@@ -46,6 +46,18 @@ pub struct Scenario {
     pub matrix: Vec<(String, String)>,
     /// The steps, in order (matrix values substituted).
     pub steps: Vec<Step>,
+    /// The network profile the scenario asks for (`network: NAME`, a matrix value allowed);
+    /// `None`: the lab's default.
+    pub network: Option<NetworkRef>,
+}
+
+/// A scenario's `network: NAME`: the profile's name and where the file names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRef {
+    /// The profile's name.
+    pub name: String,
+    /// Where `network:` is written.
+    pub location: Location,
 }
 
 impl Scenario {
@@ -505,12 +517,99 @@ pub struct HandsetSpec {
 }
 
 /// A validated lab file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Lab {
     /// The file it was read from.
     pub path: PathBuf,
     /// `host:port` of the adb server (`None` = the default 127.0.0.1:5037).
     pub adb_server: Option<String>,
-    /// The handsets, in file order.
+    /// The handsets, in file order; empty for a file that describes the built-in virtual
+    /// lab (`network:` and `virtual:` only).
     pub handsets: Vec<HandsetSpec>,
+    /// `virtual: { handsets: N }`: how many virtual handsets the built-in lab gets.
+    pub virtual_handsets: Option<usize>,
+    /// Named network profiles of the virtual network (`network:`), in file order.
+    pub networks: Vec<NetworkSpec>,
+}
+
+/// A network profile as a lab file writes it. The codec text is checked where codecs are
+/// known (the runner), with [`NetworkSpec::codec_location`] to point at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSpec {
+    /// The profile's name.
+    pub name: String,
+    /// Where the profile's name is written.
+    pub location: Location,
+    /// The codec, as written (`amr-wb:12.65`; `codec: amr-wb` with `mode: 12.65` is joined
+    /// into this form).
+    pub codec: String,
+    /// Where the codec is written.
+    pub codec_location: Location,
+    /// One-way transport delay (`delay_ms`); `None`: the default.
+    pub delay: Option<Duration>,
+    /// Frame loss.
+    pub loss: LossSpec,
+    /// Path gain in dB.
+    pub gain_db: f64,
+    /// White noise at the talker, dB relative to full scale.
+    pub noise_dbfs: Option<f64>,
+    /// Faults, in file order.
+    pub faults: Vec<FaultSpec>,
+}
+
+/// `loss:` of a network profile.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum LossSpec {
+    /// No loss.
+    #[default]
+    None,
+    /// `{ model: random, p }`.
+    Random {
+        /// Loss probability per 20 ms frame.
+        p: f64,
+    },
+    /// `{ model: gilbert, p, r }`.
+    Gilbert {
+        /// Good → bad probability per frame.
+        p: f64,
+        /// Bad → good probability per frame.
+        r: f64,
+    },
+}
+
+/// Which way of a call a fault hits (`way:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultWay {
+    /// Caller to callee.
+    Uplink,
+    /// Callee to caller.
+    Downlink,
+    /// Both ways.
+    Both,
+}
+
+/// One entry of a profile's `faults:`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultSpec {
+    /// `{ kind: drop, after: 8s }`.
+    Drop {
+        /// Time from answer.
+        after: Duration,
+    },
+    /// `{ kind: one_way, after: 2s, way: downlink }`.
+    OneWay {
+        /// Time from answer.
+        after: Duration,
+        /// The way that goes silent.
+        way: FaultWay,
+    },
+    /// `{ kind: mute, from: 2s, to: 4s, way: both }`.
+    Mute {
+        /// Start, from answer.
+        from: Duration,
+        /// End, from answer.
+        to: Duration,
+        /// The way muted.
+        way: FaultWay,
+    },
 }

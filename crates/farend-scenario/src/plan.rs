@@ -237,6 +237,7 @@ mod tests {
             repeat,
             matrix: Vec::new(),
             steps: Vec::new(),
+            network: None,
         }
     }
 

@@ -18,6 +18,7 @@ const TOP_KEYS: &[&str] = &[
     "repeat",
     "matrix",
     "defaults",
+    "network",
     "steps",
 ];
 const STEP_KINDS: &[&str] = &["dial", "answer", "wait", "play", "sleep", "hangup"];
@@ -163,12 +164,24 @@ fn read_scenario(
         refs,
     };
     let steps_node = f.require(c, "steps", "the scenario");
+    let network_node = f.get("network");
     let variants = match matrix {
         None => vec![(
             Vec::new(),
             steps_node.and_then(|n| read_steps(c, n, &ctx, default_timeout))?,
+            match network_node {
+                Some(n) => Some(read_network(c, n)?),
+                None => None,
+            },
         )],
-        Some(matrix) => read_variants(c, steps_node?, &matrix?, &ctx, default_timeout)?,
+        Some(matrix) => read_variants(
+            c,
+            steps_node?,
+            network_node,
+            &matrix?,
+            &ctx,
+            default_timeout,
+        )?,
     };
 
     let (name, repeat) = (name?, repeat?);
@@ -176,7 +189,7 @@ fn read_scenario(
     Some(
         variants
             .into_iter()
-            .map(|(matrix, steps)| Scenario {
+            .map(|(matrix, steps, network)| Scenario {
                 name: name.clone(),
                 description: description.clone(),
                 path: path.to_path_buf(),
@@ -185,6 +198,7 @@ fn read_scenario(
                 repeat,
                 matrix,
                 steps,
+                network,
             })
             .collect(),
     )
@@ -193,17 +207,39 @@ fn read_scenario(
 /// A variant's (variable, value as text) pairs, as [`Scenario::matrix`] holds them.
 type MatrixValues = Vec<(String, String)>;
 
+/// One variant: its matrix values, steps and network profile.
+type Variant = (MatrixValues, Vec<Step>, Option<NetworkRef>);
+
+/// Reads `network: NAME`: a profile name of lower-case letters, digits, `.`, `_` and `-`.
+fn read_network(c: &mut Collector<'_>, node: &Node) -> Option<NetworkRef> {
+    let name = yaml::text(c, node, "`network`")?;
+    if !is_valid_scenario_name(&name) {
+        c.error(
+            node.loc,
+            format!(
+                "invalid network profile name `{name}`: use lower-case letters, digits, `.`, `_` and `-` only"
+            ),
+        );
+        return None;
+    }
+    Some(NetworkRef {
+        name,
+        location: node.loc,
+    })
+}
+
 /// The matrix values and steps of every variant. Each variant's steps tree is read like any
 /// other, so every check applies to the substituted values; a problem at a substituted scalar
 /// says which matrix value caused it, and a problem shared by several variants is reported once.
 fn read_variants(
     c: &mut Collector<'_>,
     steps: &Node,
+    network: Option<&Node>,
     matrix: &Matrix,
     ctx: &Ctx<'_>,
     default_timeout: Option<Duration>,
-) -> Option<Vec<(MatrixValues, Vec<Step>)>> {
-    if !matrix::check_references(c, steps, matrix) {
+) -> Option<Vec<Variant>> {
+    if !matrix::check_references(c, steps, network, matrix) {
         return None;
     }
     let choices = matrix.choices();
@@ -212,14 +248,19 @@ fn read_variants(
     let mut found: Vec<(Diagnostic, MatrixValues, Vec<matrix::Origin>)> = Vec::new();
     for choice in &choices {
         let values = matrix.values(choice);
-        let (tree, origins) = matrix::substitute(steps, matrix, choice);
+        let (tree, mut origins) = matrix::substitute(steps, matrix, choice);
         let mut vc = c.fresh();
         let read = read_steps(&mut vc, &tree, ctx, default_timeout);
+        let network = network.map(|n| {
+            let (tree, more) = matrix::substitute(n, matrix, choice);
+            origins.extend(more);
+            read_network(&mut vc, &tree)
+        });
         let problems = vc.take();
         if problems.is_empty()
             && let Some(read) = read
         {
-            out.push((values, read));
+            out.push((values, read, network.flatten()));
             continue;
         }
         found.extend(
@@ -342,7 +383,7 @@ fn read_defaults(c: &mut Collector<'_>, node: &Node) -> Option<Duration> {
 }
 
 /// Reads a duration scalar; reports bare numbers and bad units.
-fn duration(c: &mut Collector<'_>, node: &Node, what: &str) -> Option<Duration> {
+pub(crate) fn duration(c: &mut Collector<'_>, node: &Node, what: &str) -> Option<Duration> {
     match &node.value {
         Value::Str(s) => match parse_duration(s) {
             Ok(d) => Some(d),

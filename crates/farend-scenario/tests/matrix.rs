@@ -253,7 +253,7 @@ steps:
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!(
         e[0],
-        "4:3 matrix variable `ref` is not used by any step (write `${ref}` where its value goes, or remove it)"
+        "4:3 matrix variable `ref` is not used by any step or `network` (write `${ref}` where its value goes, or remove it)"
     );
     assert!(
         e[1].starts_with("7:18 `${reff}` names no matrix variable; did you mean `${ref}`? (matrix variables: ref, band"),
@@ -340,5 +340,32 @@ fn the_largest_matrix_with_many_problems_is_reported_compactly() {
         start.elapsed() < std::time::Duration::from_secs(20),
         "took {:?}",
         start.elapsed()
+    );
+}
+
+#[test]
+fn a_matrix_variable_may_name_the_network_profile() {
+    let text = "\
+name: t
+parties: [a, b]
+matrix:
+  net: [clean-g711, lte-poor]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+";
+    let scenarios = parse(text).expect("valid");
+    let nets: Vec<Option<&str>> = scenarios
+        .iter()
+        .map(|s| s.network.as_ref().map(|n| n.name.as_str()))
+        .collect();
+    assert_eq!(nets, [Some("clean-g711"), Some("lte-poor")]);
+    assert_eq!(scenarios[0].network.as_ref().unwrap().location.line, 5);
+    // A value that is not a profile name is an error pointing at the matrix value.
+    let bad = errors(&text.replace("lte-poor", "\"Bad Name\""));
+    assert!(
+        bad.iter()
+            .any(|e| e.contains("invalid network profile name `Bad Name`")),
+        "{bad:?}"
     );
 }

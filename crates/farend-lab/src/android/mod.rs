@@ -270,7 +270,6 @@ impl AndroidHost<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::CodecKind;
     use crate::shell::run_script;
 
     fn setup() -> (Vec<Handset>, Mutex<Network>) {
@@ -284,9 +283,8 @@ mod tests {
             .collect();
         let net = Network::new(
             hs.iter().map(|h| h.number.clone()).collect(),
-            CodecKind::G711ALaw,
+            crate::NetworkProfile::clean("test", farend_codec::CodecSpec::G711ALaw),
             16000,
-            960,
         )
         .unwrap();
         (hs, Mutex::new(net))

@@ -31,8 +31,10 @@ pub fn run(args: DevicesArgs) -> Outcome {
                 .map_err(|e| CliError::BadInput(e.to_string()))?
         }
         None => {
-            let vl = farend_lab::VirtualLab::start(Default::default())
-                .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?;
+            let vl = std::sync::Arc::new(
+                farend_lab::VirtualLab::start(Default::default())
+                    .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?,
+            );
             let lab = Lab::from_virtual(&vl, Default::default())
                 .map_err(|e| CliError::LabFault(e.to_string()))?;
             _virtual = Some(vl);

@@ -35,6 +35,11 @@ pub struct RunArgs {
     /// Show phone numbers in full in reports (they are redacted by default).
     #[arg(long)]
     pub no_redact: bool,
+    /// Runs every case on this network profile of the virtual network (built in:
+    /// clean-g711, amr-nb-12.2, amr-wb-12.65, opus-wb, lte-poor, dropped-call,
+    /// one-way-audio; or a lab file's `network:`).
+    #[arg(long, value_name = "NAME")]
+    pub network: Option<String>,
     #[command(flatten)]
     pub refs: super::RefsArg,
     #[command(flatten)]
@@ -128,14 +133,32 @@ pub fn run(args: RunArgs) -> Outcome {
         .build()
         .map_err(|e| CliError::LabFault(format!("cannot start the async runtime: {e}")))?;
 
+    // A lab file of `network:` profiles (and `virtual:`) describes the built-in virtual lab.
+    let real_lab = lab_file.as_ref().filter(|f| !f.handsets.is_empty());
+    let network = farend_runner::network::NetworkChoice {
+        profiles: farend_runner::network::profiles(lab_file.as_ref())
+            .map_err(|e| CliError::BadInput(e.to_string()))?,
+        forced: args.network.clone(),
+    };
+    let scenarios: Vec<&farend_scenario::Scenario> =
+        plan.cases.iter().map(|c| c.scenario.as_ref()).collect();
+    network
+        .check(&scenarios, real_lab.is_none())
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+
     // The virtual lab owns its own threads; it lives as long as this function.
     let mut virtual_lab = None;
-    let lab = match &lab_file {
+    let lab = match real_lab {
         Some(file) => Lab::from_file(file, Default::default()),
         None => {
-            let config = args.virtual_lab.config(args.jobs);
-            let vl = farend_lab::VirtualLab::start(config)
-                .map_err(|e| CliError::LabFault(format!("cannot start the virtual lab: {e}")))?;
+            let mut config = args.virtual_lab.config(args.jobs);
+            if let Some(n) = lab_file.as_ref().and_then(|f| f.virtual_handsets) {
+                config.handsets = n;
+            }
+            let vl =
+                std::sync::Arc::new(farend_lab::VirtualLab::start(config).map_err(|e| {
+                    CliError::LabFault(format!("cannot start the virtual lab: {e}"))
+                })?);
             let lab = Lab::from_virtual(&vl, Default::default());
             virtual_lab = Some(vl);
             lab
@@ -149,6 +172,7 @@ pub fn run(args: RunArgs) -> Outcome {
     let mut options = RunOptions::new(run_dir.clone());
     options.jobs = args.jobs.max(1);
     options.redact = !args.no_redact;
+    options.network = network;
 
     let progress = Progress::new(plan.cases.len());
     progress.line(&format!(
@@ -179,6 +203,7 @@ pub fn run(args: RunArgs) -> Outcome {
         report
     });
     progress.finish();
+    drop(lab);
     drop(virtual_lab);
 
     let files = farend_report::write_all(&report, &run_dir)

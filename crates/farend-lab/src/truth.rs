@@ -1,0 +1,48 @@
+//! Ground truth of the calls the virtual network carried: what really happened on each way
+//! of a call (codec, frames sent and lost, true mouth-to-ear delay, faults), for checking
+//! every measurement and verdict against it.
+
+use farend_codec::CodecSpec;
+
+/// One fault that happened during a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultTruth {
+    /// The fault's kind (`drop`, `one_way`, `mute`).
+    pub kind: &'static str,
+    /// When it started, in ms from the answer.
+    pub at_ms: u64,
+}
+
+/// What happened on one way of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectionTruth {
+    /// Index of the talking handset.
+    pub from: usize,
+    /// Index of the listening handset.
+    pub to: usize,
+    /// The codec and mode.
+    pub codec: CodecSpec,
+    /// 20 ms frames sent.
+    pub frames_sent: u64,
+    /// Indices of the frames lost (concealed by the codec).
+    pub frames_lost: Vec<u64>,
+    /// True mouth-to-ear delay: transport plus the codec's algorithmic delay, in ms.
+    pub delay_ms: f64,
+    /// Faults that hit this way.
+    pub faults: Vec<FaultTruth>,
+}
+
+/// What happened in one answered call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallTruth {
+    /// The network profile the call ran on.
+    pub profile: String,
+    /// Index of the calling handset.
+    pub caller: usize,
+    /// Index of the called handset.
+    pub callee: usize,
+    /// When the call was answered, ms since the Unix epoch.
+    pub answered_unix_ms: u64,
+    /// Caller → callee first, then callee → caller.
+    pub directions: Vec<DirectionTruth>,
+}

@@ -1,0 +1,319 @@
+//! The virtual network's profiles end to end: every measurement checked against the ground
+//! truth the network writes (`network-truth.json`), speech quality ordered by what the
+//! network does, and every fault reported as the verdict it is and nothing else.
+
+use farend_e2e::*;
+use farend_report::{CaseReport, RunReport};
+use std::path::{Path, PathBuf};
+
+/// A call that plays `reference` A→B, scored in `band`, on the matrix variable `net`.
+fn speech_scenario(nets: &[&str], reference: &str, band: &str) -> String {
+    format!(
+        "\
+name: speech
+parties: {{ a: {{}}, b: {{}} }}
+matrix:
+  net: [{}]
+network: ${{net}}
+steps:
+  - dial: {{ from: a, to: b }}
+  - wait: {{ party: b, state: ringing, within: 10s }}
+  - answer: {{ party: b }}
+  - wait: {{ party: [a, b], state: active, within: 10s }}
+  - play: {{ ref: {reference}, into: a, record: b }}
+    expect:
+      audio_present: true
+      mos_lqo: {{ min: 1.0, band: {band} }}
+  - hangup: {{ party: a }}
+  - wait: {{ party: [a, b], state: idle, within: 10s }}
+",
+        nets.join(", ")
+    )
+}
+
+/// Runs `scenario` (and `lab`, when given) with three cases at a time; returns the run
+/// folder, its results and the exit code.
+fn run_suite(dir: &Path, scenario: &str, lab: Option<&str>) -> (PathBuf, RunReport, Option<i32>) {
+    let suite = dir.join("suite");
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(suite.join("s.yaml"), scenario).unwrap();
+    let mut cmd = farend();
+    cmd.arg("run").arg(&suite).args(["--jobs", "3", "--out"]);
+    cmd.arg(dir.join("out"));
+    if let Some(lab) = lab {
+        std::fs::write(dir.join("lab.yaml"), lab).unwrap();
+        cmd.arg("--lab").arg(dir.join("lab.yaml"));
+    }
+    let out = run(&mut cmd);
+    let run_dir = only_run_dir(&dir.join("out"));
+    let results = read_results(&run_dir);
+    (run_dir, results, out.status.code())
+}
+
+/// The case that ran on profile `net`.
+fn case<'r>(results: &'r RunReport, net: &str) -> &'r CaseReport {
+    results
+        .cases
+        .iter()
+        .find(|c| c.network.as_deref() == Some(net))
+        .unwrap_or_else(|| panic!("no case on {net}: {:?}", results.cases))
+}
+
+/// The value of the case's measurement `name` for a->b.
+fn measured(case: &CaseReport, name: &str) -> f64 {
+    case.measurements
+        .iter()
+        .find(|m| m.name == name && m.direction.as_deref() == Some("a->b"))
+        .unwrap_or_else(|| panic!("{}: no {name}: {:?}", case.id, case.measurements))
+        .value
+}
+
+/// The case's `network-truth.json`.
+fn truth(run_dir: &Path, case: &CaseReport) -> serde_json::Value {
+    let a = case
+        .attachments
+        .iter()
+        .find(|a| a.path.ends_with("network-truth.json"))
+        .unwrap_or_else(|| panic!("{}: no network-truth.json", case.id));
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join(&a.path)).unwrap()).unwrap()
+}
+
+/// The truth of the a->b way.
+fn a_to_b(truth: &serde_json::Value) -> &serde_json::Value {
+    truth["directions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["from"] == "a" && d["to"] == "b")
+        .unwrap_or_else(|| panic!("no a->b way: {truth}"))
+}
+
+#[test]
+fn every_builtin_profile_measures_its_true_delay_and_names_itself() {
+    let nets = [
+        "clean-g711",
+        "amr-nb-12.2",
+        "amr-wb-12.65",
+        "opus-wb",
+        "lte-poor",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, _) = run_suite(
+        dir.path(),
+        &speech_scenario(&nets, "speech/en-m1", "nb"),
+        None,
+    );
+    for net in nets {
+        let c = case(&results, net);
+        let t = truth(&run_dir, c);
+        assert_eq!(t["profile"], net);
+        let way = a_to_b(&t);
+        let true_delay = way["delay_ms"]["mean"].as_f64().unwrap();
+        let delay = measured(c, "delay_ms");
+        assert!(
+            (delay - true_delay).abs() <= 2.0,
+            "{net}: measured {delay:.2} ms, true {true_delay:.2} ms"
+        );
+        assert!(way["frames_sent"].as_u64().unwrap() > 300, "{net}: {way}");
+    }
+    // The lossy profile lost frames and scored far below the clean ones.
+    let lossy = case(&results, "lte-poor");
+    assert!(
+        !a_to_b(&truth(&run_dir, lossy))["frames_lost"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    for clean in ["clean-g711", "amr-nb-12.2", "amr-wb-12.65", "opus-wb"] {
+        assert_eq!(
+            a_to_b(&truth(&run_dir, case(&results, clean)))["frames_lost"],
+            serde_json::json!([])
+        );
+        let (good, bad) = (
+            measured(case(&results, clean), "mos_lqo"),
+            measured(lossy, "mos_lqo"),
+        );
+        assert!(good > bad + 0.5, "{clean} {good:.2} vs lte-poor {bad:.2}");
+    }
+}
+
+#[test]
+fn mos_falls_as_loss_grows_and_wideband_codecs_score_above_narrowband_ones() {
+    let lab = "\
+network:
+  loss-0: { codec: amr-nb, mode: 12.2 }
+  loss-3: { codec: amr-nb, mode: 12.2, loss: { model: random, p: 0.03 } }
+  loss-8: { codec: amr-nb, mode: 12.2, loss: { model: random, p: 0.08 } }
+  loss-15: { codec: amr-nb, mode: 12.2, loss: { model: random, p: 0.15 } }
+  amr-wb-6.60: { codec: amr-wb, mode: 6.60 }
+virtual: { handsets: 6 }
+";
+    let sweep = ["loss-0", "loss-3", "loss-8", "loss-15"];
+    let wide = ["amr-nb-12.2", "amr-wb-12.65", "amr-wb-6.60", "opus-wb"];
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, _) = run_suite(
+        &dir.path().join("sweep"),
+        &speech_scenario(&sweep, "speech/en-m2", "nb"),
+        Some(lab),
+    );
+    let mut last = (f64::INFINITY, 0usize);
+    for net in sweep {
+        let c = case(&results, net);
+        let mos = measured(c, "mos_lqo");
+        let lost = a_to_b(&truth(&run_dir, c))["frames_lost"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(
+            mos < last.0 && lost >= last.1,
+            "{net}: MOS {mos:.2} with {lost} frames lost after {last:?}"
+        );
+        last = (mos, lost);
+    }
+    let (_, results, _) = run_suite(
+        &dir.path().join("wide"),
+        // en-f1 is the reference recorded at 16 kHz: the others carry nothing above 4 kHz.
+        &speech_scenario(&wide, "speech/en-f1", "wb"),
+        Some(lab),
+    );
+    let wb = |net: &str| measured(case(&results, net), "mos_lqo");
+    assert!(
+        wb("amr-wb-12.65") > wb("amr-nb-12.2"),
+        "AMR-WB {:.2} vs AMR-NB {:.2}",
+        wb("amr-wb-12.65"),
+        wb("amr-nb-12.2")
+    );
+    assert!(
+        wb("opus-wb") > wb("amr-wb-6.60"),
+        "Opus WB {:.2} vs AMR-WB 6.60 {:.2}",
+        wb("opus-wb"),
+        wb("amr-wb-6.60")
+    );
+}
+
+#[test]
+fn each_fault_is_reported_as_its_verdict_and_nothing_else() {
+    let lab = "\
+network:
+  muted: { codec: g711a, faults: [ { kind: mute, from: 1500ms, to: 2500ms, way: uplink } ] }
+";
+    let scenario = "\
+name: faults
+parties: { a: {}, b: {} }
+matrix:
+  net: [dropped-call, one-way-audio, muted, clean-g711]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 10s }
+  - answer: { party: b }
+  - wait: { party: [a, b], state: active, within: 10s }
+  - play: { ref: speech/en-f1, into: a, record: b }
+    expect:
+      one_way_audio: false
+      gaps: { max_ms: 300 }
+  - play: { ref: speech/en-m1, into: b, record: a }
+    expect:
+      one_way_audio: false
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, code) = run_suite(dir.path(), scenario, Some(lab));
+    assert_eq!(code, Some(1), "three of four cases fail");
+    let failure = |net: &str| {
+        let c = case(&results, net);
+        match &c.verdict {
+            farend_report::Verdict::Failure { failures, .. } => failures
+                .iter()
+                .map(|f| f.kind.to_string())
+                .collect::<Vec<_>>(),
+            other => panic!("{net}: {other:?}"),
+        }
+    };
+    assert_eq!(failure("dropped-call"), ["DroppedCall"]);
+    let drop_truth = truth(&run_dir, case(&results, "dropped-call"));
+    assert_eq!(a_to_b(&drop_truth)["faults"][0]["kind"], "drop");
+    assert_eq!(a_to_b(&drop_truth)["faults"][0]["at_ms"], 6000);
+    assert!(
+        failure("one-way-audio").iter().all(|k| k == "OneWayAudio"),
+        "{:?}",
+        failure("one-way-audio")
+    );
+    assert_eq!(failure("muted"), ["AudioGaps"]);
+    assert!(
+        matches!(
+            case(&results, "clean-g711").verdict,
+            farend_report::Verdict::Pass
+        ),
+        "{:?}",
+        case(&results, "clean-g711").verdict
+    );
+}
+
+#[test]
+fn bad_profiles_and_unknown_names_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        speech_scenario(&["clean-g711"], "speech/en-m1", "nb").replace("${net}", "no-such-net");
+    let scenario = scenario.replace("matrix:\n  net: [clean-g711]\n", "");
+    let (suite, lab) = (dir.path().join("s"), dir.path().join("lab.yaml"));
+    std::fs::create_dir_all(&suite).unwrap();
+    std::fs::write(suite.join("s.yaml"), &scenario).unwrap();
+    // A profile no one defined: exit 2, naming the file, line and column and the known names.
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .arg("--out")
+        .arg(dir.path().join("o")));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("s.yaml:3:10") && err.contains("no-such-net"),
+        "{err}"
+    );
+    assert!(err.contains("lte-poor"), "lists the known profiles: {err}");
+    // A codec farend does not have: the lab file's line and column.
+    std::fs::write(&lab, "network:\n  odd: { codec: evs, mode: 13.2 }\n").unwrap();
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .arg("--lab")
+        .arg(&lab)
+        .args(["--network", "odd", "--out"])
+        .arg(dir.path().join("o")));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lab.yaml:2:17") && err.contains("evs"),
+        "{err}"
+    );
+    // Settings the virtual network does not have are refused, not ignored.
+    std::fs::write(&lab, "network:\n  j: { codec: g711a, jitter_ms: 40 }\n").unwrap();
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .arg("--lab")
+        .arg(&lab)
+        .arg("--out")
+        .arg(dir.path().join("o")));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("jitter_ms"), "{err}");
+    // A lab of real handsets cannot take a profile.
+    std::fs::write(
+        &lab,
+        "handsets:\n  - id: p1\n    serial: ABC\n    number: \"+421900000001\"\n    audio: { mic: \"alsa:hw0\", ear: \"alsa:hw1\" }\n",
+    )
+    .unwrap();
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .arg("--lab")
+        .arg(&lab)
+        .args(["--network", "lte-poor", "--out"])
+        .arg(dir.path().join("o")));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("real handsets"), "{err}");
+}
