@@ -317,3 +317,59 @@ fn bad_profiles_and_unknown_names_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("real handsets"), "{err}");
 }
+
+#[test]
+fn setup_faults_fail_the_setup_with_the_networks_cause() {
+    let lab = "\
+network:
+  busy: { codec: g711a, faults: [ { kind: busy } ] }
+  rejected: { codec: g711a, faults: [ { kind: reject, cause: 34 } ] }
+  no-answer: { codec: g711a, faults: [ { kind: no_answer, after: 2s } ] }
+  slow: { codec: g711a, faults: [ { kind: slow_setup, after: 5s } ] }
+virtual: { handsets: 6 }
+";
+    let scenario = "\
+name: setup
+parties: { a: {}, b: {} }
+matrix:
+  net: [busy, rejected, no-answer, slow, clean-g711]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 3s }
+  - sleep: 3s
+  - answer: { party: b }
+  - wait: { party: [a, b], state: active, within: 5s }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, code) = run_suite(dir.path(), scenario, Some(lab));
+    assert_eq!(code, Some(1));
+    let verdict = |net: &str| match &case(&results, net).verdict {
+        farend_report::Verdict::Failure { kind, message, .. } => {
+            (kind.to_string(), message.clone())
+        }
+        other => panic!("{net}: {other:?}"),
+    };
+    for (net, kind, cause) in [
+        ("busy", "CallSetupFailure", "cause 17"),
+        ("rejected", "CallSetupFailure", "cause 34"),
+        ("no-answer", "CallSetupFailure", "cause 19"),
+    ] {
+        let (k, message) = verdict(net);
+        assert_eq!(k, kind, "{net}: {message}");
+        assert!(message.contains(cause), "{net}: {message}");
+    }
+    assert_eq!(verdict("slow").0, "NoRinging");
+    assert!(matches!(
+        case(&results, "clean-g711").verdict,
+        farend_report::Verdict::Pass
+    ));
+    let slow = truth(&run_dir, case(&results, "slow"));
+    assert_eq!(slow["faults"][0]["kind"], "slow_setup");
+    assert_eq!(slow["faults"][0]["at_ms"], 5000);
+    let rejected = truth(&run_dir, case(&results, "rejected"));
+    assert_eq!(rejected["faults"][0]["kind"], "reject");
+    assert_eq!(rejected["directions"], serde_json::json!([]));
+}

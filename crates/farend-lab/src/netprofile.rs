@@ -67,6 +67,24 @@ pub enum Fault {
         /// The way that goes silent.
         way: Way,
     },
+    /// The network reports the callee busy (cause 17) without ringing it.
+    Busy,
+    /// The network rejects the setup with a 3GPP TS 24.008 cause, without ringing the callee.
+    Reject {
+        /// The cause value (e.g. 34, no circuit available).
+        cause: u32,
+    },
+    /// The callee rings, but the network gives up `after` that long without an answer
+    /// (cause 19, no answer from user).
+    NoAnswer {
+        /// Time from the start of ringing.
+        after: Duration,
+    },
+    /// Setup is slow: the callee only starts ringing `after` the dial.
+    SlowSetup {
+        /// Time from dial to ringing.
+        after: Duration,
+    },
     /// Audio is muted from `from` to `to` (both from answer).
     Mute {
         /// Start of the mute.
@@ -84,23 +102,40 @@ impl Fault {
         match self {
             Fault::Drop { .. } => "drop",
             Fault::OneWay { .. } => "one_way",
+            Fault::Busy => "busy",
+            Fault::Reject { .. } => "reject",
+            Fault::NoAnswer { .. } => "no_answer",
+            Fault::SlowSetup { .. } => "slow_setup",
             Fault::Mute { .. } => "mute",
         }
     }
 
-    /// When the fault starts, from the answer.
+    /// When the fault starts: from the answer for media faults and drops, from the dial for
+    /// busy, reject and slow setup, from the start of ringing for no answer.
     pub fn at(&self) -> Duration {
         match *self {
-            Fault::Drop { after } | Fault::OneWay { after, .. } => after,
+            Fault::Drop { after }
+            | Fault::OneWay { after, .. }
+            | Fault::NoAnswer { after }
+            | Fault::SlowSetup { after } => after,
+            Fault::Busy | Fault::Reject { .. } => Duration::ZERO,
             Fault::Mute { from, .. } => from,
         }
+    }
+
+    /// Whether the fault happens before the call is answered (call setup).
+    pub fn is_setup(&self) -> bool {
+        matches!(
+            self,
+            Fault::Busy | Fault::Reject { .. } | Fault::NoAnswer { .. } | Fault::SlowSetup { .. }
+        )
     }
 
     /// Whether the fault concerns the way `uplink` (caller → callee) or the other.
     pub fn hits(&self, uplink: bool) -> bool {
         let way = match *self {
-            Fault::Drop { .. } => Way::Both,
             Fault::OneWay { way, .. } | Fault::Mute { way, .. } => way,
+            _ => Way::Both,
         };
         match way {
             Way::Both => true,
@@ -113,9 +148,9 @@ impl Fault {
     pub fn silences(&self, uplink: bool, elapsed: Duration) -> bool {
         self.hits(uplink)
             && match *self {
-                Fault::Drop { .. } => false,
                 Fault::OneWay { after, .. } => elapsed >= after,
                 Fault::Mute { from, to, .. } => elapsed >= from && elapsed < to,
+                _ => false,
             }
     }
 }

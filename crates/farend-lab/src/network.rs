@@ -18,6 +18,8 @@ const CAUSE_UNASSIGNED_NUMBER: u32 = 1;
 const CAUSE_NORMAL_CLEARING: u32 = 16;
 /// 3GPP TS 24.008 cause: the called party is in another call.
 const CAUSE_USER_BUSY: u32 = 17;
+/// 3GPP TS 24.008 cause: the called party was alerted but did not answer in time.
+const CAUSE_NO_ANSWER: u32 = 19;
 /// 3GPP TS 24.008 cause: the called party rejected the call.
 const CAUSE_CALL_REJECTED: u32 = 21;
 /// 3GPP TS 24.008 cause: the other party's handset is gone.
@@ -105,6 +107,8 @@ enum Phase {
     /// The network will end the call at the instant, with a telecom cause name and a
     /// 3GPP TS 24.008 cause value.
     Failing(Instant, &'static str, u32),
+    /// A slow setup: the callee starts ringing at the instant.
+    Setup(Instant),
 }
 
 struct Call {
@@ -117,6 +121,12 @@ struct Call {
     backward: Option<Direction>,
     /// The profile the call runs on (the caller's).
     profile: NetworkProfile,
+    /// When the call was dialled.
+    dialled: Instant,
+    /// When the callee started ringing.
+    alerting_since: Option<Instant>,
+    /// The callee of a slow setup, until it rings.
+    pending_callee: Option<usize>,
     /// When the call was answered, ms since the epoch (0 = not yet).
     answered_ms: u64,
     /// Faults that have happened, with their time from the answer.
@@ -130,8 +140,10 @@ pub enum DialResult {
     Ringing,
     /// No handset has this number; the call will fail shortly.
     Unknown,
-    /// The callee is in another call; the call will fail shortly.
+    /// The callee is in another call (or the network says so); the call will fail shortly.
     Busy,
+    /// The network rejected the setup; the call will fail shortly.
+    Rejected,
     /// The caller already has a call up; nothing happened.
     AlreadyInCall,
 }
@@ -230,7 +242,7 @@ impl Network {
         let (mine, rest): (Vec<CallTruth>, Vec<CallTruth>) = self
             .truths
             .drain(..)
-            .partition(|t| t.caller == idx || t.callee == idx);
+            .partition(|t| t.caller == idx || t.callee == Some(idx));
         self.truths = rest.into();
         mine
     }
@@ -279,7 +291,7 @@ impl Network {
             Some(c) => match c.phase {
                 Phase::Active => (0, 1),
                 Phase::Alerting => (0, 4),
-                Phase::Failing(..) => (0, 3),
+                Phase::Failing(..) | Phase::Setup(_) => (0, 3),
             },
         }
     }
@@ -372,6 +384,36 @@ impl Network {
             .profile
             .clone()
             .unwrap_or_else(|| self.default_profile.clone());
+        let now = Instant::now();
+        let mut faults = Vec::new();
+        let (mut phase, mut result) = (phase, result);
+        let mut pending_callee = None;
+        if result == DialResult::Ringing {
+            for fault in &profile.faults {
+                let (p, r) = match *fault {
+                    Fault::Busy => (
+                        Phase::Failing(now + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
+                        DialResult::Busy,
+                    ),
+                    Fault::Reject { cause } => (
+                        Phase::Failing(now + FAIL_DELAY, "ERROR", cause),
+                        DialResult::Rejected,
+                    ),
+                    Fault::SlowSetup { after } => {
+                        pending_callee = callee;
+                        (Phase::Setup(now + after), DialResult::Ringing)
+                    }
+                    _ => continue,
+                };
+                faults.push(FaultTruth {
+                    kind: fault.kind(),
+                    at_ms: ms(fault.at()),
+                });
+                (phase, result) = (p, r);
+                break;
+            }
+        }
+        let rings_now = result == DialResult::Ringing && pending_callee.is_none();
         let mut call = Call {
             caller: from,
             callee: None,
@@ -381,10 +423,13 @@ impl Network {
             forward: None,
             backward: None,
             profile,
+            dialled: now,
+            alerting_since: rings_now.then_some(now),
+            pending_callee,
             answered_ms: 0,
-            faults: Vec::new(),
+            faults,
         };
-        if let (Some(c), DialResult::Ringing) = (callee, result) {
+        if let (Some(c), true) = (callee, rings_now) {
             let from_number = self.phones[from].number.clone();
             let crec = self.new_record(c, CallDirection::Incoming, &from_number);
             let ctc = self.phones[c].records[crec].tc;
@@ -399,11 +444,11 @@ impl Network {
                     redact_number(&from_number)
                 ),
             );
-        } else {
-            let why = if result == DialResult::Busy {
-                "busy"
-            } else {
-                "unassigned number"
+        } else if pending_callee.is_none() {
+            let why = match result {
+                DialResult::Busy => "busy",
+                DialResult::Rejected => "call rejected",
+                _ => "unassigned number",
             };
             self.log(
                 from,
@@ -418,7 +463,7 @@ impl Network {
         self.phones[from].records[rec].state = "DIALING";
         self.calls.push(call);
         self.state_log(from);
-        if let Some(c) = callee.filter(|_| result == DialResult::Ringing) {
+        if let Some(c) = callee.filter(|_| rings_now) {
             self.state_log(c);
         }
         result
@@ -439,8 +484,8 @@ impl Network {
         let call = &mut self.calls[ci];
         call.phase = Phase::Active;
         call.answered_ms = t;
-        call.forward = direction(&call.profile, rate, 2 * seed);
-        call.backward = direction(&call.profile, rate, 2 * seed + 1);
+        call.forward = direction(&call.profile, rate, seed);
+        call.backward = direction(&call.profile, rate, seed.rotate_left(32) ^ 1);
         let (caller, crec, callee_rec) = (call.caller, call.caller_rec, call.callee_rec);
         for (p, r) in [(caller, Some(crec)), (idx, callee_rec)] {
             if let Some(r) = r {
@@ -536,6 +581,7 @@ impl Network {
             };
             self.end_call(ci, caller, (cause, "REMOTE"), network_cause);
         }
+        self.advance_setups(now);
         self.apply_faults();
         let mics: Vec<Vec<i16>> = self.phones.iter_mut().map(|p| p.mic.take(n)).collect();
         let mut ears = vec![vec![0i16; n]; self.phones.len()];
@@ -555,6 +601,77 @@ impl Network {
 }
 
 impl Network {
+    /// Rings the callees of slow setups whose time has come, and ends calls that rang
+    /// longer than a no-answer fault allows.
+    fn advance_setups(&mut self, now: Instant) {
+        while let Some(ci) = self
+            .calls
+            .iter()
+            .position(|c| matches!(c.phase, Phase::Setup(t) if t <= now))
+        {
+            let call = &mut self.calls[ci];
+            let Some(c) = call.pending_callee.take() else {
+                call.phase = Phase::Failing(now, "ERROR", CAUSE_NORMAL_UNSPECIFIED);
+                continue;
+            };
+            if self.find_call(c).is_some() || !self.phones[c].alive {
+                let call = &mut self.calls[ci];
+                call.phase = Phase::Failing(now, "BUSY", CAUSE_USER_BUSY);
+                continue;
+            }
+            let from_number = self.phones[self.calls[ci].caller].number.clone();
+            let crec = self.new_record(c, CallDirection::Incoming, &from_number);
+            let ctc = self.phones[c].records[crec].tc;
+            let call = &mut self.calls[ci];
+            call.callee = Some(c);
+            call.callee_rec = Some(crec);
+            call.phase = Phase::Alerting;
+            call.alerting_since = Some(now);
+            let caller = call.caller;
+            self.log(
+                c,
+                'I',
+                "Telecom",
+                format!(
+                    "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
+                    redact_number(&from_number)
+                ),
+            );
+            self.state_log(c);
+            self.state_log(caller);
+        }
+        let unanswered: Vec<usize> = self
+            .calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.phase == Phase::Alerting
+                    && c.profile.faults.iter().any(|f| {
+                        matches!(*f, Fault::NoAnswer { after }
+                            if c.alerting_since.is_some_and(|t| now.duration_since(t) >= after))
+                    })
+            })
+            .map(|(ci, _)| ci)
+            .collect();
+        for ci in unanswered.into_iter().rev() {
+            let call = &mut self.calls[ci];
+            let waited = now.duration_since(call.dialled);
+            if let Some(fault) = call
+                .profile
+                .faults
+                .iter()
+                .find(|f| matches!(f, Fault::NoAnswer { .. }))
+            {
+                call.faults.push(FaultTruth {
+                    kind: fault.kind(),
+                    at_ms: ms(waited),
+                });
+            }
+            let caller = call.caller;
+            self.end_call(ci, caller, ("ERROR", "MISSED"), CAUSE_NO_ANSWER);
+        }
+    }
+
     /// Applies the faults of every active call at its media time: silences the ways a
     /// one-way or mute fault hits, and drops calls whose drop time has come.
     fn apply_faults(&mut self) {
@@ -564,7 +681,7 @@ impl Network {
                 continue;
             };
             let elapsed = Duration::from_millis(forward.frames_sent() * 20);
-            for fault in &call.profile.faults {
+            for fault in call.profile.faults.iter().filter(|f| !f.is_setup()) {
                 let started = elapsed >= fault.at();
                 if started
                     && !call
@@ -634,11 +751,32 @@ fn direction(profile: &NetworkProfile, rate: u32, seed: u64) -> Option<Direction
     })
 }
 
-/// The ground truth of a call that was answered.
+/// The ground truth of a call: its setup faults, and its two ways once answered.
 fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
-    let callee = call.callee?;
-    let forward = call.forward.as_ref()?;
-    let backward = call.backward.as_ref()?;
+    let setup_faults: Vec<FaultTruth> = call
+        .faults
+        .iter()
+        .filter(|f| {
+            call.profile
+                .faults
+                .iter()
+                .any(|p| p.is_setup() && p.kind() == f.kind)
+        })
+        .cloned()
+        .collect();
+    let answered = call
+        .callee
+        .zip(call.forward.as_ref().zip(call.backward.as_ref()));
+    let Some((callee, (forward, backward))) = answered else {
+        return (!setup_faults.is_empty()).then(|| CallTruth {
+            profile: call.profile.name.clone(),
+            caller: call.caller,
+            callee: call.callee,
+            answered_unix_ms: 0,
+            setup_faults,
+            directions: Vec::new(),
+        });
+    };
     let way = |path: &Direction, from: usize, to: usize, uplink: bool| DirectionTruth {
         from,
         to,
@@ -653,7 +791,7 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
                 call.profile
                     .faults
                     .iter()
-                    .any(|p| p.kind() == f.kind && p.hits(uplink))
+                    .any(|p| !p.is_setup() && p.kind() == f.kind && p.hits(uplink))
             })
             .cloned()
             .collect(),
@@ -661,8 +799,9 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
     Some(CallTruth {
         profile: call.profile.name.clone(),
         caller: call.caller,
-        callee,
+        callee: Some(callee),
         answered_unix_ms: call.answered_ms,
+        setup_faults,
         directions: vec![
             way(forward, call.caller, callee, true),
             way(backward, callee, call.caller, false),
@@ -744,5 +883,48 @@ mod tests {
     fn dialable_numbers() {
         assert!(is_dialable("+421900000001") && is_dialable("*#06#") && is_dialable("112"));
         assert!(!is_dialable("+") && !is_dialable("abc") && !is_dialable(&"1".repeat(33)));
+    }
+}
+
+#[cfg(test)]
+mod setup_fault_tests {
+    use super::*;
+    use crate::netprofile::Fault;
+
+    fn net() -> Network {
+        let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
+        Network::new(
+            nums,
+            NetworkProfile::clean("test", farend_codec::CodecSpec::G711ALaw),
+            16000,
+        )
+        .unwrap()
+    }
+
+    fn with(fault: Fault) -> Option<NetworkProfile> {
+        Some(NetworkProfile {
+            faults: vec![fault],
+            ..NetworkProfile::clean("faulty", farend_codec::CodecSpec::G711ALaw)
+        })
+    }
+
+    #[test]
+    fn a_rejected_setup_fails_with_its_cause_and_the_next_call_works() {
+        let mut n = net();
+        n.set_profile(0, with(Fault::Reject { cause: 34 })).unwrap();
+        assert_eq!(n.dial(0, "+2"), DialResult::Rejected);
+        assert_eq!(n.call_state(1), 0, "the callee never rings");
+        std::thread::sleep(FAIL_DELAY + Duration::from_millis(50));
+        n.tick(320);
+        assert_eq!(n.call_state(0), 0);
+        assert_eq!(n.phones[0].last_cause, 34);
+        let truth = n.take_truths(0);
+        assert_eq!(truth.len(), 1);
+        assert_eq!(truth[0].setup_faults[0].kind, "reject");
+        n.set_profile(0, None).unwrap();
+        assert_eq!(n.dial(0, "+2"), DialResult::Ringing);
+        assert!(n.answer(1));
+        n.tick(320);
+        assert!(n.hang_up(0));
     }
 }

@@ -1,5 +1,5 @@
-//! Ground truth of the calls the virtual network carried: what really happened on each way
-//! of a call (codec, frames sent and lost, true mouth-to-ear delay, faults), for checking
+//! Ground truth of the calls the virtual network carried: what went wrong in their setup,
+//! and what really happened on each way of an answered call (codec, frames sent and lost, true mouth-to-ear delay, faults), for checking
 //! every measurement and verdict against it.
 
 use farend_codec::CodecSpec;
@@ -32,17 +32,20 @@ pub struct DirectionTruth {
     pub faults: Vec<FaultTruth>,
 }
 
-/// What happened in one answered call.
+/// What happened in one call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallTruth {
     /// The network profile the call ran on.
     pub profile: String,
     /// Index of the calling handset.
     pub caller: usize,
-    /// Index of the called handset.
-    pub callee: usize,
-    /// When the call was answered, ms since the Unix epoch.
+    /// Index of the called handset; `None` when it was never reached.
+    pub callee: Option<usize>,
+    /// When the call was answered, ms since the Unix epoch (0: never).
     pub answered_unix_ms: u64,
-    /// Caller → callee first, then callee → caller.
+    /// Faults of the call's setup (busy, reject, slow setup, no answer), `at_ms` from the
+    /// dial.
+    pub setup_faults: Vec<FaultTruth>,
+    /// Caller → callee first, then callee → caller; empty for a call never answered.
     pub directions: Vec<DirectionTruth>,
 }

@@ -129,6 +129,8 @@ struct State<'a> {
     in_call: BTreeSet<usize>,
     /// Parties whose call was seen up (active), not just dialing or alerting.
     established: BTreeSet<usize>,
+    /// Parties that dialled in this case.
+    dialers: BTreeSet<usize>,
     /// When the parties in a call were last seen in it.
     verified_at: Option<Instant>,
     audio: Duration,
@@ -224,7 +226,8 @@ impl<'a> State<'a> {
                         None,
                     )
                 })?;
-                let (_, h) = self.party(from);
+                let (index, h) = self.party(from);
+                self.dialers.insert(index);
                 self.event(from, format!("dial {}", self.shown_number(number.as_str())));
                 h.device.dial(&number).await.map_err(device_stop)
             }
@@ -291,9 +294,31 @@ impl<'a> State<'a> {
             async move { (p, i, h.device.wait_for_state(want, within).await) }
         });
         let results = futures::future::join_all(waits).await;
+        let never_rang = results.iter().any(|(_, _, r)| {
+            want == CallState::Ringing && matches!(r, Err(DeviceError::StateTimeout { .. }))
+        });
+        // A callee that never rang because the network ended the setup: the caller's call
+        // is gone, with the network's cause.
+        let setup_ended = if never_rang {
+            self.ended_setup().await
+        } else {
+            None
+        };
         let mut first_stop = None;
         for (party, index, result) in results {
             match result {
+                Err(DeviceError::StateTimeout { .. })
+                    if want == CallState::Ringing && setup_ended.is_some() =>
+                {
+                    let (caller, cause) = setup_ended.clone().unwrap_or_default();
+                    first_stop.get_or_insert(Stop::Failure(
+                        FailureKind::CallSetupFailure,
+                        format!(
+                            "the call {caller} placed ended before {party} rang{}",
+                            call_phase::cause_text(cause)
+                        ),
+                    ));
+                }
                 Ok(after) => {
                     self.event(
                         party,
@@ -338,6 +363,27 @@ impl<'a> State<'a> {
             }
         }
         first_stop.map_or(Ok(()), Err)
+    }
+
+    /// The first party that dialled in this case and is idle again, with its last call's
+    /// network disconnect cause: a setup the network ended before the callee rang.
+    async fn ended_setup(&self) -> Option<(String, Option<farend_device::DisconnectCause>)> {
+        for &index in &self.dialers {
+            let h = self.run.bound[index];
+            if h.device.call_state().await.ok()? != CallState::Idle {
+                continue;
+            }
+            let cause = h
+                .device
+                .precise_call_state()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|p| p.disconnect_cause);
+            let role = &self.run.case.scenario.parties[index];
+            return Some((format!("{role} ({})", h.id), cause));
+        }
+        None
     }
 
     /// Waits until every party's own call is `alerting` or `active` (the precise call
@@ -830,6 +876,7 @@ async fn run_in_folder(
         checks: Vec::new(),
         in_call: BTreeSet::new(),
         established: BTreeSet::new(),
+        dialers: BTreeSet::new(),
         verified_at: None,
         audio: Duration::ZERO,
         waits: Duration::ZERO,

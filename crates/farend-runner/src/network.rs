@@ -96,6 +96,10 @@ fn fault(spec: &FaultSpec) -> Fault {
     match *spec {
         FaultSpec::Drop { after } => Fault::Drop { after },
         FaultSpec::OneWay { after, way: w } => Fault::OneWay { after, way: way(w) },
+        FaultSpec::Busy => Fault::Busy,
+        FaultSpec::Reject { cause } => Fault::Reject { cause },
+        FaultSpec::NoAnswer { after } => Fault::NoAnswer { after },
+        FaultSpec::SlowSetup { after } => Fault::SlowSetup { after },
         FaultSpec::Mute { from, to, way: w } => Fault::Mute {
             from,
             to,
@@ -163,8 +167,9 @@ impl NetworkChoice {
     }
 }
 
-/// `network-truth.json` of one case: the profile and, per way of each answered call, what
-/// really happened. `roles` names each handset index's party (`a`, `b`).
+/// `network-truth.json` of one case: the profile, the faults of the calls' setup (`at_ms`
+/// from the dial) and, per way of each answered call, what really happened (faults `at_ms`
+/// from the answer). `role_of` names each handset index's party (`a`, `b`).
 pub fn truth_json(
     profile: &str,
     truths: &[CallTruth],
@@ -191,9 +196,15 @@ pub fn truth_json(
             })
         })
         .collect();
+    let faults: Vec<serde_json::Value> = truths
+        .iter()
+        .flat_map(|call| &call.setup_faults)
+        .map(|f| serde_json::json!({ "kind": f.kind, "at_ms": f.at_ms }))
+        .collect();
     serde_json::json!({
         "profile": profile,
         "calls": truths.len(),
+        "faults": faults,
         "directions": directions,
     })
 }

@@ -603,6 +603,23 @@ pub enum FaultSpec {
         /// The way that goes silent.
         way: FaultWay,
     },
+    /// `{ kind: busy }`: the network reports the callee busy.
+    Busy,
+    /// `{ kind: reject, cause: 34 }`: the network rejects the setup with a cause.
+    Reject {
+        /// 3GPP TS 24.008 cause value.
+        cause: u32,
+    },
+    /// `{ kind: no_answer, after: 20s }`: the network gives up ringing.
+    NoAnswer {
+        /// Time from the start of ringing.
+        after: Duration,
+    },
+    /// `{ kind: slow_setup, after: 5s }`: the callee rings only that long after the dial.
+    SlowSetup {
+        /// Time from dial to ringing.
+        after: Duration,
+    },
     /// `{ kind: mute, from: 2s, to: 4s, way: both }`.
     Mute {
         /// Start, from answer.

@@ -187,7 +187,12 @@ fn read_faults(c: &mut Collector<'_>, node: &Node) -> Option<Vec<FaultSpec>> {
 }
 
 fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
-    let f = yaml::fields(c, node, "a fault", &["kind", "after", "from", "to", "way"])?;
+    let f = yaml::fields(
+        c,
+        node,
+        "a fault",
+        &["kind", "after", "from", "to", "way", "cause"],
+    )?;
     let kind_node = f.require(c, "kind", "a fault")?;
     let kind = yaml::text(c, kind_node, "`kind`")?;
     let time = |c: &mut Collector<'_>, key: &str| -> Option<Duration> {
@@ -220,6 +225,20 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
                 .get("after")
                 .map_or(Some(Duration::ZERO), |n| duration(c, n, "`after`"))?,
             way: way(c, FaultWay::Downlink)?,
+        }),
+        "busy" => Some(FaultSpec::Busy),
+        "reject" => {
+            let n = f.require(c, "cause", "a `reject` fault")?;
+            let cause = yaml::integer(c, n, "`cause` (3GPP TS 24.008)", 1, 127)?;
+            Some(FaultSpec::Reject {
+                cause: cause as u32,
+            })
+        }
+        "no_answer" => Some(FaultSpec::NoAnswer {
+            after: time(c, "after")?,
+        }),
+        "slow_setup" => Some(FaultSpec::SlowSetup {
+            after: time(c, "after")?,
         }),
         "mute" => {
             let (from, to) = (time(c, "from")?, time(c, "to")?);
@@ -255,6 +274,24 @@ mod tests {
 
     #[test]
     fn a_lab_file_of_profiles_describes_the_virtual_lab() {
+        let faults = parse_lab(
+            "network:\n  f: { codec: g711a, faults: [ { kind: busy }, { kind: reject, cause: 34 }, { kind: no_answer, after: 20s }, { kind: slow_setup, after: 6s } ] }\n",
+            Path::new("lab.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            faults.networks[0].faults,
+            [
+                FaultSpec::Busy,
+                FaultSpec::Reject { cause: 34 },
+                FaultSpec::NoAnswer {
+                    after: Duration::from_secs(20)
+                },
+                FaultSpec::SlowSetup {
+                    after: Duration::from_secs(6)
+                }
+            ]
+        );
         let lab = parse_lab(
             "network:\n  lte-poor: { codec: amr-wb, mode: 12.65, loss: { model: gilbert, p: 0.02, r: 0.3 }, delay_ms: 120 }\n  dropped: { codec: g711a, faults: [ { kind: drop, after: 8s }, { kind: mute, from: 1s, to: 2s, way: uplink } ] }\nvirtual: { handsets: 6 }\n",
             Path::new("lab.yaml"),
