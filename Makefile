@@ -24,12 +24,14 @@ oracle: build
 	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
 
 # Speed and detection figures side by side with the peers, each printed as farend / peer:
-# the P.862 oracle (PyPI pesq), SpanDSP's DTMF receiver, Chromaprint's fpcalc.
+# the P.862 oracle (PyPI pesq), SpanDSP's DTMF receiver, Chromaprint's fpcalc; then the
+# virtual network's load figures (share of real time for 8 AMR-WB calls, memory over 100 calls).
 bench: build
 	scripts/quality/bench.sh 5
 	scripts/dsp/compare_spandsp.sh
 	scripts/dsp/dtmf_codecs.sh
 	scripts/fingerprint/compare_fpcalc.sh
+	$(CARGO) run --release --locked -p farend-lab --example load
 
 lint:
 	$(CARGO) fmt --all -- --check
