@@ -33,6 +33,7 @@ mod number;
 pub mod parse;
 mod precise;
 mod quote;
+pub mod radio;
 mod transport;
 mod types;
 
@@ -47,6 +48,7 @@ pub use handset::{
 pub use number::{MAX_NUMBER_LEN, Number};
 pub use precise::{CallPhase, DisconnectCause, PreciseCallState, parse_precise_call_state};
 pub use quote::{command_line, quote};
+pub use radio::{Registration, ServiceState, SimSlot, decode_capture, service_states, sim_slots};
 pub use types::{CallState, CommandRecord, Identity, ServerDevice, ShellOutput, TelecomCall};
 
 /// Lists the devices an adb server knows (`adb devices`), giving up after `timeout`.

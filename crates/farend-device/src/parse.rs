@@ -167,10 +167,12 @@ fn parse_call_list_line(line: &str) -> Option<(String, BTreeMap<String, String>)
     Some((id, fields))
 }
 
-/// Reads a `Call TC@n` header: the call id and, for event-log headers such as
-/// `Call TC@1 [2024-01-01 10:00:00.000](MO - outgoing)`, the direction.
+/// Reads a `Call TC@n` (or `CallTC@n`) header: the call id and, for event-log headers such
+/// as `Call TC@1 [2024-01-01 10:00:00.000](MO - outgoing)`, the direction.
 fn parse_call_header(line: &str) -> Option<(String, Option<String>)> {
-    let rest = line.strip_prefix("Call ")?;
+    // Android 15 and 16 write the event-log header without the space: `CallTC@1 [...]`.
+    let rest = line.strip_prefix("Call")?;
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
     let first = rest.split_whitespace().next()?;
     if !first.starts_with("TC@") {
         return None;
@@ -282,7 +284,7 @@ fn build_call(id: String, fields: BTreeMap<String, String>) -> TelecomCall {
     });
     let technologies = first_of(&fields, &["callTechnologies", "technologies", "technology"])
         .map(|t| {
-            t.split([',', ' ', '|'])
+            t.split([',', ' ', '|', '[', ']'])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
@@ -339,10 +341,13 @@ pub fn identity(props: &BTreeMap<String, String>) -> Identity {
             "ro.product.system.device",
             "ro.product.vendor.device",
         ]),
-        android_release: get(&[
+        android_release: Some(get(&[
             "ro.build.version.release",
             "ro.build.version.release_or_codename",
-        ]),
+        ]))
+        .filter(|r| !r.is_empty())
+        .or_else(|| release_of_fingerprint(&get(&["ro.build.fingerprint"])))
+        .unwrap_or_default(),
         sdk: get(&["ro.build.version.sdk"]).parse().ok(),
         fingerprint: get(&[
             "ro.build.fingerprint",
@@ -352,4 +357,12 @@ pub fn identity(props: &BTreeMap<String, String>) -> Identity {
         operator: get(&["gsm.operator.alpha", "gsm.sim.operator.alpha"]),
         serialno: get(&["ro.serialno", "ro.boot.serialno"]),
     }
+}
+
+/// The release in a build fingerprint (`brand/product/device:RELEASE/ID/…`), for captures
+/// that lack `ro.build.version.release` (a filtered `getprop`).
+fn release_of_fingerprint(fingerprint: &str) -> Option<String> {
+    let after_device = fingerprint.split_once(':')?.1;
+    let release = after_device.split('/').next()?;
+    (!release.is_empty() && release.chars().next()?.is_ascii_digit()).then(|| release.to_owned())
 }
