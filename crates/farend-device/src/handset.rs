@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::parse::{self, EXIT_MARKER};
 use crate::quote::command_line;
+use crate::radio::{ServiceState, SimSlot};
 use crate::transport::{Link, OpenError, Watched, watched};
 use crate::{CallState, CommandRecord, DeviceError, Identity, Number, ShellOutput, TelecomCall};
 
@@ -318,6 +319,34 @@ impl Handset {
             return Err(self.parse_error(&argv, "no `[name]: [value]` lines in the output"));
         }
         Ok(parse::identity(&props))
+    }
+
+    /// Each SIM slot with its state, operator and radio technology (`getprop`) and its voice
+    /// registration (`dumpsys telephony.registry`, `None` where that does not print it).
+    pub async fn sims(&self) -> Result<Vec<(SimSlot, Option<ServiceState>)>, DeviceError> {
+        let props = parse::getprop(&self.checked(&["getprop"]).await?.stdout);
+        let registry = self.checked(&["dumpsys", "telephony.registry"]).await?;
+        let service = crate::radio::service_states(&registry.stdout);
+        let mut slots = crate::radio::sim_slots(&props);
+        // A single-SIM phone may print no `gsm.*` list but one service state.
+        if slots.is_empty() && !service.is_empty() {
+            slots.push(SimSlot {
+                slot: 0,
+                state: None,
+                operator: None,
+                radio: None,
+            });
+        }
+        Ok(slots
+            .into_iter()
+            .map(|slot| {
+                let state = service
+                    .iter()
+                    .find(|(id, _)| *id as usize == slot.slot)
+                    .map(|(_, s)| s.clone());
+                (slot, state)
+            })
+            .collect())
     }
 
     /// Places a call to `number` (`am start -a android.intent.action.CALL -d tel:N`, with `#`

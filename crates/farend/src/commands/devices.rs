@@ -15,6 +15,9 @@ pub struct DevicesArgs {
     /// Show phone numbers in full.
     #[arg(long)]
     pub no_redact: bool,
+    /// Print JSON (one object per handset) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs `farend devices`.
@@ -42,10 +45,13 @@ pub fn run(args: DevicesArgs) -> Outcome {
         }
     };
     let mut offline = 0;
-    crate::commands::print_line(&format!(
-        "{:<14} {:<22} {:<16} {:<24} {:<8} state",
-        "id", "serial", "number", "model", "android"
-    ));
+    if !args.json {
+        crate::commands::print_line(&format!(
+            "{:<8} {:<22} {:<16} {:<24} {:<8} {:<7} sims",
+            "id", "serial", "number", "model", "android", "state"
+        ));
+    }
+    let mut listed = Vec::new();
     runtime.block_on(async {
         for h in &lab.handsets {
             let number = if args.no_redact {
@@ -53,35 +59,119 @@ pub fn run(args: DevicesArgs) -> Outcome {
             } else {
                 farend_report::redact_number(&h.number)
             };
-            match h.device.identity().await {
-                Ok(id) => {
-                    let state = h
-                        .device
-                        .call_state()
-                        .await
-                        .map_or_else(|e| format!("? ({e})"), |s| s.to_string());
-                    crate::commands::print_line(&format!(
-                        "{:<14} {:<22} {:<16} {:<24} {:<8} {state}",
-                        h.id,
-                        h.serial,
-                        number,
-                        format!("{} {}", id.manufacturer, id.model),
-                        id.android_release
-                    ));
-                }
-                Err(e) => {
-                    offline += 1;
-                    crate::commands::print_line(&format!(
-                        "{:<14} {:<22} {:<16} offline: {e}",
-                        h.id, h.serial, number
-                    ));
-                }
+            let entry = describe(h, number).await;
+            if entry["online"] != serde_json::Value::Bool(true) {
+                offline += 1;
             }
+            if !args.json {
+                crate::commands::print_line(&table_row(&entry));
+            }
+            listed.push(entry);
         }
     });
+    if args.json {
+        let text = serde_json::to_string_pretty(&listed).unwrap_or_default();
+        crate::commands::print_line(&text);
+    }
     Ok(if offline == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)
     })
+}
+
+/// Everything `farend devices` says about one handset, as JSON.
+async fn describe(h: &farend_runner::LabHandset, number: String) -> serde_json::Value {
+    let identity = match h.device.identity().await {
+        Ok(id) => id,
+        Err(e) => {
+            return serde_json::json!({
+                "id": h.id, "serial": h.serial, "number": number, "bound": true,
+                "online": false, "error": e.to_string(),
+            });
+        }
+    };
+    let call_state = h.device.call_state().await.map(|s| s.to_string()).ok();
+    let sims: Vec<serde_json::Value> = match h.device.sims().await {
+        Ok(sims) => sims
+            .into_iter()
+            .map(|(slot, service)| {
+                serde_json::json!({
+                    "slot": slot.slot,
+                    "sim_state": slot.state,
+                    "operator": service.as_ref().and_then(|s| s.operator.clone()).or(slot.operator),
+                    "radio": service.as_ref().and_then(|s| s.radio.clone()).or(slot.radio),
+                    "voice": service.map(|s| registration(&s.voice)),
+                })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    serde_json::json!({
+        "id": h.id,
+        "serial": h.serial,
+        "number": number,
+        "bound": true,
+        "online": true,
+        "model": identity.model,
+        "manufacturer": identity.manufacturer,
+        "android_release": identity.android_release,
+        "sdk": identity.sdk,
+        "call_state": call_state,
+        "sims": sims,
+    })
+}
+
+/// A voice registration as `farend devices` prints it.
+fn registration(r: &farend_device::Registration) -> String {
+    use farend_device::Registration::*;
+    match r {
+        InService => "in service".into(),
+        OutOfService => "out of service".into(),
+        EmergencyOnly => "emergency only".into(),
+        PowerOff => "radio off".into(),
+        Unknown(text) => format!("unknown ({text})"),
+    }
+}
+
+/// One table row of a handset's JSON description.
+fn table_row(e: &serde_json::Value) -> String {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    if e["online"] != serde_json::Value::Bool(true) {
+        return format!(
+            "{:<8} {:<22} {:<16} offline: {}",
+            text(&e["id"]),
+            text(&e["serial"]),
+            text(&e["number"]),
+            text(&e["error"])
+        );
+    }
+    let sims: Vec<String> = e["sims"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            let parts: Vec<String> = ["operator", "radio", "voice"]
+                .iter()
+                .filter_map(|k| s[*k].as_str().map(str::to_owned))
+                .collect();
+            let body = if parts.is_empty() {
+                s["sim_state"].as_str().unwrap_or("?").to_lowercase()
+            } else {
+                parts.join(" ")
+            };
+            format!("{}: {body}", s["slot"].as_u64().unwrap_or(0) + 1)
+        })
+        .collect();
+    format!(
+        "{:<8} {:<22} {:<16} {:<24} {:<8} {:<7} {}",
+        text(&e["id"]),
+        text(&e["serial"]),
+        text(&e["number"]),
+        format!("{} {}", text(&e["manufacturer"]), text(&e["model"])),
+        text(&e["android_release"]),
+        text(&e["call_state"]),
+        sims.join("; ")
+    )
 }
