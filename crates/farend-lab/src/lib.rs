@@ -30,6 +30,7 @@
 //! | [`network`] | numbers, call routing and states, telecom records, device logs |
 //! | [`mic`] | what is scheduled on each microphone, against the lab clock |
 //! | [`media`] | one call direction: FIR 2:1 resampling, noise, codec, loss, gain, delay line |
+//! | [`jitter`] | packet delay variation and the adaptive jitter buffer |
 //! | [`netprofile`] | network profiles: codec, delay, loss models, faults; the built-in ones |
 //! | [`truth`] | what really happened on each way of each answered call |
 //! | [`card`] | the sound card ports and the lab clock (one tick = 20 ms) |
@@ -64,6 +65,7 @@
 pub mod adb;
 pub mod android;
 pub mod card;
+pub mod jitter;
 pub mod media;
 pub mod mic;
 pub mod netprofile;

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use farend_codec::{Codec, CodecSpec};
 
+use crate::jitter::{JitterBuffer, Playout};
 use crate::netprofile::{Loss, LossProcess, Random};
 
 /// Half length of the resampling FIR (taps = 2 × this + 1); its group delay in samples.
@@ -119,6 +120,7 @@ pub struct Direction {
     card_per_codec: usize,
     algorithmic_delay: usize,
     loss: LossProcess,
+    jitter: Option<JitterBuffer>,
     noise: Option<(f64, Random)>,
     gain: f64,
     silenced: bool,
@@ -169,6 +171,7 @@ impl Direction {
             card_per_codec,
             algorithmic_delay: codec.algorithmic_delay() * card_per_codec,
             loss: LossProcess::new(Loss::None, 0),
+            jitter: None,
             noise: None,
             gain: 1.0,
             silenced: false,
@@ -190,6 +193,13 @@ impl Direction {
     /// Loses frames by `model`, the same ones for the same `seed`.
     pub fn with_loss(mut self, model: Loss, seed: u64) -> Self {
         self.loss = LossProcess::new(model, seed);
+        self
+    }
+
+    /// Delays packets by up to `jitter_ms` and plays them through an adaptive jitter buffer
+    /// (see [`crate::jitter`]); 0 keeps the path without one.
+    pub fn with_jitter(mut self, jitter_ms: f64, seed: u64) -> Self {
+        self.jitter = (jitter_ms > 0.0).then(|| JitterBuffer::new(jitter_ms, seed));
         self
     }
 
@@ -223,10 +233,46 @@ impl Direction {
         &self.lost
     }
 
-    /// The true delay from microphone to earpiece in card samples: transport delay plus the
-    /// codec's algorithmic delay.
+    /// The true delay from microphone to earpiece in card samples now: transport delay, the
+    /// codec's algorithmic delay and the jitter buffer's playout delay.
     pub fn mouth_to_ear_samples(&self) -> usize {
+        let playout = self
+            .jitter
+            .as_ref()
+            .map_or(0, |j| j.delay_frames() as usize);
+        self.base_delay() + playout * self.frame_card_samples()
+    }
+
+    /// Every mouth-to-ear delay the path had, in card samples, with the frame it started at.
+    pub fn delay_history(&self) -> Vec<(u64, usize)> {
+        match &self.jitter {
+            Some(j) => j
+                .changes()
+                .iter()
+                .map(|&(frame, d)| {
+                    (
+                        frame,
+                        self.base_delay() + d as usize * self.frame_card_samples(),
+                    )
+                })
+                .collect(),
+            None => vec![(0, self.base_delay())],
+        }
+    }
+
+    /// Frames that arrived after their playout time (concealed).
+    pub fn late_frames(&self) -> &[u64] {
+        self.jitter.as_ref().map_or(&[], |j| j.late_frames())
+    }
+
+    /// Transport plus algorithmic delay, in card samples.
+    fn base_delay(&self) -> usize {
         self.transport_delay + self.algorithmic_delay
+    }
+
+    /// One 20 ms frame in card samples.
+    fn frame_card_samples(&self) -> usize {
+        self.frame * self.card_per_codec
     }
 
     /// Processes card-rate samples; returns as many card-rate samples as were given.
@@ -277,11 +323,23 @@ impl Direction {
         if lost {
             self.lost.push(self.seq);
         }
+        let arrived = (encoded.is_ok() && !lost).then(|| self.bits.clone());
+        let playout = match self.jitter.as_mut() {
+            Some(jitter) => {
+                jitter.send(self.seq, arrived);
+                jitter.play(self.seq)
+            }
+            None => arrived.map_or(Playout::Conceal, Playout::Frame),
+        };
         self.seq += 1;
         self.pcm.clear();
-        let decoded = match (encoded, lost) {
-            (Ok(()), false) => self.codec.decode(&self.bits, &mut self.pcm),
-            _ => self.codec.conceal(&mut self.pcm),
+        let decoded = match playout {
+            Playout::Frame(bits) => self.codec.decode(&bits, &mut self.pcm),
+            Playout::Conceal => self.codec.conceal(&mut self.pcm),
+            Playout::Silence => {
+                self.pcm.resize(self.frame, 0);
+                Ok(())
+            }
         };
         if decoded.is_err() || self.pcm.len() != self.frame {
             self.pcm.clear();

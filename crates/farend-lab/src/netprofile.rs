@@ -166,6 +166,8 @@ pub struct NetworkProfile {
     pub delay: Duration,
     /// Frame loss, each way independently.
     pub loss: Loss,
+    /// Largest extra packet delay in ms, absorbed by an adaptive jitter buffer (0: none).
+    pub jitter_ms: f64,
     /// Gain of the path in dB (negative: quieter).
     pub gain_db: f64,
     /// White noise at the talker, in dB relative to full scale; `None`: no noise.
@@ -182,14 +184,15 @@ impl NetworkProfile {
             codec,
             delay: Duration::from_millis(60),
             loss: Loss::None,
+            jitter_ms: 0.0,
             gain_db: 0.0,
             noise_dbfs: None,
             faults: Vec::new(),
         }
     }
 
-    /// The mouth-to-ear delay this profile gives at the virtual sound cards: transport
-    /// delay plus the codec's algorithmic delay.
+    /// The mouth-to-ear delay this profile gives at the virtual sound cards without a
+    /// jitter buffer: transport delay plus the codec's algorithmic delay.
     pub fn mouth_to_ear(&self) -> Duration {
         let codec = self.codec.algorithmic_delay() as f64 / f64::from(self.codec.sample_rate());
         self.delay + Duration::from_secs_f64(codec)
@@ -214,6 +217,7 @@ pub fn builtin() -> Vec<NetworkProfile> {
         NetworkProfile {
             delay: Duration::from_millis(120),
             loss: Loss::Gilbert { p: 0.02, r: 0.3 },
+            jitter_ms: 40.0,
             ..NetworkProfile::clean("lte-poor", CodecSpec::AmrWb(AmrWbMode::Md1265))
         },
         // Faults a new user can try without writing a lab file.

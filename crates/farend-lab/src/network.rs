@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::media::{Direction, MediaError};
 use crate::mic::MicTimeline;
 use crate::netprofile::{Fault, NetworkProfile};
-use crate::truth::{CallTruth, DirectionTruth, FaultTruth};
+use crate::truth::{CallTruth, DelayTruth, DirectionTruth, FaultTruth};
 use farend_report::redact_number;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
@@ -744,6 +744,7 @@ fn direction(profile: &NetworkProfile, rate: u32, seed: u64) -> Option<Direction
     let path = Direction::new(&profile.codec, rate, transport_samples(profile, rate)).ok()?;
     let path = path
         .with_loss(profile.loss, seed)
+        .with_jitter(profile.jitter_ms, seed.rotate_left(17))
         .with_gain_db(profile.gain_db);
     Some(match profile.noise_dbfs {
         Some(dbfs) => path.with_noise(dbfs, seed ^ 0x5eed),
@@ -783,7 +784,8 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
         codec: call.profile.codec,
         frames_sent: path.frames_sent(),
         frames_lost: path.lost_frames().to_vec(),
-        delay_ms: path.mouth_to_ear_samples() as f64 * 1000.0 / f64::from(rate),
+        frames_late: path.late_frames().to_vec(),
+        delay: DelayTruth::of(&path.delay_history(), path.frames_sent(), rate),
         faults: call
             .faults
             .iter()

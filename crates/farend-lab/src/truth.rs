@@ -24,10 +24,12 @@ pub struct DirectionTruth {
     pub codec: CodecSpec,
     /// 20 ms frames sent.
     pub frames_sent: u64,
-    /// Indices of the frames lost (concealed by the codec).
+    /// Indices of the frames the network lost (concealed by the codec).
     pub frames_lost: Vec<u64>,
-    /// True mouth-to-ear delay: transport plus the codec's algorithmic delay, in ms.
-    pub delay_ms: f64,
+    /// Indices of the frames that arrived after their playout time (concealed).
+    pub frames_late: Vec<u64>,
+    /// True mouth-to-ear delay over the call: transport, codec and jitter buffer.
+    pub delay: DelayTruth,
     /// Faults that hit this way.
     pub faults: Vec<FaultTruth>,
 }
@@ -48,4 +50,42 @@ pub struct CallTruth {
     pub setup_faults: Vec<FaultTruth>,
     /// Caller → callee first, then callee → caller; empty for a call never answered.
     pub directions: Vec<DirectionTruth>,
+}
+
+/// The true mouth-to-ear delay of one way over a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelayTruth {
+    /// Mean over the call's frames, in ms.
+    pub mean_ms: f64,
+    /// Smallest, in ms.
+    pub min_ms: f64,
+    /// Largest, in ms.
+    pub max_ms: f64,
+    /// Each delay the path had and when it started: (ms from the answer, delay in ms).
+    pub history_ms: Vec<(u64, f64)>,
+}
+
+impl DelayTruth {
+    /// From a path's delay history (start frame, delay in samples at `rate`) over `frames`
+    /// 20 ms frames.
+    pub fn of(history: &[(u64, usize)], frames: u64, rate: u32) -> DelayTruth {
+        let ms = |samples: usize| samples as f64 * 1000.0 / f64::from(rate);
+        let mut weighted = 0.0;
+        for (i, &(start, delay)) in history.iter().enumerate() {
+            let end = history.get(i + 1).map_or(frames, |n| n.0).max(start);
+            weighted += ms(delay) * (end - start) as f64;
+        }
+        let delays: Vec<f64> = history.iter().map(|&(_, d)| ms(d)).collect();
+        let first = delays.first().copied().unwrap_or(0.0);
+        DelayTruth {
+            mean_ms: if frames > 0 {
+                weighted / frames as f64
+            } else {
+                first
+            },
+            min_ms: delays.iter().copied().fold(first, f64::min),
+            max_ms: delays.iter().copied().fold(first, f64::max),
+            history_ms: history.iter().map(|&(f, d)| (f * 20, ms(d))).collect(),
+        }
+    }
 }

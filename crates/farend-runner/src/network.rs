@@ -75,6 +75,7 @@ fn from_spec(spec: &NetworkSpec, file: &Path) -> Result<NetworkProfile, NetworkE
     let clean = NetworkProfile::clean(&spec.name, codec);
     Ok(NetworkProfile {
         delay: spec.delay.unwrap_or(clean.delay),
+        jitter_ms: spec.jitter_ms,
         loss: match spec.loss {
             LossSpec::None => Loss::None,
             LossSpec::Random { p } => Loss::Random { p },
@@ -187,8 +188,9 @@ pub fn truth_json(
                 "mode": mode,
                 "frames_sent": d.frames_sent,
                 "frames_lost": d.frames_lost,
-                "delay_ms": { "mean": d.delay_ms, "min": d.delay_ms, "max": d.delay_ms },
-                "playout_delay_ms": [[0, d.delay_ms]],
+                "frames_late": d.frames_late,
+                "delay_ms": { "mean": d.delay.mean_ms, "min": d.delay.min_ms, "max": d.delay.max_ms },
+                "playout_delay_ms": d.delay.history_ms,
                 "faults": d.faults.iter().map(|f| serde_json::json!({
                     "kind": f.kind,
                     "at_ms": f.at_ms,

@@ -549,6 +549,9 @@ pub struct NetworkSpec {
     pub delay: Option<Duration>,
     /// Frame loss.
     pub loss: LossSpec,
+    /// Largest extra packet delay in ms (`jitter_ms`), absorbed by an adaptive jitter
+    /// buffer; 0: none.
+    pub jitter_ms: f64,
     /// Path gain in dB.
     pub gain_db: f64,
     /// White noise at the talker, dB relative to full scale.

@@ -63,12 +63,12 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
     let context = format!("network profile `{name}`");
     let f = yaml::fields(c, node, &context, PROFILE_KEYS)?;
     let mut ok = true;
-    for unsupported in ["jitter_ms", "clock_ppm"] {
+    for unsupported in ["clock_ppm"] {
         if let Some(k) = f.key(unsupported) {
             c.error(
                 k.loc,
                 format!(
-                    "`{unsupported}` in {context}: the virtual network has no jitter buffer or sound card clock drift yet; remove it"
+                    "`{unsupported}` in {context}: the virtual sound cards share one clock, drift between them is not there yet; remove it"
                 ),
             );
             ok = false;
@@ -102,6 +102,10 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         Some(n) => read_loss(c, n)?,
         None => LossSpec::None,
     };
+    let jitter_ms = match f.get("jitter_ms") {
+        Some(n) => bounded(c, n, "`jitter_ms`", 0.0, 500.0)?,
+        None => 0.0,
+    };
     let gain_db = match f.get("gain_db") {
         Some(n) => bounded(c, n, "`gain_db`", -60.0, 40.0)?,
         None => 0.0,
@@ -121,6 +125,7 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         codec_location: codec_node.loc,
         delay,
         loss,
+        jitter_ms,
         gain_db,
         noise_dbfs,
         faults,
