@@ -1,6 +1,7 @@
 //! `farend compare` on real runs of the virtual lab: two runs of the same network are within
-//! the thresholds (exit 0), a run over a slower network is past a delay threshold (exit 1),
-//! unreadable input is exit 2; compare.html is written either way.
+//! the thresholds (exit 0), a run over a slower network is past a delay threshold and a run
+//! over a lossy network past the MOS-LQO threshold (exit 1), unreadable input is exit 2;
+//! compare.html is written either way.
 
 use farend_e2e::*;
 use std::path::{Path, PathBuf};
@@ -19,15 +20,20 @@ steps:
   - wait: { party: [a, b], state: idle, within: 10s }
 ";
 
-/// Runs the scenario on the virtual lab with the given one-way delay; returns the run folder.
-fn run_with_delay(dir: &Path, name: &str, delay_ms: u32) -> PathBuf {
+/// Runs the scenario on the virtual lab with the given one-way delay (on the default profile)
+/// or on a network profile; returns the run folder.
+fn run_with_delay(dir: &Path, name: &str, delay_ms: u32, network: Option<&str>) -> PathBuf {
     let out = dir.join(name);
-    let output = run(farend()
-        .arg("run")
+    let mut cmd = farend();
+    cmd.arg("run")
         .arg(dir.join("compare-speech.yaml"))
         .arg("--out")
         .arg(&out)
-        .args(["--virtual-delay-ms", &delay_ms.to_string()]));
+        .args(["--virtual-delay-ms", &delay_ms.to_string()]);
+    if let Some(network) = network {
+        cmd.args(["--network", network]);
+    }
+    let output = run(&mut cmd);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -43,10 +49,15 @@ fn compare_passes_a_like_run_and_fails_a_slower_one() {
     std::fs::write(dir.path().join("compare-speech.yaml"), SCENARIO).unwrap();
     let root = dir.path();
     let runs: Vec<PathBuf> = std::thread::scope(|s| {
-        let handles: Vec<_> = [("base", 60), ("again", 60), ("slow", 260)]
-            .into_iter()
-            .map(|(name, delay)| s.spawn(move || run_with_delay(root, name, delay)))
-            .collect();
+        let handles: Vec<_> = [
+            ("base", 60, None),
+            ("again", 60, None),
+            ("slow", 260, None),
+            ("lossy", 60, Some("lte-poor")),
+        ]
+        .into_iter()
+        .map(|(name, delay, net)| s.spawn(move || run_with_delay(root, name, delay, net)))
+        .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let compare = |new: &Path, html: &str| {
@@ -87,6 +98,22 @@ fn compare_passes_a_like_run_and_fails_a_slower_one() {
     assert!(breached.contains(&"delay_ms_p50"), "{breached:?}");
     let page = std::fs::read_to_string(dir.path().join("slow.html")).expect("compare.html");
     assert!(page.contains("Past the thresholds") && page.contains("delay_ms_p50"));
+
+    // The same speech over a lossy network: the MOS-LQO drop fails the gate.
+    let lossy = compare(&runs[3], "lossy.html");
+    assert_eq!(lossy.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&lossy.stdout).expect("JSON");
+    let drop = v["kpis"]["mos_lqo_mean"]["delta"]
+        .as_f64()
+        .expect("MOS delta");
+    assert!(drop < -0.5, "MOS change {drop}: {v}");
+    let breached: Vec<&str> = v["breaches"]
+        .as_array()
+        .expect("breaches")
+        .iter()
+        .filter_map(|b| b["what"].as_str())
+        .collect();
+    assert!(breached.contains(&"mos_lqo_mean drop"), "{breached:?}");
 
     let missing = run(farend()
         .arg("compare")
