@@ -824,6 +824,7 @@ pub fn is_dialable(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netprofile::Fault;
 
     fn net() -> Network {
         let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
@@ -885,22 +886,6 @@ mod tests {
     fn dialable_numbers() {
         assert!(is_dialable("+421900000001") && is_dialable("*#06#") && is_dialable("112"));
         assert!(!is_dialable("+") && !is_dialable("abc") && !is_dialable(&"1".repeat(33)));
-    }
-}
-
-#[cfg(test)]
-mod setup_fault_tests {
-    use super::*;
-    use crate::netprofile::Fault;
-
-    fn net() -> Network {
-        let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
-        Network::new(
-            nums,
-            NetworkProfile::clean("test", farend_codec::CodecSpec::G711ALaw),
-            16000,
-        )
-        .unwrap()
     }
 
     fn with(fault: Fault) -> Option<NetworkProfile> {
