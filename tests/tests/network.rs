@@ -391,3 +391,56 @@ steps:
     assert_eq!(rejected["faults"][0]["kind"], "reject");
     assert_eq!(rejected["directions"], serde_json::json!([]));
 }
+
+#[test]
+fn a_handset_out_of_service_is_a_lab_error_naming_it_not_a_network_failure() {
+    let lab = "\
+network:
+  no-service: { codec: g711a, faults: [ { kind: out_of_service } ] }
+";
+    let scenario = "\
+name: oos
+parties: { a: {}, b: {} }
+matrix:
+  net: [no-service, clean-g711]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 5s }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 5s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, _) = run_suite(dir.path(), scenario, Some(lab));
+    let c = case(&results, "no-service");
+    match &c.verdict {
+        farend_report::Verdict::Error {
+            kind,
+            message,
+            device,
+        } => {
+            assert_eq!(*kind, farend_report::ErrorKind::LabSetup);
+            assert!(
+                message.contains("pre-check") && message.contains("out of service"),
+                "{message}"
+            );
+            assert!(
+                device.as_deref().is_some_and(|d| message.contains(d)),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        c.steps
+            .iter()
+            .all(|s| s.outcome == farend_report::StepOutcome::Skipped)
+    );
+    // The handsets are in service again on the next profile.
+    assert!(matches!(
+        case(&results, "clean-g711").verdict,
+        farend_report::Verdict::Pass
+    ));
+    let junit = std::fs::read_to_string(run_dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("<error") && junit.contains("type=\"LabSetup\""));
+}

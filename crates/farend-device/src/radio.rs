@@ -25,6 +25,18 @@ pub enum Registration {
     Unknown(String),
 }
 
+impl std::fmt::Display for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Registration::InService => f.write_str("in service"),
+            Registration::OutOfService => f.write_str("out of service"),
+            Registration::EmergencyOnly => f.write_str("emergency only"),
+            Registration::PowerOff => f.write_str("radio off"),
+            Registration::Unknown(text) => write!(f, "unknown ({text})"),
+        }
+    }
+}
+
 impl Registration {
     /// From Android's `ServiceState` number.
     fn from_android(value: &str) -> Registration {

@@ -80,6 +80,9 @@ pub enum Fault {
         /// Time from the start of ringing.
         after: Duration,
     },
+    /// The handsets on the profile lose service: their SIM reports out of service, no call
+    /// can be placed from them.
+    OutOfService,
     /// Setup is slow: the callee only starts ringing `after` the dial.
     SlowSetup {
         /// Time from dial to ringing.
@@ -106,6 +109,7 @@ impl Fault {
             Fault::Reject { .. } => "reject",
             Fault::NoAnswer { .. } => "no_answer",
             Fault::SlowSetup { .. } => "slow_setup",
+            Fault::OutOfService => "out_of_service",
             Fault::Mute { .. } => "mute",
         }
     }
@@ -118,7 +122,7 @@ impl Fault {
             | Fault::OneWay { after, .. }
             | Fault::NoAnswer { after }
             | Fault::SlowSetup { after } => after,
-            Fault::Busy | Fault::Reject { .. } => Duration::ZERO,
+            Fault::Busy | Fault::Reject { .. } | Fault::OutOfService => Duration::ZERO,
             Fault::Mute { from, .. } => from,
         }
     }
@@ -127,7 +131,11 @@ impl Fault {
     pub fn is_setup(&self) -> bool {
         matches!(
             self,
-            Fault::Busy | Fault::Reject { .. } | Fault::NoAnswer { .. } | Fault::SlowSetup { .. }
+            Fault::Busy
+                | Fault::Reject { .. }
+                | Fault::NoAnswer { .. }
+                | Fault::SlowSetup { .. }
+                | Fault::OutOfService
         )
     }
 

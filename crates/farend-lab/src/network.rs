@@ -97,6 +97,8 @@ pub struct Phone {
     pub last_cause: u32,
     /// The network profile of calls this handset places (`None`: the network's default).
     pub profile: Option<NetworkProfile>,
+    /// Whether the handset's SIM is registered (an `out_of_service` fault clears it).
+    pub in_service: bool,
     next_tc: u32,
 }
 
@@ -199,6 +201,7 @@ impl Network {
                 next_tc: 1,
                 last_cause: 0,
                 profile: None,
+                in_service: true,
             })
             .collect();
         Ok(Network {
@@ -233,6 +236,9 @@ impl Network {
         if let Some(p) = &profile {
             check_profile(p, self.rate)?;
         }
+        self.phones[idx].in_service = !profile
+            .as_ref()
+            .is_some_and(|p| p.faults.contains(&Fault::OutOfService));
         self.phones[idx].profile = profile;
         Ok(())
     }
@@ -388,7 +394,12 @@ impl Network {
         let mut faults = Vec::new();
         let (mut phase, mut result) = (phase, result);
         let mut pending_callee = None;
-        if result == DialResult::Ringing {
+        if !self.phones[from].in_service {
+            (phase, result) = (
+                Phase::Failing(now, "ERROR", CAUSE_NORMAL_UNSPECIFIED),
+                DialResult::Rejected,
+            );
+        } else if result == DialResult::Ringing {
             for fault in &profile.faults {
                 let (p, r) = match *fault {
                     Fault::Busy => (

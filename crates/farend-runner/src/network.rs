@@ -98,6 +98,7 @@ fn fault(spec: &FaultSpec) -> Fault {
         FaultSpec::Drop { after } => Fault::Drop { after },
         FaultSpec::OneWay { after, way: w } => Fault::OneWay { after, way: way(w) },
         FaultSpec::Busy => Fault::Busy,
+        FaultSpec::OutOfService => Fault::OutOfService,
         FaultSpec::Reject { cause } => Fault::Reject { cause },
         FaultSpec::NoAnswer { after } => Fault::NoAnswer { after },
         FaultSpec::SlowSetup { after } => Fault::SlowSetup { after },

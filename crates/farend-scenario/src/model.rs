@@ -618,6 +618,8 @@ pub enum FaultSpec {
         /// Time from the start of ringing.
         after: Duration,
     },
+    /// `{ kind: out_of_service }`: the handsets on the profile lose service.
+    OutOfService,
     /// `{ kind: slow_setup, after: 5s }`: the callee rings only that long after the dial.
     SlowSetup {
         /// Time from dial to ringing.

@@ -232,6 +232,7 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
             way: way(c, FaultWay::Downlink)?,
         }),
         "busy" => Some(FaultSpec::Busy),
+        "out_of_service" => Some(FaultSpec::OutOfService),
         "reject" => {
             let n = f.require(c, "cause", "a `reject` fault")?;
             let cause = yaml::integer(c, n, "`cause` (3GPP TS 24.008)", 1, 127)?;

@@ -101,7 +101,7 @@ async fn describe(h: &farend_runner::LabHandset, number: String) -> serde_json::
                     "sim_state": slot.state,
                     "operator": service.as_ref().and_then(|s| s.operator.clone()).or(slot.operator),
                     "radio": service.as_ref().and_then(|s| s.radio.clone()).or(slot.radio),
-                    "voice": service.map(|s| registration(&s.voice)),
+                    "voice": service.map(|s| s.voice.to_string()),
                 })
             })
             .collect(),
@@ -120,18 +120,6 @@ async fn describe(h: &farend_runner::LabHandset, number: String) -> serde_json::
         "call_state": call_state,
         "sims": sims,
     })
-}
-
-/// A voice registration as `farend devices` prints it.
-fn registration(r: &farend_device::Registration) -> String {
-    use farend_device::Registration::*;
-    match r {
-        InService => "in service".into(),
-        OutOfService => "out of service".into(),
-        EmergencyOnly => "emergency only".into(),
-        PowerOff => "radio off".into(),
-        Unknown(text) => format!("unknown ({text})"),
-    }
 }
 
 /// One table row of a handset's JSON description.
