@@ -444,3 +444,59 @@ steps:
     let junit = std::fs::read_to_string(run_dir.join("junit.xml")).unwrap();
     assert!(junit.contains("<error") && junit.contains("type=\"LabSetup\""));
 }
+
+#[test]
+fn airplane_mode_takes_a_handset_off_the_network_and_back() {
+    // With `radio: false` b's radio comes back and the second call rings; with `true`
+    // airplane mode stays on and the ring cannot come.
+    let scenario = "\
+name: airplane
+parties: { a: {}, b: {} }
+matrix:
+  radio: [false, true]
+steps:
+  - airplane: { party: b, on: true }
+  - dial: { from: a, to: b }
+  - wait: { party: a, state: idle, within: 5s }
+    name: the network cannot reach b
+  - airplane: { party: b, on: \"${radio}\" }
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 5s }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 5s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, _) = run_suite(dir.path(), scenario, None);
+    let back = results
+        .cases
+        .iter()
+        .find(|c| c.matrix.iter().any(|(k, v)| k == "radio" && v == "false"))
+        .expect("the case that turns the radio back on");
+    assert!(
+        matches!(back.verdict, farend_report::Verdict::Pass),
+        "{:?}",
+        back.verdict
+    );
+    let stuck = results
+        .cases
+        .iter()
+        .find(|c| c.matrix.iter().any(|(k, v)| k == "radio" && v == "true"))
+        .expect("the case that leaves airplane mode on");
+    match &stuck.verdict {
+        farend_report::Verdict::Failure { kind, message, .. } => {
+            assert_eq!(kind.to_string(), "CallSetupFailure", "{message}");
+            assert!(message.contains("cause 20"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let log = back
+        .attachments
+        .iter()
+        .find(|a| a.path.ends_with("logcat-b.txt"))
+        .map(|a| std::fs::read_to_string(run_dir.join(&a.path)).unwrap())
+        .expect("b's logcat");
+    assert!(
+        log.contains("airplane mode on") && log.contains("airplane mode off"),
+        "{log}"
+    );
+}

@@ -349,6 +349,35 @@ impl Handset {
             .collect())
     }
 
+    /// Turns airplane mode on or off, each release's way: Android 11 (SDK 30) and later
+    /// take `cmd connectivity airplane-mode enable|disable` from the shell; older releases
+    /// get `settings put global airplane_mode_on 1|0` and the `AIRPLANE_MODE` broadcast,
+    /// which Android 7.1 to 10 refuse without root (the device's error is returned).
+    pub async fn set_airplane_mode(&self, on: bool) -> Result<(), DeviceError> {
+        let sdk = self.identity().await?.sdk.unwrap_or(0);
+        if sdk >= 30 {
+            let mode = if on { "enable" } else { "disable" };
+            self.checked(&["cmd", "connectivity", "airplane-mode", mode])
+                .await?;
+            return Ok(());
+        }
+        let flag = if on { "1" } else { "0" };
+        self.checked(&["settings", "put", "global", "airplane_mode_on", flag])
+            .await?;
+        let state = if on { "true" } else { "false" };
+        self.checked(&[
+            "am",
+            "broadcast",
+            "-a",
+            "android.intent.action.AIRPLANE_MODE",
+            "--ez",
+            "state",
+            state,
+        ])
+        .await?;
+        Ok(())
+    }
+
     /// Places a call to `number` (`am start -a android.intent.action.CALL -d tel:N`, with `#`
     /// sent as `%23`).
     pub async fn dial(&self, number: &Number) -> Result<(), DeviceError> {

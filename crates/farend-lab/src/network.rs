@@ -18,6 +18,8 @@ const CAUSE_UNASSIGNED_NUMBER: u32 = 1;
 const CAUSE_NORMAL_CLEARING: u32 = 16;
 /// 3GPP TS 24.008 cause: the called party is in another call.
 const CAUSE_USER_BUSY: u32 = 17;
+/// 3GPP TS 24.008 cause: the called party cannot be reached (radio off, no coverage).
+const CAUSE_SUBSCRIBER_ABSENT: u32 = 20;
 /// 3GPP TS 24.008 cause: the called party was alerted but did not answer in time.
 const CAUSE_NO_ANSWER: u32 = 19;
 /// 3GPP TS 24.008 cause: the called party rejected the call.
@@ -99,6 +101,8 @@ pub struct Phone {
     pub profile: Option<NetworkProfile>,
     /// Whether the handset's SIM is registered (an `out_of_service` fault clears it).
     pub in_service: bool,
+    /// Whether airplane mode is on (radios off).
+    pub airplane: bool,
     next_tc: u32,
 }
 
@@ -202,6 +206,7 @@ impl Network {
                 last_cause: 0,
                 profile: None,
                 in_service: true,
+                airplane: false,
             })
             .collect();
         Ok(Network {
@@ -241,6 +246,26 @@ impl Network {
             .is_some_and(|p| p.faults.contains(&Fault::OutOfService));
         self.phones[idx].profile = profile;
         Ok(())
+    }
+
+    /// Turns airplane mode on or off on handset `idx`: radios off end its call (the peer
+    /// sees it drop) and it can neither place nor receive calls until it is off again.
+    pub fn set_airplane(&mut self, idx: usize, on: bool) {
+        self.phones[idx].airplane = on;
+        self.log(
+            idx,
+            'I',
+            "PhoneGlobals",
+            format!("airplane mode {}", if on { "on" } else { "off" }),
+        );
+        if on && let Some(ci) = self.find_call(idx) {
+            self.end_call(ci, idx, ("LOCAL", "REMOTE"), CAUSE_NORMAL_CLEARING);
+        }
+    }
+
+    /// Whether handset `idx` can place and receive calls.
+    pub fn has_service(&self, idx: usize) -> bool {
+        self.phones[idx].in_service && !self.phones[idx].airplane
     }
 
     /// Takes the ground truth of the finished calls handset `idx` took part in.
@@ -371,7 +396,16 @@ impl Network {
             .phones
             .iter()
             .position(|p| p.alive && p.number == number);
+        let reachable = callee.is_some_and(|c| self.has_service(c));
         let (phase, result) = match callee {
+            Some(_) if !reachable => (
+                Phase::Failing(
+                    Instant::now() + FAIL_DELAY,
+                    "ERROR",
+                    CAUSE_SUBSCRIBER_ABSENT,
+                ),
+                DialResult::Unknown,
+            ),
             None => (
                 Phase::Failing(
                     Instant::now() + FAIL_DELAY,
@@ -394,7 +428,7 @@ impl Network {
         let mut faults = Vec::new();
         let (mut phase, mut result) = (phase, result);
         let mut pending_callee = None;
-        if !self.phones[from].in_service {
+        if !self.has_service(from) {
             (phase, result) = (
                 Phase::Failing(now, "ERROR", CAUSE_NORMAL_UNSPECIFIED),
                 DialResult::Rejected,
@@ -459,6 +493,7 @@ impl Network {
             let why = match result {
                 DialResult::Busy => "busy",
                 DialResult::Rejected => "call rejected",
+                _ if callee.is_some() => "subscriber absent",
                 _ => "unassigned number",
             };
             self.log(

@@ -236,6 +236,16 @@ impl<'a> State<'a> {
                 self.event(party, "answer".into());
                 h.device.answer().await.map_err(device_stop)
             }
+            StepKind::Airplane { party, on } => {
+                let (_, h) = self.party(party);
+                let what = if *on {
+                    "airplane mode on"
+                } else {
+                    "airplane mode off"
+                };
+                self.event(party, what.into());
+                h.device.set_airplane_mode(*on).await.map_err(device_stop)
+            }
             StepKind::Hangup { party } => {
                 let (_, h) = self.party(party);
                 self.event(party, "hang up".into());

@@ -31,6 +31,7 @@
 //! | `wait` | `party` (one or a list), `state` (`idle`/`ringing`/`offhook`), `within` (default 30s) |
 //! | `play` | `ref`, `into`, `record`, `margin` (default 1s); `expect:` beside it |
 //! | `sleep` | a duration |
+//! | `airplane` | `party`, `on` (true/false): airplane mode, each Android release's way |
 //!
 //! Durations carry a unit: `500ms`, `2s`, `1.5s`, `2m`. Expectations (`expect:` on `play` only):
 //! `audio_present`, `delay_ms: {min, max}`, `mos_lqo: {min, band}`, `dtmf`, `fingerprint: {matches}`,

@@ -98,9 +98,10 @@ impl Step {
     /// of the reference; `None` counts as zero).
     pub fn default_timeout(&self, reference_len: Option<Duration>) -> Duration {
         match &self.kind {
-            StepKind::Dial { .. } | StepKind::Answer { .. } | StepKind::Hangup { .. } => {
-                DEFAULT_CONTROL_TIMEOUT
-            }
+            StepKind::Dial { .. }
+            | StepKind::Answer { .. }
+            | StepKind::Hangup { .. }
+            | StepKind::Airplane { .. } => DEFAULT_CONTROL_TIMEOUT,
             StepKind::Wait { within, .. } => *within,
             StepKind::Sleep { duration } => *duration,
             StepKind::Play { margin, .. } => {
@@ -236,6 +237,13 @@ pub enum StepKind {
         /// How long.
         duration: Duration,
     },
+    /// `party` turns airplane mode on or off (radios off: no service, no calls).
+    Airplane {
+        /// The party.
+        party: String,
+        /// On (`true`) or off.
+        on: bool,
+    },
     /// `party` ends its call.
     Hangup {
         /// The party hanging up.
@@ -244,7 +252,8 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    /// The YAML keyword of the step (`dial`, `answer`, `wait`, `play`, `sleep`, `hangup`).
+    /// The YAML keyword of the step (`dial`, `answer`, `wait`, `play`, `sleep`, `hangup`,
+    /// `airplane`).
     pub fn keyword(&self) -> &'static str {
         match self {
             StepKind::Dial { .. } => "dial",
@@ -253,6 +262,7 @@ impl StepKind {
             StepKind::Play { .. } => "play",
             StepKind::Sleep { .. } => "sleep",
             StepKind::Hangup { .. } => "hangup",
+            StepKind::Airplane { .. } => "airplane",
         }
     }
 
@@ -278,6 +288,12 @@ impl StepKind {
             } => format!("play {reference} into {into}, record {record}"),
             StepKind::Sleep { duration } => format!("sleep {}", format_duration(*duration)),
             StepKind::Hangup { party } => format!("hangup {party}"),
+            StepKind::Airplane { party, on } => {
+                format!(
+                    "airplane mode {} on {party}",
+                    if *on { "on" } else { "off" }
+                )
+            }
         }
     }
 
@@ -291,7 +307,9 @@ impl StepKind {
                 }
                 v
             }
-            StepKind::Answer { party } | StepKind::Hangup { party } => vec![party],
+            StepKind::Answer { party }
+            | StepKind::Hangup { party }
+            | StepKind::Airplane { party, .. } => vec![party],
             StepKind::Wait { parties, .. } => parties.iter().map(String::as_str).collect(),
             StepKind::Play { into, record, .. } => vec![into, record],
             StepKind::Sleep { .. } => Vec::new(),

@@ -21,7 +21,9 @@ const TOP_KEYS: &[&str] = &[
     "network",
     "steps",
 ];
-const STEP_KINDS: &[&str] = &["dial", "answer", "wait", "play", "sleep", "hangup"];
+const STEP_KINDS: &[&str] = &[
+    "dial", "answer", "wait", "play", "sleep", "hangup", "airplane",
+];
 const STEP_COMMON: &[&str] = &["name", "timeout", "expect"];
 const EXPECT_KEYS: &[&str] = &[
     "audio_present",
@@ -538,6 +540,7 @@ fn read_step(
         "wait" => read_wait(c, body, ctx),
         "sleep" => duration(c, body, "`sleep`").map(|duration| StepKind::Sleep { duration }),
         "play" => read_play(c, body, ctx, expect_node),
+        "airplane" => read_airplane(c, body, ctx),
         _ => None,
     }?;
     Some(Step {
@@ -622,6 +625,21 @@ fn read_party_step(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>, kw: &str) 
     let f = yaml::fields(c, node, &format!("`{kw}`"), &["party"])?;
     f.require(c, "party", &format!("`{kw}`"))
         .and_then(|n| party(c, n, ctx, &format!("`{kw}.party`")))
+}
+
+/// `airplane: { party: a, on: true }`.
+fn read_airplane(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKind> {
+    let f = yaml::fields(c, node, "`airplane`", &["party", "on"])?;
+    let party = f
+        .require(c, "party", "`airplane`")
+        .and_then(|n| party(c, n, ctx, "`airplane.party`"));
+    let on = f
+        .require(c, "on", "`airplane`")
+        .and_then(|n| yaml::boolean(c, n, "`airplane.on`"));
+    Some(StepKind::Airplane {
+        party: party?,
+        on: on?,
+    })
 }
 
 fn read_wait(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<StepKind> {

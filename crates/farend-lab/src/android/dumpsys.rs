@@ -45,7 +45,9 @@ impl AndroidHost<'_> {
             ));
             out.out(&format!("    mCallDisconnectCause={cause}\n"));
             out.out(&format!("    mCallIncomingNumber={incoming}\n"));
-            let (svc, op) = if phone == 0 && net.phones[idx].in_service {
+            let (svc, op) = if net.phones[idx].airplane {
+                ("3(POWER_OFF)", "")
+            } else if phone == 0 && net.phones[idx].in_service {
                 ("0(IN_SERVICE)", p.operator)
             } else {
                 ("1(OUT_OF_SERVICE)", "")

@@ -106,8 +106,44 @@ impl Commands for AndroidHost<'_> {
             "input" => self.input(&args, out),
             "dumpsys" => self.dumpsys(&args, out),
             "logcat" => self.logcat(&args, out),
+            "cmd" => self.cmd(&args, out),
             _ => return None,
         })
+    }
+}
+
+impl AndroidHost<'_> {
+    /// `cmd connectivity airplane-mode [enable|disable]`, as Android 11 and later take it
+    /// from the shell user; other `cmd` services are not there.
+    fn cmd(&mut self, args: &[&str], out: &mut Output) -> u8 {
+        match args {
+            ["connectivity", "airplane-mode"] => {
+                let on = lock(self.net).phones[self.handset.idx].airplane;
+                out.out(if on { "enabled\n" } else { "disabled\n" });
+                0
+            }
+            [
+                "connectivity",
+                "airplane-mode",
+                mode @ ("enable" | "disable"),
+            ] => {
+                let mut net = lock(self.net);
+                net.set_airplane(self.handset.idx, *mode == "enable");
+                0
+            }
+            ["connectivity", ..] => {
+                out.err("Unknown command\n");
+                255
+            }
+            [service, ..] => {
+                out.err(&format!("cmd: Can't find service: {service}\n"));
+                255
+            }
+            [] => {
+                out.err("cmd: No service specified; use -l to list all running services.\n");
+                255
+            }
+        }
     }
 }
 
