@@ -1,6 +1,8 @@
 //! Waiting for the precise state of a party's own call (`alerting`, `active`), which
 //! `mCallState` cannot show: a caller is "offhook" from the moment it dials, so a call to an
-//! unassigned number would look like a call that is up.
+//! unassigned number would look like a call that is up. Android 8 and later print the
+//! precise state in `dumpsys telephony.registry`; on Android 7, `active` falls back to the
+//! newest call's state in `dumpsys telecom` and `alerting` cannot be observed.
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +45,48 @@ pub fn satisfies(want: CallStateName, phase: CallPhase) -> bool {
     }
 }
 
+/// The phase of the newest call `dumpsys telecom` lists (the highest `TC@` number), for
+/// releases that print no precise call state (Android 7). Telecom has no alerting state: a
+/// caller's call stays `DIALING` until it is answered, so only `active` can be waited for
+/// this way.
+pub fn telecom_phase(calls: &[farend_device::TelecomCall]) -> Option<CallPhase> {
+    let number = |id: &str| {
+        id.trim_start_matches("TC@")
+            .split('_')
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let newest = calls.iter().max_by_key(|c| number(&c.id))?;
+    Some(match newest.state.as_deref()? {
+        "ACTIVE" => CallPhase::Active,
+        "ON_HOLD" => CallPhase::Holding,
+        "DIALING" | "CONNECTING" | "SELECT_PHONE_ACCOUNT" | "NEW" => CallPhase::Dialing,
+        "RINGING" | "ANSWERED" => CallPhase::Incoming,
+        "DISCONNECTING" => CallPhase::Disconnecting,
+        "DISCONNECTED" | "ABORTED" => CallPhase::Disconnected,
+        _ => return None,
+    })
+}
+
+/// The party's foreground call phase and last disconnect cause: from the precise call state,
+/// or for `active` on releases without one, from `dumpsys telecom` (no cause there).
+async fn current_phase(
+    device: &Handset,
+    want: CallStateName,
+) -> Result<Option<(CallPhase, Option<DisconnectCause>)>, DeviceError> {
+    if let Some(state) = device.precise_call_state().await? {
+        return Ok(Some((state.foreground, state.disconnect_cause)));
+    }
+    if want != CallStateName::Active {
+        return Ok(None);
+    }
+    let calls = device.telecom_calls().await?;
+    Ok(Some((
+        telecom_phase(&calls).unwrap_or(CallPhase::Idle),
+        None,
+    )))
+}
+
 /// Waits until the party's foreground call satisfies `want` (`alerting` or `active`).
 pub async fn wait_for_phase(
     device: &Handset,
@@ -52,10 +96,14 @@ pub async fn wait_for_phase(
     let started = Instant::now();
     let mut seen_up: Option<CallPhase> = None;
     loop {
-        let Some(state) = device.precise_call_state().await? else {
+        let Some((phase, cause)) = current_phase(device, want).await? else {
             return Ok(PhaseWait::Unsupported);
         };
-        let phase = state.foreground;
+        let state = farend_device::PreciseCallState {
+            ringing: CallPhase::Idle,
+            foreground: phase,
+            disconnect_cause: cause,
+        };
         if satisfies(want, phase) {
             return Ok(PhaseWait::Reached(started.elapsed()));
         }
@@ -86,6 +134,26 @@ pub fn cause_text(cause: Option<DisconnectCause>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newest_telecom_call_gives_the_phase_where_no_precise_state_is_printed() {
+        // Android 7's current-call list and an older call in the history.
+        let dump = "Call TC@1: {\n    state: DISCONNECTED\n}\nmCalls:\n  [TC@2, ACTIVE, com.android.phone/com.android.services.telephony.TelephonyConnectionService]\n";
+        let calls = farend_device::parse::telecom_calls(dump);
+        assert_eq!(telecom_phase(&calls), Some(CallPhase::Active));
+        let dialing = dump.replace("TC@2, ACTIVE", "TC@2, DIALING");
+        let calls = farend_device::parse::telecom_calls(&dialing);
+        assert_eq!(telecom_phase(&calls), Some(CallPhase::Dialing));
+        let ended =
+            "Call TC@10: {\n    state: DISCONNECTED\n}\nCall TC@9: {\n    state: ACTIVE\n}\n";
+        let calls = farend_device::parse::telecom_calls(ended);
+        assert_eq!(
+            telecom_phase(&calls),
+            Some(CallPhase::Disconnected),
+            "TC@10 is newest"
+        );
+        assert_eq!(telecom_phase(&[]), None);
+    }
 
     #[test]
     fn alerting_holds_once_the_call_is_up_and_active_only_then() {

@@ -464,8 +464,9 @@ impl<'a> State<'a> {
                     ErrorKind::DeviceCommandFailed,
                     format!(
                         "{party} ({id}) does not report the precise call state \
-                         (`mPreciseCallState` in `dumpsys telephony.registry`), so `{state}` \
-                         cannot be observed on it; wait for `offhook` instead"
+                         (`mPreciseCallState` in `dumpsys telephony.registry`, Android 8 and \
+                         later), so `{state}` cannot be observed on it (`active` is read from \
+                         `dumpsys telecom` there); wait for `offhook` or `active` instead"
                     ),
                     Some(id.clone()),
                 ),
