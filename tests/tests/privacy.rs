@@ -40,7 +40,19 @@ fn leaks(run_dir: &Path, needles: &[&str]) -> Vec<String> {
     for file in files_under(run_dir) {
         let bytes = std::fs::read(&file).unwrap();
         for needle in needles {
-            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            // A number stands alone: the digits of a measured value (`3.0900000002`, the
+            // nanoseconds of a duration) that happen to contain a needle are not one.
+            let alone = |at: usize| {
+                let before = at.checked_sub(1).map(|i| bytes[i]);
+                let after = bytes.get(at + needle.len()).copied();
+                !before.is_some_and(|b| b.is_ascii_digit() || b == b'.')
+                    && !after.is_some_and(|b| b.is_ascii_digit())
+            };
+            let hit = bytes
+                .windows(needle.len())
+                .enumerate()
+                .any(|(at, w)| w == needle.as_bytes() && (needle.ends_with(':') || alone(at)));
+            if hit {
                 found.push(format!("{} holds {needle}", file.display()));
             }
         }
