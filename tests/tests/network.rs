@@ -306,8 +306,8 @@ fn bad_profiles_and_unknown_names_are_clear_errors() {
         err.contains("lab.yaml:2:17") && err.contains("evs"),
         "{err}"
     );
-    // Settings the virtual network does not have are refused, not ignored.
-    std::fs::write(&lab, "network:\n  j: { codec: g711a, clock_ppm: 30 }\n").unwrap();
+    // A clock offset beyond what sound cards have is refused with its place.
+    std::fs::write(&lab, "network:\n  j: { codec: g711a, clock_ppm: 3000 }\n").unwrap();
     let out = run(farend()
         .arg("run")
         .arg(&suite)
@@ -317,7 +317,10 @@ fn bad_profiles_and_unknown_names_are_clear_errors() {
         .arg(dir.path().join("o")));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("clock_ppm"), "{err}");
+    assert!(
+        err.contains("lab.yaml:2:33") && err.contains("clock_ppm"),
+        "{err}"
+    );
     // A lab of real handsets cannot take a profile.
     std::fs::write(
         &lab,
@@ -499,4 +502,74 @@ steps:
         log.contains("airplane mode on") && log.contains("airplane mode off"),
         "{log}"
     );
+}
+
+#[test]
+fn clock_drift_between_the_cards_is_true_and_measured_both_ways() {
+    let lab = "\
+network:
+  drifty: { codec: amr-wb, mode: 12.65, clock_ppm: 150 }
+  steady: { codec: amr-wb, mode: 12.65 }
+";
+    let scenario = "\
+name: drift
+parties: { a: {}, b: {} }
+matrix:
+  net: [drifty, steady]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 10s }
+  - answer: { party: b }
+  - wait: { party: [a, b], state: active, within: 10s }
+  - play: { ref: speech/en-m1, into: a, record: b }
+  - play: { ref: speech/en-f2, into: b, record: a }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, code) = run_suite(dir.path(), scenario, Some(lab));
+    assert_eq!(code, Some(0));
+    let drift = |case: &CaseReport, direction: &str| -> f64 {
+        case.measurements
+            .iter()
+            .find(|m| m.name == "clock_drift_ppm" && m.direction.as_deref() == Some(direction))
+            .unwrap_or_else(|| panic!("{}: no drift {direction}: {:?}", case.id, case.measurements))
+            .value
+    };
+    let drifty = case(&results, "drifty");
+    let t = truth(&run_dir, drifty);
+    for (from, to, sign) in [("a", "b", 1.0), ("b", "a", -1.0)] {
+        let way = t["directions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["from"] == from && d["to"] == to)
+            .unwrap();
+        // The callee's card is the slow one: the delay to it grows, the delay back shrinks.
+        let ppm = way["clock_drift"]["ppm"].as_f64().unwrap();
+        assert!((ppm - sign * 150.0).abs() < 1e-6, "{way}");
+        let (start, end) = (
+            way["clock_drift"]["start_ms"].as_f64().unwrap(),
+            way["clock_drift"]["end_ms"].as_f64().unwrap(),
+        );
+        assert!(sign * (end - start) > 2.0, "{way}");
+        let span =
+            way["delay_ms"]["max"].as_f64().unwrap() - way["delay_ms"]["min"].as_f64().unwrap();
+        assert!((span - (end - start).abs()).abs() < 1e-6, "{way}");
+        let measured = drift(drifty, &format!("{from}->{to}"));
+        assert!(
+            (measured - ppm).abs() <= 20.0,
+            "{from}->{to}: measured {measured:.1} ppm, true {ppm:.1}"
+        );
+    }
+    let steady = case(&results, "steady");
+    assert!(a_to_b(&truth(&run_dir, steady))["clock_drift"].is_null());
+    for direction in ["a->b", "b->a"] {
+        let measured = drift(steady, direction);
+        assert!(
+            measured.abs() <= 10.0,
+            "{direction}: {measured:.1} ppm on one clock"
+        );
+    }
 }

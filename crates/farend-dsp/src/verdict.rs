@@ -87,6 +87,10 @@ pub struct PathDelay {
     pub confidence: f64,
     /// How it was measured.
     pub method: DelayMethod,
+    /// Sample-clock drift between the playing and the recording card over the play, in
+    /// ppm (positive: the delay grew); `None` for a play under 4 s or without a clear
+    /// delay at its start and end.
+    pub drift_ppm: Option<f64>,
 }
 
 /// A stretch where the recording fell silent while the reference was speaking.
@@ -249,7 +253,7 @@ fn measure_delay(
     // Fine: GCC-PHAT within ±20 ms of the coarse estimate.
     let dev = (0.02 * r).round() as usize;
     let fine = phat::gcc_phat(reference, recording, rate, coarse_lag.round() as i64, dev)
-        .filter(|f| f.peak >= 0.05);
+        .filter(|f| f.peak >= MIN_PHAT_PEAK);
     let (lag, confidence, method) = match (fine, by_fp) {
         (Some(f), true) => (f.lag, coarse_conf.max(f.peak), DelayMethod::FingerprintPhat),
         (Some(f), false) => (f.lag, coarse_conf.max(f.peak), DelayMethod::CorrelationPhat),
@@ -263,7 +267,103 @@ fn measure_delay(
         coarse_ms: coarse_lag * 1000.0 / r,
         confidence,
         method,
+        drift_ppm: measure_drift(reference, recording, rate, lag),
     })
+}
+
+/// Lowest whitened correlation peak a fine delay is taken from.
+const MIN_PHAT_PEAK: f64 = 0.05;
+/// Shortest play whose drift is measured, in seconds.
+const MIN_DRIFT_PLAY_S: f64 = 4.0;
+/// Length of the stretches of a play whose delays trace the drift, and their spacing, in
+/// seconds.
+const DRIFT_STRETCH_S: f64 = 2.0;
+const DRIFT_HOP_S: f64 = 1.0;
+/// Stretch delays further than this from the fitted line are left out of the final fit
+/// (a stretch of concealed loss or noise), in ms.
+const DRIFT_OUTLIER_MS: f64 = 0.5;
+
+/// Clock drift over a play: the slope of the delays of its 2 s stretches (one per second,
+/// GCC-PHAT within ±20 ms of the play's delay `lag`) against time, in ppm. Two cards a
+/// few ppm apart move the delay by microseconds per second, so one stretch cannot show
+/// it; the fit over many also averages out the bias of each stretch's sub-sample peak. A
+/// robust line (median slope of all pairs) first, so that stretches whose peak was wrong
+/// can be left out of the least-squares fit.
+fn measure_drift(reference: &[f32], recording: &[f32], rate: u32, lag: f64) -> Option<f64> {
+    let r = f64::from(rate);
+    if (reference.len() as f64) < MIN_DRIFT_PLAY_S * r {
+        return None;
+    }
+    let span = (DRIFT_STRETCH_S * r) as usize;
+    let hop = (DRIFT_HOP_S * r) as usize;
+    // As wide as the play's own fine step: over a long play with much drift, the play's
+    // delay is only a blurred average of the stretches'.
+    let dev = (0.02 * r).round() as usize;
+    // (centre of the stretch, its delay), in samples.
+    let points: Vec<(f64, f64)> = (0..=(reference.len() - span) / hop)
+        .filter_map(|i| {
+            let start = i * hop;
+            let guess = lag.round() as i64 + start as i64;
+            phat::gcc_phat(&reference[start..start + span], recording, rate, guess, dev)
+                .filter(|f| f.peak >= MIN_PHAT_PEAK)
+                .map(|f| ((start + span / 2) as f64, f.lag - start as f64))
+        })
+        .collect();
+    let (slope, intercept) = robust_line(&points)?;
+    let outlier = DRIFT_OUTLIER_MS * r / 1000.0;
+    let kept: Vec<(f64, f64)> = points
+        .into_iter()
+        .filter(|&(t, d)| (d - (intercept + slope * t)).abs() <= outlier)
+        .collect();
+    let first = kept.first()?.0;
+    let last = kept.last()?.0;
+    if kept.len() < 4 || last - first < (MIN_DRIFT_PLAY_S - DRIFT_STRETCH_S) * r {
+        return None;
+    }
+    fit_line(&kept).map(|(slope, _)| slope * 1e6)
+}
+
+/// Theil–Sen line through `points`: the median slope over all pairs, then the median
+/// intercept; `None` for fewer than two distinct abscissae.
+fn robust_line(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut slopes = Vec::new();
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            if b.0 != a.0 {
+                slopes.push((b.1 - a.1) / (b.0 - a.0));
+            }
+        }
+    }
+    let slope = median(&mut slopes)?;
+    let mut intercepts: Vec<f64> = points.iter().map(|p| p.1 - slope * p.0).collect();
+    Some((slope, median(&mut intercepts)?))
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+/// Least-squares line through `points`: (slope, intercept); `None` for fewer than two
+/// distinct abscissae.
+fn fit_line(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let n = points.len() as f64;
+    let mean_t = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_d = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let (mut stt, mut std) = (0.0, 0.0);
+    for &(t, d) in points {
+        stt += (t - mean_t) * (t - mean_t);
+        std += (t - mean_t) * (d - mean_d);
+    }
+    (stt > 0.0).then(|| (std / stt, mean_d - std / stt * mean_t))
 }
 
 /// Mute gaps: recording frames far below its active level while the aligned reference

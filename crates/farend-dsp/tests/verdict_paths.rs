@@ -230,3 +230,75 @@ fn another_reference_winning_is_wrong_audio() {
         wrong.delay
     );
 }
+
+/// `x` as a card `ppm` millionths slow plays it, starting `delay` samples late: sample `n`
+/// is `x` at `n·(1 − ppm·10⁻⁶) − delay`, interpolated by a windowed sinc.
+fn drifted(x: &[i16], ppm: f64, delay: f64) -> Vec<i16> {
+    const HALF: i64 = 24;
+    let len = x.len() + (delay as usize) + RATE as usize / 2;
+    (0..len)
+        .map(|n| {
+            let at = n as f64 * (1.0 - ppm * 1e-6) - delay;
+            let base = at.floor() as i64;
+            let mut sum = 0.0;
+            for k in base - HALF + 1..=base + HALF {
+                if k < 0 || k as usize >= x.len() {
+                    continue;
+                }
+                let t = at - k as f64;
+                let sinc = if t.abs() < 1e-9 {
+                    1.0
+                } else {
+                    (std::f64::consts::PI * t).sin() / (std::f64::consts::PI * t)
+                };
+                let w = 0.5 + 0.5 * (std::f64::consts::PI * t / HALF as f64).cos();
+                sum += f64::from(x[k as usize]) * sinc * w;
+            }
+            sum.round().clamp(-32768.0, 32767.0) as i16
+        })
+        .collect()
+}
+
+#[test]
+fn clock_drift_between_the_cards_is_measured_per_play() {
+    if let Err(reason) = tools_or_skip() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let refs = references(8);
+    let mut worst: f64 = 0.0;
+    for (n, pair) in refs.chunks(2).enumerate() {
+        // Two references back to back: a play of 12 s or more.
+        let x: Vec<i16> = pair.iter().flat_map(|r| r.1.iter().copied()).collect();
+        for ppm in [-120.0, 0.0, 40.0, 200.0] {
+            let noisy = with_noise(&x, 15.0, n as u64);
+            let path = amr475(
+                &drifted(&noisy, ppm, 800.5),
+                0.01,
+                n as u64 + 7,
+                &format!("drift{n}"),
+            );
+            let a = analyze_path(
+                &to_f32(&x),
+                &to_f32(&path),
+                RATE,
+                &AnalyzeOptions::default(),
+            );
+            let got = a.delay.and_then(|d| d.drift_ppm).expect("drift measured");
+            eprintln!("{}: true {ppm:+.0} ppm, measured {got:+.1} ppm", pair[0].0);
+            worst = worst.max((got - ppm).abs());
+        }
+    }
+    eprintln!("worst drift error {worst:.1} ppm");
+    assert!(worst <= 10.0, "drift error {worst:.1} ppm");
+    // A play too short to show drift says nothing rather than a guess.
+    let short = &refs[0].1[..RATE as usize * 3];
+    let a = analyze_path(
+        &to_f32(short),
+        &to_f32(&drifted(short, 100.0, 400.0)),
+        RATE,
+        &AnalyzeOptions::default(),
+    );
+    assert!(a.delay.is_some());
+    assert_eq!(a.delay.unwrap().drift_ppm, None);
+}

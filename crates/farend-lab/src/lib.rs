@@ -65,6 +65,7 @@
 pub mod adb;
 pub mod android;
 pub mod card;
+pub mod drift;
 pub mod jitter;
 pub mod media;
 pub mod mic;

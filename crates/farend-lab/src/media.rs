@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use farend_codec::{Codec, CodecSpec};
 
+use crate::drift::Drift;
 use crate::jitter::{JitterBuffer, Playout};
 use crate::netprofile::{Loss, LossProcess, Random};
 
@@ -129,8 +130,23 @@ pub struct Direction {
     decoded: VecDeque<f64>,
     delay: DelayLine,
     transport_delay: usize,
+    drift: Option<(f64, Drift)>,
     bits: Vec<u8>,
     pcm: Vec<i16>,
+}
+
+/// The clock drift a way of a call had: its offset, and the delay the drift stage added at
+/// the start and at the end of the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftTruth {
+    /// The listening card's offset in ppm (positive: slow, the delay grows).
+    pub ppm: f64,
+    /// Delay the drift stage added when the call began, in card samples.
+    pub start_samples: f64,
+    /// Delay it added at the end, in card samples.
+    pub end_samples: f64,
+    /// Card samples from the answer at which a fast card slipped back by its backlog.
+    pub slips: Vec<u64>,
 }
 
 impl Direction {
@@ -180,6 +196,7 @@ impl Direction {
             decoded: VecDeque::new(),
             delay: DelayLine::new(delay_samples - minimum),
             transport_delay: delay_samples,
+            drift: None,
             bits: Vec::new(),
             pcm: Vec::new(),
         })
@@ -201,6 +218,27 @@ impl Direction {
     pub fn with_jitter(mut self, jitter_ms: f64, seed: u64) -> Self {
         self.jitter = (jitter_ms > 0.0).then(|| JitterBuffer::new(jitter_ms, seed));
         self
+    }
+
+    /// Plays the far end on a card whose clock is `ppm` millionths slow (negative: fast)
+    /// against the talker's card at `card_rate` (see [`crate::drift`]); 0 keeps one clock.
+    pub fn with_clock_ppm(mut self, ppm: f64, card_rate: u32) -> Self {
+        self.drift = (ppm != 0.0).then(|| {
+            let drift = Drift::new(ppm, card_rate);
+            (drift.delay_samples(), drift)
+        });
+        self
+    }
+
+    /// The drift of this way so far, when its cards have two clocks.
+    pub fn drift_truth(&self) -> Option<DriftTruth> {
+        let (start, drift) = self.drift.as_ref()?;
+        Some(DriftTruth {
+            ppm: (1.0 - drift.step()) * 1e6,
+            start_samples: *start,
+            end_samples: drift.delay_samples(),
+            slips: drift.slips().to_vec(),
+        })
     }
 
     /// Multiplies the decoded audio by `db` of gain (clipping at full scale).
@@ -234,16 +272,21 @@ impl Direction {
     }
 
     /// The true delay from microphone to earpiece in card samples now: transport delay, the
-    /// codec's algorithmic delay and the jitter buffer's playout delay.
+    /// codec's algorithmic delay, the jitter buffer's playout delay and the clock drift.
     pub fn mouth_to_ear_samples(&self) -> usize {
         let playout = self
             .jitter
             .as_ref()
             .map_or(0, |j| j.delay_frames() as usize);
-        self.base_delay() + playout * self.frame_card_samples()
+        let drift = self
+            .drift
+            .as_ref()
+            .map_or(0, |(_, d)| d.delay_samples().round() as usize);
+        self.base_delay() + playout * self.frame_card_samples() + drift
     }
 
-    /// Every mouth-to-ear delay the path had, in card samples, with the frame it started at.
+    /// Every mouth-to-ear delay the path had without its clock drift (see
+    /// [`Direction::drift_truth`]), in card samples, with the frame it started at.
     pub fn delay_history(&self) -> Vec<(u64, usize)> {
         match &self.jitter {
             Some(j) => j
@@ -301,13 +344,18 @@ impl Direction {
             // Empty only while priming or when fed partial codec frames.
             let v = self.decoded.pop_front().unwrap_or(0.0);
             if self.resample {
-                out.push(to_i16(self.delay.push(self.interp.push(v))));
-                out.push(to_i16(self.delay.push(self.interp.push(0.0))));
+                out.push(self.delay.push(self.interp.push(v)));
+                out.push(self.delay.push(self.interp.push(0.0)));
             } else {
-                out.push(to_i16(self.delay.push(v)));
+                out.push(self.delay.push(v));
             }
         }
-        out
+        if let Some((_, drift)) = self.drift.as_mut() {
+            let mut played = Vec::with_capacity(out.len());
+            drift.process(&out, &mut played);
+            out = played;
+        }
+        out.into_iter().map(to_i16).collect()
     }
 
     /// One 20 ms frame at codec rate: noise at the talker, encoding, loss or decoding, gain.

@@ -180,6 +180,10 @@ pub struct NetworkProfile {
     pub gain_db: f64,
     /// White noise at the talker, in dB relative to full scale; `None`: no noise.
     pub noise_dbfs: Option<f64>,
+    /// Sample-clock offset between the two handsets' sound cards in ppm: the callee's card
+    /// runs this much slow against the caller's (so the delay to the callee grows and the
+    /// delay back shrinks); 0: one clock.
+    pub clock_ppm: f64,
     /// Faults of the call.
     pub faults: Vec<Fault>,
 }
@@ -195,6 +199,7 @@ impl NetworkProfile {
             jitter_ms: 0.0,
             gain_db: 0.0,
             noise_dbfs: None,
+            clock_ppm: 0.0,
             faults: Vec::new(),
         }
     }
@@ -226,6 +231,7 @@ pub fn builtin() -> Vec<NetworkProfile> {
             delay: Duration::from_millis(120),
             loss: Loss::Gilbert { p: 0.02, r: 0.3 },
             jitter_ms: 40.0,
+            clock_ppm: 30.0,
             ..NetworkProfile::clean("lte-poor", CodecSpec::AmrWb(AmrWbMode::Md1265))
         },
         // Faults a new user can try without writing a lab file.

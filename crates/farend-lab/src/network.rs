@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::media::{Direction, MediaError};
 use crate::mic::MicTimeline;
 use crate::netprofile::{Fault, NetworkProfile};
-use crate::truth::{CallTruth, DelayTruth, DirectionTruth, FaultTruth};
+use crate::truth::{CallTruth, ClockDriftTruth, DelayTruth, DirectionTruth, FaultTruth};
 use farend_report::redact_number;
 
 /// How long a failed call (unknown number, busy callee) stays up before the caller drops.
@@ -530,8 +530,8 @@ impl Network {
         let call = &mut self.calls[ci];
         call.phase = Phase::Active;
         call.answered_ms = t;
-        call.forward = direction(&call.profile, rate, seed);
-        call.backward = direction(&call.profile, rate, seed.rotate_left(32) ^ 1);
+        call.forward = direction(&call.profile, rate, seed, 1.0);
+        call.backward = direction(&call.profile, rate, seed.rotate_left(32) ^ 1, -1.0);
         let (caller, crec, callee_rec) = (call.caller, call.caller_rec, call.callee_rec);
         for (p, r) in [(caller, Some(crec)), (idx, callee_rec)] {
             if let Some(r) = r {
@@ -785,13 +785,15 @@ fn transport_samples(profile: &NetworkProfile, rate: u32) -> usize {
     (profile.delay.as_secs_f64() * f64::from(rate)).round() as usize
 }
 
-/// One way of a call on `profile`, its loss and noise seeded with `seed`.
-fn direction(profile: &NetworkProfile, rate: u32, seed: u64) -> Option<Direction> {
+/// One way of a call on `profile`, its loss and noise seeded with `seed`; `drift_sign` is
+/// +1 towards the callee (whose card is the slow one) and -1 back.
+fn direction(profile: &NetworkProfile, rate: u32, seed: u64, drift_sign: f64) -> Option<Direction> {
     let path = Direction::new(&profile.codec, rate, transport_samples(profile, rate)).ok()?;
     let path = path
         .with_loss(profile.loss, seed)
         .with_jitter(profile.jitter_ms, seed.rotate_left(17))
-        .with_gain_db(profile.gain_db);
+        .with_gain_db(profile.gain_db)
+        .with_clock_ppm(drift_sign * profile.clock_ppm, rate);
     Some(match profile.noise_dbfs {
         Some(dbfs) => path.with_noise(dbfs, seed ^ 0x5eed),
         None => path,
@@ -831,7 +833,18 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
         frames_sent: path.frames_sent(),
         frames_lost: path.lost_frames().to_vec(),
         frames_late: path.late_frames().to_vec(),
-        delay: DelayTruth::of(&path.delay_history(), path.frames_sent(), rate),
+        delay: DelayTruth::of(&path.delay_history(), path.frames_sent(), rate)
+            .with_drift(path.drift_truth().as_ref(), rate),
+        drift: path.drift_truth().map(|d| ClockDriftTruth {
+            ppm: d.ppm,
+            start_ms: d.start_samples * 1000.0 / f64::from(rate),
+            end_ms: d.end_samples * 1000.0 / f64::from(rate),
+            slips_ms: d
+                .slips
+                .iter()
+                .map(|&s| s * 1000 / u64::from(rate))
+                .collect(),
+        }),
         faults: call
             .faults
             .iter()

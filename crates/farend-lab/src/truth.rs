@@ -4,6 +4,8 @@
 
 use farend_codec::CodecSpec;
 
+use crate::media::DriftTruth;
+
 /// One fault that happened during a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultTruth {
@@ -28,10 +30,25 @@ pub struct DirectionTruth {
     pub frames_lost: Vec<u64>,
     /// Indices of the frames that arrived after their playout time (concealed).
     pub frames_late: Vec<u64>,
-    /// True mouth-to-ear delay over the call: transport, codec and jitter buffer.
+    /// True mouth-to-ear delay over the call: transport, codec, jitter buffer and clock drift.
     pub delay: DelayTruth,
+    /// The clock drift between the two cards, when they have two clocks.
+    pub drift: Option<ClockDriftTruth>,
     /// Faults that hit this way.
     pub faults: Vec<FaultTruth>,
+}
+
+/// The sample-clock drift of one way of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockDriftTruth {
+    /// The listening card's offset in ppm (positive: slow, the delay grows).
+    pub ppm: f64,
+    /// Delay the drift added at the answer, in ms (a fast card's backlog).
+    pub start_ms: f64,
+    /// Delay it added at the end of the call, in ms.
+    pub end_ms: f64,
+    /// When a fast card ran out of backlog and slipped, ms from the answer.
+    pub slips_ms: Vec<u64>,
 }
 
 /// What happened in one call.
@@ -87,5 +104,19 @@ impl DelayTruth {
             max_ms: delays.iter().copied().fold(first, f64::max),
             history_ms: history.iter().map(|&(f, d)| (f * 20, ms(d))).collect(),
         }
+    }
+
+    /// Adds a way's clock drift, which moves the delay evenly from its start to its end
+    /// value over the call (`history_ms` stays the delay without it).
+    pub fn with_drift(mut self, drift: Option<&DriftTruth>, rate: u32) -> DelayTruth {
+        let Some(drift) = drift else {
+            return self;
+        };
+        let ms = |samples: f64| samples * 1000.0 / f64::from(rate);
+        let (start, end) = (ms(drift.start_samples), ms(drift.end_samples));
+        self.mean_ms += (start + end) / 2.0;
+        self.min_ms += start.min(end);
+        self.max_ms += start.max(end);
+        self
     }
 }

@@ -237,6 +237,9 @@ fn measure(eval: &mut Evaluation, step: usize, direction: &str, analysis: &PlayA
     if let Some(delay) = &path.delay {
         measure("delay_ms", delay.delay_ms, "ms");
         measure("delay_confidence", delay.confidence, "ratio");
+        if let Some(ppm) = delay.drift_ppm {
+            measure("clock_drift_ppm", ppm, "ppm");
+        }
     }
     measure("max_gap_ms", path.max_gap_ms, "ms");
     measure("clipped_ratio", path.clipping.ratio, "ratio");

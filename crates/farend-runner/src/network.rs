@@ -83,6 +83,7 @@ fn from_spec(spec: &NetworkSpec, file: &Path) -> Result<NetworkProfile, NetworkE
         },
         gain_db: spec.gain_db,
         noise_dbfs: spec.noise_dbfs,
+        clock_ppm: spec.clock_ppm,
         faults: spec.faults.iter().map(fault).collect(),
         ..clean
     })
@@ -192,6 +193,12 @@ pub fn truth_json(
                 "frames_late": d.frames_late,
                 "delay_ms": { "mean": d.delay.mean_ms, "min": d.delay.min_ms, "max": d.delay.max_ms },
                 "playout_delay_ms": d.delay.history_ms,
+                "clock_drift": d.drift.as_ref().map(|c| serde_json::json!({
+                    "ppm": c.ppm,
+                    "start_ms": c.start_ms,
+                    "end_ms": c.end_ms,
+                    "slips_ms": c.slips_ms,
+                })),
                 "faults": d.faults.iter().map(|f| serde_json::json!({
                     "kind": f.kind,
                     "at_ms": f.at_ms,

@@ -574,6 +574,9 @@ pub struct NetworkSpec {
     pub gain_db: f64,
     /// White noise at the talker, dB relative to full scale.
     pub noise_dbfs: Option<f64>,
+    /// Sample-clock offset between the two handsets' cards in ppm (`clock_ppm`); 0: one
+    /// clock.
+    pub clock_ppm: f64,
     /// Faults, in file order.
     pub faults: Vec<FaultSpec>,
 }

@@ -19,6 +19,9 @@ const PROFILE_KEYS: &[&str] = &[
     "jitter_ms",
     "clock_ppm",
 ];
+/// Largest sample-clock offset between two cards a profile may ask for, in ppm (sound
+/// cards are specified to about ±100).
+const MAX_CLOCK_PPM: f64 = 500.0;
 /// Longest transport delay a profile may ask for, in ms.
 const MAX_DELAY_MS: f64 = 2000.0;
 
@@ -63,17 +66,6 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
     let context = format!("network profile `{name}`");
     let f = yaml::fields(c, node, &context, PROFILE_KEYS)?;
     let mut ok = true;
-    for unsupported in ["clock_ppm"] {
-        if let Some(k) = f.key(unsupported) {
-            c.error(
-                k.loc,
-                format!(
-                    "`{unsupported}` in {context}: the virtual sound cards share one clock, drift between them is not there yet; remove it"
-                ),
-            );
-            ok = false;
-        }
-    }
     let codec_node = f.require(c, "codec", &context)?;
     let mut codec = yaml::text(c, codec_node, "`codec`")?;
     if let Some(mode) = f.get("mode") {
@@ -114,6 +106,10 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         Some(n) => Some(bounded(c, n, "`noise_dbfs`", -120.0, 0.0)?),
         None => None,
     };
+    let clock_ppm = match f.get("clock_ppm") {
+        Some(n) => bounded(c, n, "`clock_ppm`", -MAX_CLOCK_PPM, MAX_CLOCK_PPM)?,
+        None => 0.0,
+    };
     let faults = match f.get("faults") {
         Some(n) => read_faults(c, n)?,
         None => Vec::new(),
@@ -128,6 +124,7 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         jitter_ms,
         gain_db,
         noise_dbfs,
+        clock_ppm,
         faults,
     })
 }
@@ -345,9 +342,9 @@ mod tests {
                 "must end",
             ),
             (
-                "network:\n  x: { codec: g711a, clock_ppm: 30 }\n",
-                "2:22",
-                "clock_ppm",
+                "network:\n  x: { codec: g711a, clock_ppm: 900 }\n",
+                "2:33",
+                "`clock_ppm` must be -500 to 500",
             ),
             (
                 "network:\n  x: { codec: g711a }\n  x: { codec: g711u }\n",

@@ -134,6 +134,12 @@ fn print_human(a: &PathAnalysis) {
         )),
         None => crate::commands::print_line("delay:           not found"),
     }
+    if let Some(ppm) = a.delay.as_ref().and_then(|d| d.drift_ppm) {
+        crate::commands::print_line(&format!(
+            "clock drift:     {ppm:+.1} ppm (the delay grew {:.2} ms per minute)",
+            ppm * 60e-3
+        ));
+    }
     crate::commands::print_line(&format!(
         "level:           {} (reference {})",
         db(a.level_dbov),

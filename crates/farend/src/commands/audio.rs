@@ -194,6 +194,7 @@ impl Report<'_> {
             "audio_present": a.audio_present,
             "delay_ms": a.delay_ms,
             "delay_confidence": a.delay.as_ref().map(|d| d.confidence),
+            "clock_drift_ppm": a.delay.as_ref().and_then(|d| d.drift_ppm),
             "level_dbov": a.level_dbov,
             "reference_level_dbov": a.reference_level_dbov,
             "noise_floor_dbov": a.noise_floor_dbov,
@@ -223,6 +224,9 @@ impl Report<'_> {
             ),
             None => "delay:          not found".to_string(),
         });
+        if let Some(ppm) = a.delay.as_ref().and_then(|d| d.drift_ppm) {
+            line(format!("clock drift:    {ppm:+.1} ppm"));
+        }
         line(format!(
             "level:          {} (reference {})",
             db(a.level_dbov),
