@@ -573,3 +573,78 @@ steps:
         );
     }
 }
+
+#[test]
+fn a_handset_that_stops_answering_adb_is_a_lab_error_naming_it_and_the_run_goes_on() {
+    let lab = "\
+network:
+  hang: { codec: amr-nb, mode: 12.2, faults: [ { kind: adb_unresponsive, after: 2s } ] }
+";
+    let scenario = "\
+name: hang
+parties: { a: {}, b: {} }
+matrix:
+  net: [hang, clean-g711]
+network: ${net}
+steps:
+  - dial: { from: a, to: b }
+  - wait: { party: b, state: ringing, within: 10s }
+  - answer: { party: b }
+  - wait: { party: [a, b], state: active, within: 10s }
+  - play: { ref: speech/en-m1, into: a, record: b }
+  - hangup: { party: a }
+  - wait: { party: [a, b], state: idle, within: 10s }
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, code) = run_suite(dir.path(), scenario, Some(lab));
+    assert_eq!(code, Some(3), "a lab error is exit 3");
+    let c = case(&results, "hang");
+    let callee = c
+        .parties
+        .iter()
+        .find(|p| p.role == "b")
+        .map(|p| p.handset.clone())
+        .unwrap();
+    match &c.verdict {
+        farend_report::Verdict::Error {
+            kind,
+            message,
+            device,
+        } => {
+            assert_eq!(*kind, farend_report::ErrorKind::DeviceOffline, "{message}");
+            assert_eq!(device.as_deref(), Some(callee.as_str()), "{message}");
+            assert!(
+                message.contains(&format!("handset {callee} has not answered `"))
+                    && message.contains("step 5"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Nothing is lost: the recording made before the hang is kept, the timed-out commands
+    // are in the handset's command log, and the truth names the fault.
+    let folder = run_dir.join(
+        c.attachments
+            .iter()
+            .find(|a| a.path.ends_with("network-truth.json"))
+            .map(|a| Path::new(&a.path).parent().unwrap().to_path_buf())
+            .unwrap(),
+    );
+    assert!(folder.join("step05-a-to-b-recording.wav").is_file());
+    let log = std::fs::read_to_string(folder.join("commands-b.txt")).unwrap();
+    assert!(log.contains("timed out after 10s"), "{log}");
+    let t = truth(&run_dir, c);
+    assert!(
+        a_to_b(&t)["faults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "adb_unresponsive" && f["at_ms"] == 2000),
+        "{t}"
+    );
+    // The other case ran and passed on its own handsets.
+    assert!(matches!(
+        case(&results, "clean-g711").verdict,
+        farend_report::Verdict::Pass
+    ));
+}

@@ -76,6 +76,25 @@ struct Inner {
     timeouts: Timeouts,
     link: tokio::sync::Mutex<Option<Link>>,
     log: Mutex<CommandLog>,
+    /// The command waiting for the handset's reply now, and since when.
+    in_flight: Mutex<Option<(String, Instant)>>,
+}
+
+/// Marks a command in flight for as long as it lives, even when its future is dropped.
+struct InFlight<'a>(&'a Mutex<Option<(String, Instant)>>);
+
+impl<'a> InFlight<'a> {
+    fn new(slot: &'a Mutex<Option<(String, Instant)>>, command: &str) -> Self {
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((command.to_owned(), Instant::now()));
+        InFlight(slot)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
 }
 
 /// The records kept and how many were ever recorded (so marks survive dropping old ones).
@@ -117,8 +136,20 @@ impl Handset {
                 timeouts,
                 link: tokio::sync::Mutex::new(None),
                 log: Mutex::new(CommandLog::default()),
+                in_flight: Mutex::new(None),
             }),
         }
+    }
+
+    /// The command the handset has not answered yet and how long it has waited, if one is
+    /// in flight: what a step that ran out of time was waiting for.
+    pub fn in_flight(&self) -> Option<(String, Duration)> {
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(command, since)| (command.clone(), since.elapsed()))
     }
 
     /// The handset's name.
@@ -211,6 +242,7 @@ impl Handset {
         };
         let command = full.to_owned();
         let limit = self.inner.timeouts.command;
+        let _in_flight = InFlight::new(&self.inner.in_flight, line);
         let outcome = watched(limit, name, move || {
             let mut link = link;
             let result = link.run(&command);

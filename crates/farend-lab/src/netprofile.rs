@@ -88,6 +88,12 @@ pub enum Fault {
         /// Time from dial to ringing.
         after: Duration,
     },
+    /// The callee's handset stops answering ADB `after` the answer, until the call ends:
+    /// commands reach it and get no reply (a hung telephony stack, a frozen handset).
+    AdbUnresponsive {
+        /// Time from answer.
+        after: Duration,
+    },
     /// Audio is muted from `from` to `to` (both from answer).
     Mute {
         /// Start of the mute.
@@ -111,6 +117,7 @@ impl Fault {
             Fault::SlowSetup { .. } => "slow_setup",
             Fault::OutOfService => "out_of_service",
             Fault::Mute { .. } => "mute",
+            Fault::AdbUnresponsive { .. } => "adb_unresponsive",
         }
     }
 
@@ -121,7 +128,8 @@ impl Fault {
             Fault::Drop { after }
             | Fault::OneWay { after, .. }
             | Fault::NoAnswer { after }
-            | Fault::SlowSetup { after } => after,
+            | Fault::SlowSetup { after }
+            | Fault::AdbUnresponsive { after } => after,
             Fault::Busy | Fault::Reject { .. } | Fault::OutOfService => Duration::ZERO,
             Fault::Mute { from, .. } => from,
         }

@@ -103,6 +103,9 @@ pub struct Phone {
     pub in_service: bool,
     /// Whether airplane mode is on (radios off).
     pub airplane: bool,
+    /// Whether its ADB server has stopped answering (an `adb_unresponsive` fault, until
+    /// the call ends).
+    pub unresponsive: bool,
     next_tc: u32,
 }
 
@@ -207,6 +210,7 @@ impl Network {
                 profile: None,
                 in_service: true,
                 airplane: false,
+                unresponsive: false,
             })
             .collect();
         Ok(Network {
@@ -584,6 +588,8 @@ impl Network {
             (call.callee.unwrap_or(call.caller), call.callee_rec),
         ];
         for (p, r) in parties {
+            // A handset hung during the call answers again once it is over.
+            self.phones[p].unresponsive = false;
             if let Some(r) = r {
                 let rec = &mut self.phones[p].records[r];
                 rec.state = "DISCONNECTED";
@@ -722,6 +728,7 @@ impl Network {
     /// one-way or mute fault hits, and drops calls whose drop time has come.
     fn apply_faults(&mut self) {
         let mut dropped = Vec::new();
+        let mut hung = Vec::new();
         for (ci, call) in self.calls.iter_mut().enumerate() {
             let Some(forward) = call.forward.as_mut() else {
                 continue;
@@ -743,6 +750,9 @@ impl Network {
                 if matches!(fault, Fault::Drop { .. }) && started {
                     dropped.push(ci);
                 }
+                if matches!(fault, Fault::AdbUnresponsive { .. }) && started {
+                    hung.extend(call.callee);
+                }
             }
             let silenced = |uplink: bool| {
                 call.profile
@@ -754,6 +764,17 @@ impl Network {
             forward.set_silenced(up);
             if let Some(backward) = call.backward.as_mut() {
                 backward.set_silenced(down);
+            }
+        }
+        for idx in hung {
+            if !self.phones[idx].unresponsive {
+                self.phones[idx].unresponsive = true;
+                self.log(
+                    idx,
+                    'E',
+                    "ActivityManager",
+                    "ANR in com.android.phone".into(),
+                );
             }
         }
         dropped.dedup();

@@ -968,20 +968,45 @@ async fn run_step(state: &mut State<'_>, step: &Step, judged: &mut Judged) {
 async fn execute(state: &mut State<'_>, step: &Step) -> Result<(), Stop> {
     let limit = step_timeout(step, state.run.refs);
     let cancel = state.run.cancel.clone();
+    let bound = state.run.bound.clone();
+    let work = state.step(step);
+    tokio::pin!(work);
     tokio::select! {
-        r = tokio::time::timeout(limit, state.step(step)) => r.unwrap_or_else(|_| {
-            Err(Stop::Error(
-                ErrorKind::DeviceCommandFailed,
-                format!(
-                    "step {} ({}) did not finish within {} s",
-                    step.index,
-                    step.kind.describe(),
-                    limit.as_secs_f64()
-                ),
-                None,
-            ))
-        }),
+        r = &mut work => r,
+        // Judged while the step still waits, so its command still shows as in flight.
+        _ = tokio::time::sleep(limit) => Err(step_timed_out(step, limit, &bound)),
         _ = cancel.cancelled() => Err(Stop::Error(ErrorKind::Interrupted, "interrupted".into(), None)),
+    }
+}
+
+/// The error of a step that ran out of time: the handset that has kept a command waiting
+/// longest, when one has (a handset that stopped answering), else the step alone.
+fn step_timed_out(step: &Step, limit: Duration, bound: &[&LabHandset]) -> Stop {
+    let what = format!(
+        "step {} ({}) did not finish within {} s",
+        step.index,
+        step.kind.describe(),
+        limit.as_secs_f64()
+    );
+    let waiting = bound
+        .iter()
+        .filter_map(|h| {
+            h.device
+                .in_flight()
+                .map(|(command, waited)| (h, command, waited))
+        })
+        .max_by_key(|(_, _, waited)| *waited);
+    match waiting {
+        Some((h, command, waited)) => Stop::Error(
+            ErrorKind::DeviceOffline,
+            format!(
+                "{what}: handset {} has not answered `{command}` for {:.1} s",
+                h.id,
+                waited.as_secs_f64()
+            ),
+            Some(h.id.clone()),
+        ),
+        None => Stop::Error(ErrorKind::DeviceCommandFailed, what, None),
     }
 }
 

@@ -30,8 +30,9 @@ impl StateMonitor {
             loop {
                 for (i, (role, handset)) in parties.iter().enumerate() {
                     // Errors are the step engine's to report; the monitor only records changes.
-                    if let Ok(Ok(state)) =
-                        tokio::time::timeout(POLL * 4, handset.call_state()).await
+                    // A command is never cut short here: its own watchdog ends it and logs
+                    // it, where dropping it would leave its worker waiting on the handset.
+                    if let Ok(state) = handset.call_state().await
                         && last[i] != Some(state)
                     {
                         let from = last[i].map_or_else(|| "?".to_string(), |s| s.to_string());

@@ -103,6 +103,7 @@ fn fault(spec: &FaultSpec) -> Fault {
         FaultSpec::Reject { cause } => Fault::Reject { cause },
         FaultSpec::NoAnswer { after } => Fault::NoAnswer { after },
         FaultSpec::SlowSetup { after } => Fault::SlowSetup { after },
+        FaultSpec::AdbUnresponsive { after } => Fault::AdbUnresponsive { after },
         FaultSpec::Mute { from, to, way: w } => Fault::Mute {
             from,
             to,

@@ -646,6 +646,12 @@ pub enum FaultSpec {
         /// Time from dial to ringing.
         after: Duration,
     },
+    /// `{ kind: adb_unresponsive, after: 3s }`: the callee's handset stops answering ADB
+    /// that long after the answer, until the call ends.
+    AdbUnresponsive {
+        /// Time from answer.
+        after: Duration,
+    },
     /// `{ kind: mute, from: 2s, to: 4s, way: both }`.
     Mute {
         /// Start, from answer.

@@ -243,6 +243,9 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
         "slow_setup" => Some(FaultSpec::SlowSetup {
             after: time(c, "after")?,
         }),
+        "adb_unresponsive" => Some(FaultSpec::AdbUnresponsive {
+            after: time(c, "after")?,
+        }),
         "mute" => {
             let (from, to) = (time(c, "from")?, time(c, "to")?);
             if to <= from {
@@ -261,7 +264,9 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
         other => {
             c.error(
                 kind_node.loc,
-                format!("unknown fault kind `{other}` (expected `drop`, `one_way` or `mute`)"),
+                format!(
+                    "unknown fault kind `{other}` (expected `drop`, `one_way`, `mute`, `busy`, `reject`, `no_answer`, `slow_setup`, `out_of_service` or `adb_unresponsive`)"
+                ),
             );
             None
         }
