@@ -81,12 +81,11 @@ fn send_output(io: &mut StreamIo, v2: bool, out: &Output) -> bool {
 
 /// Runs a service on a stream until it ends, then closes the stream.
 pub fn run(service: Service, mut io: StreamIo, ctx: &DeviceContext) {
-    if crate::android::lock(&ctx.net).phones[ctx.handset.idx].unresponsive {
-        // A hung handset takes the command and never answers: the host's watchdog must
-        // give up on it. The stream is held until the host closes it.
-        while io.read().is_some() {}
-        io.close();
-        return;
+    // A hung handset takes the command and answers only once it recovers (when its call
+    // ends): the host's watchdog must give up on it first. Answering late, rather than
+    // never, lets the host's waiting worker finish instead of waiting for ever.
+    while crate::android::lock(&ctx.net).phones[ctx.handset.idx].unresponsive {
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let mut host = AndroidHost {
         handset: &ctx.handset,
