@@ -50,3 +50,8 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 echo "setup: system packages present"
+
+# The Python ADB clients the interop tests drive the virtual handsets with, from PyPI.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -x "$root/.venv/bin/python" ]; then python3 -m venv "$root/.venv"; fi
+"$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$root/tests/interop/requirements.txt"

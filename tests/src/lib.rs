@@ -3,6 +3,7 @@
 //! The tests in `tests/` run the real `farend` binary (set `FAREND_BIN`, or build it first with
 //! `cargo build -p farend`) against the built-in virtual lab, Debian's `adb` and `xmllint`.
 
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -185,4 +186,47 @@ fn page_requests(net_log: &str) -> Vec<String> {
         .collect();
     urls.dedup();
     urls
+}
+
+/// A TCP port free on this machine now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A private adb server on its own port, killed when dropped.
+pub struct AdbServer(pub u16);
+
+impl AdbServer {
+    /// Starts a server on a free port.
+    pub fn start() -> AdbServer {
+        let port = free_port();
+        let server = AdbServer(port);
+        let out = server.adb(&["start-server"]);
+        assert!(
+            out.status.success(),
+            "adb start-server: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server
+    }
+
+    /// Runs `adb` against this server.
+    pub fn adb(&self, args: &[&str]) -> std::process::Output {
+        Command::new("adb")
+            .arg("-P")
+            .arg(self.0.to_string())
+            .args(args)
+            .output()
+            .expect("adb runs")
+    }
+}
+
+impl Drop for AdbServer {
+    fn drop(&mut self) {
+        let _ = self.adb(&["kill-server"]);
+    }
 }

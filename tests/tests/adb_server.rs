@@ -4,48 +4,7 @@
 
 use farend_e2e::*;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A private adb server on its own port, killed when dropped.
-struct AdbServer(u16);
-
-impl AdbServer {
-    fn start() -> AdbServer {
-        let port = free_port();
-        let server = AdbServer(port);
-        let out = server.adb(&["start-server"]);
-        assert!(
-            out.status.success(),
-            "adb start-server: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        server
-    }
-
-    fn adb(&self, args: &[&str]) -> std::process::Output {
-        Command::new("adb")
-            .arg("-P")
-            .arg(self.0.to_string())
-            .args(args)
-            .output()
-            .expect("adb runs")
-    }
-}
-
-impl Drop for AdbServer {
-    fn drop(&mut self) {
-        let _ = self.adb(&["kill-server"]);
-    }
-}
+use std::process::Stdio;
 
 #[test]
 fn farend_runs_through_a_real_adb_server() {

@@ -111,6 +111,10 @@ pub struct LabConfig {
     pub bind_ip: IpAddr,
     /// `None`: OS-assigned ports; `Some(p)`: handset i uses p+3i (adb), p+3i+1 (mic), p+3i+2 (ear).
     pub base_port: Option<u16>,
+    /// Whether the handsets ask a host that connects straight to them to authenticate
+    /// (ADB `AUTH`), as a real handset with USB debugging on does; every key offered is
+    /// accepted, as if the user tapped "Allow" (default off).
+    pub require_auth: bool,
 }
 
 impl LabConfig {
@@ -139,6 +143,7 @@ impl Default for LabConfig {
             first_number: "+421900000001".into(),
             bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             base_port: None,
+            require_auth: false,
         }
     }
 }
@@ -205,6 +210,8 @@ pub struct DeviceContext {
     pub handset: Handset,
     /// The network.
     pub net: Arc<Mutex<Network>>,
+    /// Whether a connecting host must authenticate first.
+    pub require_auth: bool,
 }
 
 struct HandsetRuntime {
@@ -324,6 +331,7 @@ impl VirtualLab {
                 id: id.clone(),
                 handset,
                 net: net.clone(),
+                require_auth: config.require_auth,
             });
             let adb = Server::start(format!("{id}-adb"), adb_l, move |s| {
                 adb::connection::serve(s, ctx.clone())

@@ -150,6 +150,37 @@ impl Drop for StreamIo {
     }
 }
 
+/// `AUTH` subtypes (the `arg0` of an `AUTH` message).
+const AUTH_TOKEN: u32 = 1;
+const AUTH_SIGNATURE: u32 = 2;
+const AUTH_RSAPUBLICKEY: u32 = 3;
+
+/// Sends the handset's `CNXN` banner: the host is let in.
+fn send_banner(writer: &Writer, ctx: &DeviceContext) -> bool {
+    let banner = ctx.handset.banner().into_bytes();
+    writer
+        .send(&Message::new(A_CNXN, VERSION, MAX_PAYLOAD, banner))
+        .is_ok()
+}
+
+/// Sends a fresh 20-byte token for the host to sign.
+fn send_token(writer: &Writer) -> bool {
+    let mut token = [0u8; 20];
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut state = seed | 1;
+    for b in &mut token {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *b = state as u8;
+    }
+    writer
+        .send(&Message::new(A_AUTH, AUTH_TOKEN, 0, token.to_vec()))
+        .is_ok()
+}
+
 /// Serves one host connection until it closes.
 pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
     let _ = stream.set_nodelay(true);
@@ -163,18 +194,29 @@ pub fn serve(stream: TcpStream, ctx: Arc<DeviceContext>) {
     let streams: Arc<Mutex<HashMap<u32, Sender<Event>>>> = Arc::default();
     let queued = Arc::new(AtomicUsize::new(0));
     let mut next_id: u32 = 1;
+    let mut authorised = !ctx.require_auth;
     let mut reader = io::BufReader::new(stream);
     while let Ok(m) = Message::read(&mut reader) {
         let ok = match m.command {
             A_CNXN => {
                 let host_max = (m.arg1 as usize).clamp(256, MAX_PAYLOAD as usize);
                 *writer.max_payload.lock().unwrap_or_else(|e| e.into_inner()) = host_max;
-                let banner = ctx.handset.banner().into_bytes();
-                writer
-                    .send(&Message::new(A_CNXN, VERSION, MAX_PAYLOAD, banner))
-                    .is_ok()
+                if authorised {
+                    send_banner(&writer, &ctx)
+                } else {
+                    send_token(&writer)
+                }
+            }
+            // The host signed the token with a key this handset has never seen: ask again,
+            // and the host offers its public key, which the user "allows".
+            A_AUTH if !authorised && m.arg0 == AUTH_SIGNATURE => send_token(&writer),
+            A_AUTH if !authorised && m.arg0 == AUTH_RSAPUBLICKEY => {
+                authorised = true;
+                send_banner(&writer, &ctx)
             }
             A_AUTH | A_STLS => true,
+            // Nothing is opened before the host is let in (a real adbd drops it).
+            A_OPEN if !authorised => false,
             A_OPEN => {
                 let name = String::from_utf8_lossy(&m.data);
                 let name = name.trim_end_matches('\0').to_string();

@@ -35,6 +35,10 @@ struct ServeArgs {
     /// Stop when standard input reaches its end (for scripts), as well as on Ctrl-C.
     #[arg(long)]
     until_eof: bool,
+    /// Make hosts that connect straight to a handset authenticate first (ADB AUTH), as a
+    /// real handset does; every key is allowed.
+    #[arg(long)]
+    auth: bool,
 }
 
 /// A lab file for the handsets of a running virtual lab.
@@ -56,6 +60,7 @@ pub fn run(args: LabArgs) -> Outcome {
         handsets: args.handsets,
         transport_delay: std::time::Duration::from_millis(args.delay_ms),
         base_port: args.base_port,
+        require_auth: args.auth,
         ..Default::default()
     };
     let lab = farend_lab::VirtualLab::start(config)

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Drives a virtual handset with the Python ADB clients users already have, and prints what
+each saw as one JSON object (tests/tests/interop.rs checks it against the lab).
+
+  adb_clients.py adbutils SERVER_PORT SERIAL   adbutils through a running adb server
+  adb_clients.py adb-shell HOST PORT KEYDIR    adb-shell straight to the handset, with AUTH
+"""
+
+import json
+import os
+import sys
+
+
+def via_adbutils(port, serial):
+    import adbutils
+
+    client = adbutils.AdbClient(host="127.0.0.1", port=int(port))
+    out = {"connect": client.connect(serial, timeout=10)}
+    device = client.device(serial=serial)
+    out["state"] = device.get_state()
+    out["model"] = device.prop.model
+    out["release"] = device.getprop("ro.build.version.release")
+    out["echo"] = device.shell("echo farend interop")
+    ret = device.shell2("echo out; false")
+    out["exit_code"] = ret.returncode
+    out["exit_output"] = ret.output
+    out["registry_has_call_state"] = "mCallState=" in device.shell("dumpsys telephony.registry")
+    out["logcat_lines"] = len(device.shell("logcat -d -v threadtime -b main,system,radio").splitlines())
+    try:
+        device.sync.push(b"x", "/sdcard/x.txt")
+        out["push_error"] = None
+    except Exception as e:  # the virtual handset offers no sync service
+        out["push_error"] = f"{type(e).__name__}: {e}"
+    return out
+
+
+def via_adb_shell(host, port, keydir):
+    from adb_shell.adb_device import AdbDeviceTcp
+    from adb_shell.auth.keygen import keygen
+    from adb_shell.auth.sign_pythonrsa import PythonRSASigner
+
+    out = {}
+    # Without a key, a handset that asks for AUTH must refuse the host.
+    bare = AdbDeviceTcp(host, int(port), default_transport_timeout_s=10.0)
+    try:
+        bare.connect(auth_timeout_s=5)
+        out["without_key"] = "connected"
+    except Exception as e:
+        out["without_key"] = type(e).__name__
+    finally:
+        bare.close()
+    key = os.path.join(keydir, "adbkey")
+    keygen(key)
+    signer = PythonRSASigner.FromRSAKeyPath(key)
+    device = AdbDeviceTcp(host, int(port), default_transport_timeout_s=10.0)
+    out["connect"] = device.connect(rsa_keys=[signer], auth_timeout_s=10)
+    out["model"] = device.shell("getprop ro.product.model").strip()
+    out["echo"] = device.shell("echo farend interop")
+    out["registry_has_call_state"] = "mCallState=" in device.shell("dumpsys telephony.registry")
+    device.close()
+    return out
+
+
+def main():
+    mode, *args = sys.argv[1:]
+    result = via_adbutils(*args) if mode == "adbutils" else via_adb_shell(*args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
