@@ -29,8 +29,8 @@ def via_adbutils(port, serial):
     try:
         device.sync.push(b"x", "/sdcard/x.txt")
         out["push_error"] = None
-    except Exception as e:  # the virtual handset offers no sync service
-        out["push_error"] = f"{type(e).__name__}: {e}"
+    except Exception as e:  # the virtual handset's storage is read-only
+        out["push_error"] = f"{type(e).__name__}: {e.args}"
     return out
 
 

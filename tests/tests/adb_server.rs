@@ -134,3 +134,55 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
         "lab serve stops cleanly when stdin closes"
     );
 }
+
+#[test]
+fn push_pull_and_install_fail_with_androids_messages() {
+    if !require_tool("adb") {
+        return;
+    }
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
+        handsets: 1,
+        ..Default::default()
+    })
+    .expect("virtual lab starts");
+    let serial = lab.handsets()[0].serial.clone();
+    let server = AdbServer::start();
+    assert!(server.adb(&["connect", &serial]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let file = file.to_str().unwrap();
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    // The handset's storage folders exist and are read-only, as adbd reports it.
+    let push = server.adb(&["-s", &serial, "push", file, "/sdcard/"]);
+    assert!(!push.status.success());
+    assert!(
+        text(&push).contains("remote couldn't create file: Read-only file system"),
+        "{}",
+        text(&push)
+    );
+    let pull = server.adb(&["-s", &serial, "pull", "/sdcard/x.txt", file]);
+    assert!(!pull.status.success());
+    assert!(
+        text(&pull)
+            .contains("failed to stat remote object '/sdcard/x.txt': No such file or directory"),
+        "{}",
+        text(&pull)
+    );
+    // There is no package manager: Android's `cmd` says so.
+    let apk = dir.path().join("x.apk");
+    std::fs::write(&apk, "not an apk").unwrap();
+    let install = server.adb(&["-s", &serial, "install", apk.to_str().unwrap()]);
+    assert!(!install.status.success());
+    assert!(
+        text(&install).contains("Can't find service: package"),
+        "{}",
+        text(&install)
+    );
+}

@@ -2,4 +2,5 @@
 
 pub mod connection;
 pub mod shell_service;
+pub mod sync_service;
 pub mod transport;

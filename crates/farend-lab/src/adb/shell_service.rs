@@ -35,10 +35,15 @@ pub enum Service {
     },
     /// `exec:command`: raw output, no stderr separation.
     Exec(String),
+    /// `sync:`: file transfer (see [`super::sync_service`]).
+    Sync,
 }
 
 /// Parses an OPEN destination; `None` for services this device does not offer.
 pub fn parse(name: &str) -> Option<Service> {
+    if name == "sync:" {
+        return Some(Service::Sync);
+    }
     if let Some(cmd) = name.strip_prefix("exec:") {
         return Some(Service::Exec(cmd.to_string()));
     }
@@ -94,6 +99,7 @@ pub fn run(service: Service, mut io: StreamIo, ctx: &DeviceContext) {
     let (v2, command) = match &service {
         Service::Shell { v2, command, .. } => (*v2, command.clone()),
         Service::Exec(c) => (false, c.clone()),
+        Service::Sync => return super::sync_service::run(io),
     };
     let pty = matches!(service, Service::Shell { pty: true, .. });
     if !command.trim().is_empty() {
