@@ -4,6 +4,8 @@ each saw as one JSON object (tests/tests/interop.rs checks it against the lab).
 
   adb_clients.py adbutils SERVER_PORT SERIAL   adbutils through a running adb server
   adb_clients.py adb-shell HOST PORT KEYDIR    adb-shell straight to the handset, with AUTH
+  adb_clients.py mobly SERIAL LOGDIR           Mobly's AndroidDevice through the adb server
+                                               (ANDROID_ADB_SERVER_PORT names its port)
 """
 
 import json
@@ -61,9 +63,31 @@ def via_adb_shell(host, port, keydir):
     return out
 
 
+def via_mobly(serial, logdir):
+    import glob
+    import logging
+
+    from mobly.controllers.android_device import AndroidDevice
+
+    logging.disable(logging.CRITICAL)
+    device = AndroidDevice(serial=serial)
+    device.log_path = logdir
+    out = {"build_info": device.build_info, "model": device.model}
+    device.services.logcat.start()
+    device.services.logcat.stop()
+    out["logcat_files"] = len(glob.glob(os.path.join(logdir, "logcat,*")))
+    report = device.take_bug_report(destination=logdir)
+    with open(report, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    out["bugreport_dumpstate"] = "== dumpstate:" in text
+    out["bugreport_registry"] = "mCallState=" in text
+    return out
+
+
 def main():
     mode, *args = sys.argv[1:]
-    result = via_adbutils(*args) if mode == "adbutils" else via_adb_shell(*args)
+    clients = {"adbutils": via_adbutils, "adb-shell": via_adb_shell, "mobly": via_mobly}
+    result = clients[mode](*args)
     print(json.dumps(result))
 
 

@@ -1,5 +1,6 @@
-//! The ADB tools users already have, against the virtual handsets: Python `adbutils` through
-//! Debian's adb server, and Python `adb-shell` straight to a handset's port with ADB AUTH.
+//! The ADB tools users already have, against the virtual handsets: Python `adbutils` and
+//! Google's Mobly `AndroidDevice` through Debian's adb server, and Python `adb-shell` straight
+//! to a handset's port with ADB AUTH.
 //! Both come from PyPI into `.venv` (scripts/setup.sh installs tests/interop/requirements.txt).
 
 use farend_e2e::*;
@@ -10,7 +11,7 @@ use std::process::Command;
 fn python() -> Option<PathBuf> {
     let python = repo_root().join(".venv/bin/python");
     let ok = Command::new(&python)
-        .args(["-c", "import adbutils, adb_shell"])
+        .args(["-c", "import adbutils, adb_shell, mobly"])
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
@@ -25,7 +26,16 @@ fn python() -> Option<PathBuf> {
 
 /// Runs tests/interop/adb_clients.py and parses what it printed.
 fn clients(python: &PathBuf, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(python)
+    clients_with(python, args, None)
+}
+
+/// As [`clients`], with `ANDROID_ADB_SERVER_PORT` set for tools that run `adb` themselves.
+fn clients_with(python: &PathBuf, args: &[&str], server_port: Option<u16>) -> serde_json::Value {
+    let mut cmd = Command::new(python);
+    if let Some(port) = server_port {
+        cmd.env("ANDROID_ADB_SERVER_PORT", port.to_string());
+    }
+    let out = cmd
         .arg(repo_root().join("tests/interop/adb_clients.py"))
         .args(args)
         .output()
@@ -107,4 +117,37 @@ fn adbutils_drives_a_handset_through_debians_adb_server() {
             .is_some_and(|e| e.contains("FAIL")),
         "{seen}"
     );
+}
+
+#[test]
+fn mobly_sets_up_a_handset_reads_its_build_and_collects_logcat_and_a_bug_report() {
+    if !require_tool("adb") {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
+        handsets: 1,
+        ..Default::default()
+    })
+    .expect("virtual lab starts");
+    let h = &lab.handsets()[0];
+    let server = AdbServer::start();
+    assert!(server.adb(&["connect", &h.serial]).status.success());
+    let logs = tempfile::tempdir().unwrap();
+    let seen = clients_with(
+        &python,
+        &["mobly", &h.serial, logs.path().to_str().unwrap()],
+        Some(server.0),
+    );
+    assert_eq!(seen["build_info"]["build_version_sdk"], "34", "{seen}");
+    assert!(
+        seen["build_info"]["build_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.contains("release-keys")),
+        "{seen}"
+    );
+    assert_eq!(seen["logcat_files"], 1, "{seen}");
+    // `adb bugreport` finds no bugreportz and takes the plain-text report.
+    assert_eq!(seen["bugreport_dumpstate"], true, "{seen}");
+    assert_eq!(seen["bugreport_registry"], true, "{seen}");
 }

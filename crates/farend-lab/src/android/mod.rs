@@ -107,12 +107,40 @@ impl Commands for AndroidHost<'_> {
             "dumpsys" => self.dumpsys(&args, out),
             "logcat" => self.logcat(&args, out),
             "cmd" => self.cmd(&args, out),
+            "bugreport" => self.bugreport(out),
             _ => return None,
         })
     }
 }
 
 impl AndroidHost<'_> {
+    /// `bugreport`: the plain-text report of releases before Android 7's zipped one (which
+    /// `adb bugreport` falls back to when there is no `bugreportz`): the dumpstate header,
+    /// the properties, the telephony and Telecom state and the logs.
+    fn bugreport(&mut self, out: &mut Output) -> u8 {
+        let rule = "========================================================\n";
+        out.out(rule);
+        out.out(&format!(
+            "== dumpstate: {}\n",
+            dumpsys::fmt_time(crate::network::now_ms(), true)
+        ));
+        out.out(rule);
+        let section =
+            |out: &mut Output, title: &str| out.out(&format!("\n------ {title} ------\n"));
+        section(out, "SYSTEM PROPERTIES (getprop)");
+        self.getprop(&[], out);
+        section(out, "DUMPSYS telephony.registry");
+        self.dumpsys(&["telephony.registry"], out);
+        section(out, "DUMPSYS telecom");
+        self.dumpsys(&["telecom"], out);
+        section(
+            out,
+            "SYSTEM LOG (logcat -v threadtime -v printable -v uid -d *:v)",
+        );
+        self.logcat(&["-d"], out);
+        0
+    }
+
     /// `cmd connectivity airplane-mode [enable|disable]`, as Android 11 and later take it
     /// from the shell user; other `cmd` services are not there.
     fn cmd(&mut self, args: &[&str], out: &mut Output) -> u8 {

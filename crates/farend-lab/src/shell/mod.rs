@@ -265,6 +265,13 @@ fn run_command(argv: &[String], input: &[u8], host: &mut dyn Commands, out: &mut
     match name {
         "true" | ":" => Flow::Continue(0),
         "false" => Flow::Continue(1),
+        // Variables are not expanded by this shell; `adb logcat` sets ANDROID_LOG_TAGS first.
+        "export" => Flow::Continue(0),
+        // The command replaces the shell: its status is the shell's.
+        "exec" if argv.len() > 1 => match run_command(&argv[1..], input, host, out) {
+            Flow::Continue(s) | Flow::Exit(s) => Flow::Exit(s),
+        },
+        "exec" => Flow::Continue(0),
         "echo" => {
             let mut args = &argv[1..];
             let mut newline = true;
@@ -338,6 +345,14 @@ mod tests {
             String::from_utf8(o.stderr).unwrap(),
             st,
         )
+    }
+
+    #[test]
+    fn exec_replaces_the_shell_and_export_is_accepted() {
+        // What `adb logcat -c` sends: the command after `exec` ends the script with its status.
+        let (out, err, status) = run("export ANDROID_LOG_TAGS=\"\" ; exec fail3 ; echo after");
+        assert_eq!((out.as_str(), err.as_str(), status), ("", "", 3));
+        assert_eq!(run("exec args a b; echo after").0, "<a><b>\n");
     }
 
     #[test]
