@@ -267,7 +267,8 @@ mod tests {
             })
         );
         assert_eq!(parse("exec:ls"), Some(Service::Exec("ls".into())));
-        assert_eq!(parse("sync:"), None);
+        assert_eq!(parse("sync:"), Some(Service::Sync));
+        assert_eq!(parse("framebuffer:"), None);
         assert_eq!(parse("shellfoo:x"), None);
         assert_eq!(packet(3, &[7]), vec![3, 1, 0, 0, 0, 7]);
     }
