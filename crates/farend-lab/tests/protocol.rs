@@ -61,7 +61,7 @@ fn shell_v1_and_v2_exit_codes_and_stderr() {
 fn unknown_services_are_closed() {
     let lab = lab();
     let mut host = RawHost::connect(lab.handsets()[0].adb_addr, 4096);
-    assert_eq!(host.open("sync:"), None);
+    assert_eq!(host.open("framebuffer:"), None);
     assert_eq!(host.open("jdwp:1234"), None);
     // The connection still works afterwards.
     assert_eq!(host.shell("shell:echo ok", &[]).stdout, "ok\n");
