@@ -10,5 +10,6 @@ pub mod fingerprint;
 pub mod level;
 pub mod progress;
 pub mod spectrogram;
+mod stats;
 pub mod tone;
 pub mod verdict;

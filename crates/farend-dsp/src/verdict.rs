@@ -22,7 +22,7 @@
 mod phat;
 
 use crate::fingerprint::{self, Extractor, Identification, IdentifyOptions, Index};
-use crate::{delay, level};
+use crate::{delay, level, stats};
 use serde::Serialize;
 
 /// Thresholds and lab facts for [`analyze_path`].
@@ -309,7 +309,7 @@ fn measure_drift(reference: &[f32], recording: &[f32], rate: u32, lag: f64) -> O
                 .map(|f| ((start + span / 2) as f64, f.lag - start as f64))
         })
         .collect();
-    let (slope, intercept) = robust_line(&points)?;
+    let (slope, intercept) = stats::robust_line(&points)?;
     let outlier = DRIFT_OUTLIER_MS * r / 1000.0;
     let kept: Vec<(f64, f64)> = points
         .into_iter()
@@ -320,50 +320,7 @@ fn measure_drift(reference: &[f32], recording: &[f32], rate: u32, lag: f64) -> O
     if kept.len() < 4 || last - first < (MIN_DRIFT_PLAY_S - DRIFT_STRETCH_S) * r {
         return None;
     }
-    fit_line(&kept).map(|(slope, _)| slope * 1e6)
-}
-
-/// Theil–Sen line through `points`: the median slope over all pairs, then the median
-/// intercept; `None` for fewer than two distinct abscissae.
-fn robust_line(points: &[(f64, f64)]) -> Option<(f64, f64)> {
-    let mut slopes = Vec::new();
-    for (i, a) in points.iter().enumerate() {
-        for b in &points[i + 1..] {
-            if b.0 != a.0 {
-                slopes.push((b.1 - a.1) / (b.0 - a.0));
-            }
-        }
-    }
-    let slope = median(&mut slopes)?;
-    let mut intercepts: Vec<f64> = points.iter().map(|p| p.1 - slope * p.0).collect();
-    Some((slope, median(&mut intercepts)?))
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
-}
-
-/// Least-squares line through `points`: (slope, intercept); `None` for fewer than two
-/// distinct abscissae.
-fn fit_line(points: &[(f64, f64)]) -> Option<(f64, f64)> {
-    let n = points.len() as f64;
-    let mean_t = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let mean_d = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let (mut stt, mut std) = (0.0, 0.0);
-    for &(t, d) in points {
-        stt += (t - mean_t) * (t - mean_t);
-        std += (t - mean_t) * (d - mean_d);
-    }
-    (stt > 0.0).then(|| (std / stt, mean_d - std / stt * mean_t))
+    stats::fit_line(&kept).map(|(slope, _)| slope * 1e6)
 }
 
 /// Mute gaps: recording frames far below its active level while the aligned reference

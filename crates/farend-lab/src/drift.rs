@@ -7,6 +7,10 @@
 //! [`MARGIN_S`] seconds, after which it slips back by that backlog, as a real card's buffer
 //! would under-run. Samples between the talking card's are read by windowed-sinc
 //! interpolation, so speech and tones keep their spectrum.
+//!
+//! Written here rather than taken from a resampling crate (rubato serves the sound cards)
+//! because the ground truth needs the exact input position of every played sample
+//! ([`Drift::delay_samples`]), which a general resampler does not expose.
 
 use std::collections::VecDeque;
 

@@ -247,12 +247,9 @@ fn edge_skew(frames: &Frames, run: Run) -> usize {
     skew_on.max(skew_off)
 }
 
+/// The median of `v` (the upper middle one), 0 for none.
 fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    crate::stats::median(&mut v).unwrap_or(0.0)
 }
 
 /// Peak amplitude of a sine at `level_dbm0`.
