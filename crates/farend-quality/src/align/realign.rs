@@ -7,6 +7,14 @@ pub const BAD_FRAME_DISTURBANCE: f64 = 20.0;
 /// Search range around the frame's delay: 300 ms.
 pub const SEARCH_MS: usize = 300;
 
+/// A degraded stretch holding less than this share of the energy of its reference stretch
+/// (−20 dB) is not realigned: it is a dropout, and what little it holds is the input filter's
+/// ringing from the audio beside the gap, which correlates by chance with speech elsewhere.
+/// Without this test a 60 ms dropout was matched to speech 224 ms away and lost about half its
+/// disturbance; with it, mean |ΔMOS| on the oracle corpus's zeroed-burst pairs fell 0.314 →
+/// 0.220 (narrowband) and P.862 Annex A mean |Δraw| 0.297 → 0.275 at 8 kHz (PROVENANCE.md).
+const MIN_TEMPLATE_ENERGY: f64 = 0.01;
+
 /// Runs of consecutive bad frames, as frame ranges.
 pub fn bad_intervals(symmetric: &[f64]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -49,6 +57,9 @@ pub fn best_delay(
     }
     let len = end - start;
     let template = stretch(degraded, start as isize + around, len);
+    if energy(&template) < MIN_TEMPLATE_ENERGY * energy(&stretch(reference, start as isize, len)) {
+        return None;
+    }
     let window = stretch(
         reference,
         start as isize - search as isize,
@@ -62,6 +73,10 @@ pub fn best_delay(
             |best, (k, &v)| if v > best.1 { (k, v) } else { best },
         );
     (value > 0.0).then(|| around + search as isize - k as isize)
+}
+
+fn energy(signal: &[f64]) -> f64 {
+    signal.iter().map(|v| v * v).sum()
 }
 
 /// `len` samples of `signal` from `from`, zero outside it.
@@ -114,6 +129,17 @@ mod tests {
         let reference = noise(8000, 11);
         let mut degraded = reference.clone();
         degraded[3000..3600].fill(0.0);
+        assert_eq!(best_delay(&reference, &degraded, 3000, 3600, 0, 300), None);
+    }
+
+    #[test]
+    fn a_stretch_holding_only_ringing_finds_no_new_delay() {
+        let reference = noise(8000, 13);
+        let mut degraded = reference.clone();
+        // A dropout that still holds a trace (-40 dB) of the audio around it.
+        for v in &mut degraded[3000..3600] {
+            *v *= 0.01;
+        }
         assert_eq!(best_delay(&reference, &degraded, 3000, 3600, 0, 300), None);
     }
 
