@@ -35,14 +35,14 @@ const VOTE_EXPONENT: f64 = 0.125;
 /// so the spectrum of every window and every vote is computed once and kept.
 pub struct WindowCorrelator<'a> {
     len: usize,
-    window: Vec<f64>,
-    forward: Arc<dyn RealToComplex<f64>>,
-    inverse: Arc<dyn ComplexToReal<f64>>,
-    input: Vec<f64>,
-    product: Vec<Complex<f64>>,
-    out: Vec<f64>,
-    forward_scratch: Vec<Complex<f64>>,
-    inverse_scratch: Vec<Complex<f64>>,
+    window: Vec<f32>,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+    input: Vec<f32>,
+    product: Vec<Complex<f32>>,
+    out: Vec<f32>,
+    forward_scratch: Vec<Complex<f32>>,
+    inverse_scratch: Vec<Complex<f32>>,
     reference: WindowSpectra<'a>,
     degraded: WindowSpectra<'a>,
     votes: HashMap<(isize, isize), Vote, BuildHasherDefault<PositionHasher>>,
@@ -52,11 +52,11 @@ impl<'a> WindowCorrelator<'a> {
     /// A correlator for windows of 64 ms at `rate` of `reference` against `degraded`.
     pub fn new(reference: &'a [f64], degraded: &'a [f64], rate: u32) -> Self {
         let len = window_len(rate);
-        let forward = crate::spectrum::forward(2 * len);
-        let inverse = crate::spectrum::inverse(2 * len);
+        let forward = crate::spectrum::forward_single(2 * len);
+        let inverse = crate::spectrum::inverse_single(2 * len);
         WindowCorrelator {
             len,
-            window: hann(len),
+            window: hann(len).into_iter().map(|w| w as f32).collect(),
             input: forward.make_input_vec(),
             product: forward.make_output_vec(),
             out: inverse.make_output_vec(),
@@ -134,7 +134,7 @@ impl<'a> WindowCorrelator<'a> {
         );
         let full = 2 * self.len;
         let (lag, value) = correlation_peak(&self.out, self.len / 2);
-        let peak = value / full as f64 / (energy_a * energy_b).sqrt();
+        let peak = f64::from(value) / full as f64 / (energy_a * energy_b).sqrt();
         Vote {
             lag,
             weight: if peak > 0.0 {
@@ -181,7 +181,7 @@ impl<'a> FineDelay<'a> {
 
 /// Lag and value of the largest circular correlation value within ±`half` lags; of equal
 /// values, the one of the smallest lag.
-fn correlation_peak(out: &[f64], half: usize) -> (isize, f64) {
+fn correlation_peak(out: &[f32], half: usize) -> (isize, f32) {
     let full = out.len();
     // Lags -half..=-1 sit at the end of the circular correlation, 0..=half at its start.
     let (positive, negative) = (&out[..=half], &out[full - half..]);
@@ -197,26 +197,26 @@ fn correlation_peak(out: &[f64], half: usize) -> (isize, f64) {
     }
 }
 
-/// The largest of `values` (which hold no NaN), or `f64::MIN` for none.
-fn lane_max(values: &[f64]) -> f64 {
+/// The largest of `values` (which hold no NaN), or `f32::MIN` for none.
+fn lane_max(values: &[f32]) -> f32 {
     const LANES: usize = 8;
-    let mut lanes = [f64::MIN; LANES];
+    let mut lanes = [f32::MIN; LANES];
     let mut chunks = values.chunks_exact(LANES);
     for chunk in &mut chunks {
         for (lane, &v) in lanes.iter_mut().zip(chunk) {
             *lane = if v > *lane { v } else { *lane };
         }
     }
-    let rest = chunks.remainder().iter().fold(f64::MIN, |m, &v| m.max(v));
+    let rest = chunks.remainder().iter().fold(f32::MIN, |m, &v| m.max(v));
     lanes.iter().fold(rest, |m, &v| m.max(v))
 }
 
 /// What transforming one window needs: the window, the plan and its buffers.
 struct Transform<'t> {
-    window: &'t [f64],
-    forward: &'t dyn RealToComplex<f64>,
-    input: &'t mut [f64],
-    scratch: &'t mut [Complex<f64>],
+    window: &'t [f32],
+    forward: &'t dyn RealToComplex<f32>,
+    input: &'t mut [f32],
+    scratch: &'t mut [Complex<f32>],
 }
 
 /// Hashes vote keys (two sample positions) with a multiply per position: the keys are
@@ -248,7 +248,7 @@ impl Hasher for PositionHasher {
 thread_local! {
     /// Window spectra buffers of earlier alignments on this thread: reused, so that every
     /// call does not ask the system for (and have it clear) tens of megabytes again.
-    static SPARE_BUFFERS: RefCell<Vec<Vec<Complex<f64>>>> = const { RefCell::new(Vec::new()) };
+    static SPARE_BUFFERS: RefCell<Vec<Vec<Complex<f32>>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// How many spare window spectra buffers a thread keeps: 8 MB at 8 kHz, 16 MB at 16 kHz.
@@ -264,7 +264,7 @@ struct WindowSpectra<'a> {
     filled: Vec<usize>,
     energies: Vec<f64>,
     /// `len + 1` bins per slot (none for a window without energy).
-    bins: Vec<Vec<Complex<f64>>>,
+    bins: Vec<Vec<Complex<f32>>>,
 }
 
 impl<'a> WindowSpectra<'a> {
@@ -301,7 +301,9 @@ impl<'a> WindowSpectra<'a> {
             transform.window,
             &mut transform.input[..len],
         );
-        let energy = transform.input[..len].iter().fold(0.0, |e, v| e + v * v);
+        let energy = transform.input[..len]
+            .iter()
+            .fold(0.0, |e, &v| e + f64::from(v) * f64::from(v));
         transform.input[len..].fill(0.0);
         let mut bins = Vec::new();
         if energy > 0.0 {
@@ -324,7 +326,7 @@ impl<'a> WindowSpectra<'a> {
         slot
     }
 
-    fn bins(&self, slot: usize) -> &[Complex<f64>] {
+    fn bins(&self, slot: usize) -> &[Complex<f32>] {
         &self.bins[slot]
     }
 
@@ -352,7 +354,7 @@ impl Drop for WindowSpectra<'_> {
 
 /// Writes `signal[at..at + window.len()]` times `window` into `out`; samples outside the
 /// signal count as zero.
-fn windowed(signal: &[f64], at: isize, window: &[f64], out: &mut [f64]) {
+fn windowed(signal: &[f64], at: isize, window: &[f32], out: &mut [f32]) {
     let len = window.len() as isize;
     let first = at.clamp(0, signal.len() as isize);
     let last = (at + len).clamp(0, signal.len() as isize);
@@ -361,7 +363,7 @@ fn windowed(signal: &[f64], at: isize, window: &[f64], out: &mut [f64]) {
         let offset = (first - at) as usize;
         let inside = &signal[first as usize..last as usize];
         for ((slot, &v), &w) in out[offset..].iter_mut().zip(inside).zip(&window[offset..]) {
-            *slot = v * w;
+            *slot = v as f32 * w;
         }
     }
 }
@@ -519,17 +521,17 @@ mod tests {
         let mut seed = 3u32;
         for round in 0..100 {
             // Few distinct values, so that equal peaks are common.
-            let out: Vec<f64> = (0..64)
+            let out: Vec<f32> = (0..64)
                 .map(|_| {
                     seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                    ((seed >> 16) % (3 + round % 5)) as f64
+                    ((seed >> 16) % (3 + round % 5)) as f32
                 })
                 .collect();
             let half = 16 + round as usize % 16;
             let lags = (-(half as isize)..=half as isize)
                 .map(|lag| (lag, out[lag.rem_euclid(64) as usize]));
             let expected = lags.fold(
-                (0, f64::MIN),
+                (0, f32::MIN),
                 |best, (lag, v)| if v > best.1 { (lag, v) } else { best },
             );
             assert_eq!(correlation_peak(&out, half), expected, "round {round}");
