@@ -11,25 +11,32 @@
 //! Identification compares a query with every alignment of every reference by bit error
 //! rate (BER): a screening pass scores all alignments on 16 query words, the best 2000
 //! are rescored on every loud word, and the best alignment of the best references is
-//! refined. Only the 12 most reliable bits of each query word (largest energy
-//! differences) and only its loud frames count, which keeps noise and concealed frame loss
-//! out of the comparison. The query is fingerprinted at four sub-frame phases, so offsets
-//! come out at 4 ms steps, refined by interpolation to about a millisecond.
+//! refined. Only bits that are reliable on both sides are compared: the 16 of each query
+//! word and the 24 of each reference word with the largest energy differences (a noisy
+//! reference has unreliable bits of its own), and only the query's loud frames count, which
+//! keeps noise and concealed frame loss out of the comparison. The query is fingerprinted
+//! at four sub-frame phases, so offsets come out at 4 ms steps, refined by interpolation to
+//! about a millisecond.
 //!
 //! A match is accepted on either of two grounds, both over at least 85 % of the shorter of
 //! query and reference (queries shorter than 1.5 s never match):
 //!
 //! - **close**: a BER of at most 0.36 overall and at most 0.40 in each third (a real match
-//!   is good throughout; a word or two in common is not). On 3 s of AMR-NB 4.75 speech with
-//!   frame loss and 10 dB SNR the right alignment sits near 0.25, unrelated speech above
-//!   0.38.
+//!   is good throughout; a word or two in common is not), at least 3 deviations below the
+//!   best alignment of any other reference. On 3 s of AMR-NB 4.75 speech with frame loss and
+//!   10 dB SNR the right alignment sits near 0.25; in a library of hundreds of short
+//!   prompts, the best chance alignment of a 2 s query reaches 0.30–0.36, but does not
+//!   stand out from the next. Audio that repeats within the matched reference needs no
+//!   margin: the reference is right, only the offset is one of the repeats.
 //! - **standing out**: when noise in the reference or on the path lifts the right
 //!   alignment's BER towards 0.45, it is still far below every unrelated alignment (other
 //!   references, or the same one more than a few frames away), whose chance BERs cluster
 //!   together. The best alignment and the best few unrelated ones are scored alike over the
 //!   best two thirds of the query's half-second windows (so a muted or destroyed part does
 //!   not drown the rest); the match must beat them by 4.5 standard deviations of a chance
-//!   BER over the query's bits, and at least half of the windows must match on their own.
+//!   BER, and at least half of the windows must match on their own. The deviation is
+//!   measured for each query, from its BERs at 512 alignments spread over the library: how
+//!   many bits of a word vary independently depends on the speech and the path.
 //!
 //! [`Identification::reason`] says which test failed when nothing matches.
 //!
@@ -71,7 +78,13 @@ pub const SMOOTH: usize = 3;
 /// Time difference, in frames, the bits compare (2 frames = 32 ms).
 pub const LAG: usize = 2;
 /// Bits per query word compared: the ones with the largest energy differences.
-pub const QUERY_BITS: usize = 12;
+pub const QUERY_BITS: usize = 16;
+/// Bits per reference word compared: the ones with the largest energy differences. A bit
+/// whose energy difference is small in the reference flips as easily as in the query: a
+/// reference that is itself noisy (a radio recording, a noisy room) has many, and
+/// comparing only bits that are reliable on both sides keeps a true match's bit error
+/// rate low while unrelated alignments stay at chance.
+pub const REFERENCE_BITS: usize = 24;
 /// Lowest sample rate the fingerprint accepts (the band must fit below Nyquist).
 pub const MIN_RATE: u32 = 6400;
 /// Highest sample rate the fingerprint accepts.
@@ -90,7 +103,7 @@ pub enum FingerprintError {
 pub struct Fingerprint {
     /// Fingerprint words; word `n` describes the audio from `n * HOP_S` on.
     pub frames: Vec<u32>,
-    /// Per-word mask of the bits worth comparing (all ones for references).
+    /// Per-word mask of the bits worth comparing.
     pub masks: Vec<u32>,
     /// Per-word weight in 0..=255: low for frames that were silent or far below the
     /// loudest part (pauses, lost frames), which carry little information.
@@ -236,6 +249,12 @@ impl Extractor {
     /// Fingerprints `samples` (−1.0..1.0 at this extractor's rate).
     pub fn extract(&mut self, samples: &[f32]) -> Fingerprint {
         self.extract_masked(samples, BITS)
+    }
+
+    /// Fingerprints reference audio as an index keeps it: each word masked to its
+    /// [`REFERENCE_BITS`] most reliable bits.
+    pub fn reference(&mut self, samples: &[f32]) -> Fingerprint {
+        self.extract_masked(samples, REFERENCE_BITS)
     }
 
     /// Fingerprints `samples` and marks, per word, the `keep` bits whose energy differences

@@ -235,7 +235,7 @@ fn measure_delay(
     // Coarse: the fingerprint first (robust to codecs and loss), then cross-correlation.
     let coarse = Extractor::new(rate)
         .ok()
-        .map(|mut ex| ex.extract(reference))
+        .map(|mut ex| ex.reference(reference))
         .and_then(|fp| {
             let opts = IdentifyOptions {
                 min_overlap_s: 1.0,

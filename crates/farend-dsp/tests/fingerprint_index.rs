@@ -54,9 +54,9 @@ fn library(rate: u32) -> (Index, Vec<Vec<f32>>) {
 fn index_round_trips_through_bytes() {
     let (index, _) = library(8000);
     let bytes = index.to_bytes();
-    // 16 ms per word: 32 bits + 8 bits of weight, plus headers.
+    // 16 ms per word: 32 bits, 8 bits of weight and a 32-bit mask, plus headers.
     assert!(
-        bytes.len() < 6 * 8 * 63 * 5 + 400,
+        bytes.len() < 6 * 8 * 63 * 9 + 400,
         "index is {} bytes",
         bytes.len()
     );
@@ -64,6 +64,43 @@ fn index_round_trips_through_bytes() {
     assert_eq!(back, index);
     assert_eq!(back.len(), 6);
     assert!((back.total_duration_s() - 48.0).abs() < 0.5);
+}
+
+/// FNV-1a, the index's checksum.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[test]
+fn an_index_of_the_first_version_is_read_with_every_bit_compared() {
+    let (index, refs) = library(8000);
+    let v2 = index.to_bytes();
+    // Rewrite as version 1: the same header, entries without their masks.
+    let header = 4 + 2 + 2 * 3 + 4 * 2 + 2 * 2 + 4;
+    let mut v1 = v2[..header].to_vec();
+    v1[4..6].copy_from_slice(&1u16.to_le_bytes());
+    for e in index.entries() {
+        v1.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        v1.extend_from_slice(e.name.as_bytes());
+        v1.extend_from_slice(&(e.fingerprint.frames.len() as u32).to_le_bytes());
+        for w in &e.fingerprint.frames {
+            v1.extend_from_slice(&w.to_le_bytes());
+        }
+        v1.extend_from_slice(&e.fingerprint.weights);
+    }
+    let sum = fnv1a(&v1);
+    v1.extend_from_slice(&sum.to_le_bytes());
+    let old = Index::from_bytes(&v1).unwrap();
+    assert_eq!(old.len(), index.len());
+    for (a, b) in old.entries().iter().zip(index.entries()) {
+        assert_eq!(a.fingerprint.frames, b.fingerprint.frames);
+        assert!(a.fingerprint.masks.iter().all(|&m| m == u32::MAX));
+        assert!(b.fingerprint.masks.iter().any(|&m| m.count_ones() == 24));
+    }
+    let id = identify(&old, &refs[2][8000..8000 * 4], 8000);
+    assert_eq!(id.matched.as_deref(), Some("ref2"));
 }
 
 #[test]

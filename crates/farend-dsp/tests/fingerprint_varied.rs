@@ -73,6 +73,12 @@ fn prompts(language: &str) -> Vec<Vec<i16>> {
     wavs_under(&dir, &mut files);
     files
         .iter()
+        // Beeps, two-tone signals and the monkeys are the same audio in every language: a
+        // query holding one of them really does carry audio of another language's reference.
+        .filter(|f| {
+            let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            !["beep", "tone", "monkeys"].iter().any(|w| stem.contains(w))
+        })
         .filter_map(|f| read_wav(f))
         .filter(|x| x.len() > RATE as usize * 2 / 5)
         .collect()
@@ -352,12 +358,12 @@ fn each_path_identifies(n: usize, seed: u64, spoil: bool, percent: [usize; 3]) {
 #[test]
 fn prompts_and_continuous_speech_through_amr_and_opus_with_noise_before_or_after() {
     // Noisy HF-radio references through noise after the codec are the hardest case.
-    each_path_identifies(80, 21, false, [90, 75, 82]);
+    each_path_identifies(80, 21, false, [95, 95, 95]);
 }
 
 #[test]
 fn a_query_with_a_third_muted_or_destroyed_is_still_found() {
-    each_path_identifies(40, 31, true, [50, 35, 50]);
+    each_path_identifies(40, 31, true, [65, 50, 65]);
 }
 
 #[test]
@@ -383,6 +389,60 @@ fn other_talkers_and_languages_never_match() {
         }
     }
     eprintln!("unindexed: largest margin {closest:.1}σ");
+    assert!(
+        false_matches.is_empty(),
+        "false matches: {false_matches:#?}"
+    );
+}
+
+/// Every prompt of one Asterisk language folder, at least `min_s` long, with its file stem.
+fn named_prompts(language: &str, min_s: f64) -> Vec<(String, Vec<i16>)> {
+    let dir = language_dir(language)
+        .unwrap_or_else(|| panic!("asterisk-core-sounds-{language}-wav is not installed"));
+    let mut files = Vec::new();
+    wavs_under(&dir, &mut files);
+    files
+        .iter()
+        .filter_map(|f| {
+            let x = read_wav(f)?;
+            let stem = f.file_stem()?.to_str()?.to_string();
+            (x.len() as f64 >= min_s * f64::from(RATE)).then_some((stem, x))
+        })
+        .collect()
+}
+
+#[test]
+fn a_library_of_short_prompts_never_names_another_languages_prompt() {
+    // Hundreds of 1.5–3 s prompts make hundreds of thousands of chance alignments for a
+    // short query: the best of them reaches a low bit error rate by chance alone, and only
+    // how far it stands out from the next tells a match from a coincidence.
+    if let Err(reason) = tools_or_skip() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let mut index = Index::new();
+    for (name, x) in named_prompts("fr", 0.0) {
+        // Prompts of the same name in subfolders hold other audio; the first is enough here.
+        let _ = index.add(&name, &to_f32(&x), RATE);
+    }
+    let mut false_matches = Vec::new();
+    let mut queries = 0;
+    for (name, x) in named_prompts("ru", 1.5) {
+        // The monkeys are the same recording in every language.
+        if name.contains("monkeys") {
+            continue;
+        }
+        queries += 1;
+        let id = identify(&index, &to_f32(&x), RATE);
+        if let Some(got) = &id.matched {
+            false_matches.push(format!("ru {name} -> fr {got}: {}", report(&id)));
+        }
+    }
+    eprintln!(
+        "{queries} Russian prompts against {} French ones",
+        index.len()
+    );
+    assert!(queries > 100, "only {queries} prompts of 1.5 s or more");
     assert!(
         false_matches.is_empty(),
         "false matches: {false_matches:#?}"

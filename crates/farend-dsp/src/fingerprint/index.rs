@@ -1,10 +1,10 @@
 //! The reference index: fingerprints of a library of references, and its file format.
 //!
-//! File format (all integers little endian), version 1:
+//! File format (all integers little endian), version 2:
 //!
 //! ```text
 //! magic  b"FEFP"
-//! u16    format version (1)
+//! u16    format version (2)
 //! u16    bits per frame (32)
 //! u16    energy smoothing, frames (3)   u16 bit time difference, frames (2)
 //! u32    hop in microseconds (16000)
@@ -13,12 +13,13 @@
 //! u32    number of entries
 //! per entry:
 //!   u16  name length, then the UTF-8 name
-//!   u32  number of frames n, then n × u32 words, then n × u8 weights
+//!   u32  number of frames n, then n × u32 words, then n × u8 weights, then n × u32 masks
 //! u32    FNV-1a checksum of every byte before it
 //! ```
 //!
-//! A reader rejects other versions and other fingerprint parameters, so an index is never
-//! silently compared with fingerprints it was not made with.
+//! Version 1 had no masks; it is still read, with every bit of every word compared. A reader
+//! rejects other versions and other fingerprint parameters, so an index is never silently
+//! compared with fingerprints it was not made with.
 
 use super::{
     BITS, Extractor, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LAG, LOW_HZ, SMOOTH, WINDOW_S,
@@ -26,7 +27,9 @@ use super::{
 
 const MAGIC: &[u8; 4] = b"FEFP";
 /// Version of the index file format this code writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+/// The version before masks were stored.
+const VERSION_WITHOUT_MASKS: u16 = 1;
 
 /// Why an index could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,7 +111,7 @@ impl Index {
 
     /// Fingerprints `samples` at `rate` Hz and adds them under `name`.
     pub fn add(&mut self, name: &str, samples: &[f32], rate: u32) -> Result<(), IndexError> {
-        let fingerprint = Extractor::new(rate)?.extract(samples);
+        let fingerprint = Extractor::new(rate)?.reference(samples);
         self.add_fingerprint(name, fingerprint)
     }
 
@@ -161,7 +164,7 @@ impl Index {
             .iter()
             .map(|e| e.fingerprint.frames.len())
             .sum();
-        let mut out = Vec::with_capacity(32 + frames * 5 + self.entries.len() * 40);
+        let mut out = Vec::with_capacity(32 + frames * 9 + self.entries.len() * 40);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(BITS as u16).to_le_bytes());
@@ -180,6 +183,9 @@ impl Index {
                 out.extend_from_slice(&w.to_le_bytes());
             }
             out.extend_from_slice(&e.fingerprint.weights);
+            for m in &e.fingerprint.masks {
+                out.extend_from_slice(&m.to_le_bytes());
+            }
         }
         let sum = fnv1a(&out);
         out.extend_from_slice(&sum.to_le_bytes());
@@ -193,7 +199,7 @@ impl Index {
         }
         let mut r = Reader { bytes, pos: 4 };
         let version = r.u16()?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != VERSION_WITHOUT_MASKS {
             return Err(IndexError::UnsupportedVersion(version));
         }
         let params = (
@@ -238,7 +244,14 @@ impl Index {
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect();
             let weights = r.take(n)?.to_vec();
-            let masks = vec![u32::MAX; n];
+            let masks = if version == VERSION_WITHOUT_MASKS {
+                vec![u32::MAX; n]
+            } else {
+                r.take(n.checked_mul(4).ok_or(IndexError::Truncated)?)?
+                    .chunks_exact(4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect()
+            };
             index.add_fingerprint(
                 name,
                 Fingerprint {

@@ -8,6 +8,8 @@ const PHASES: usize = 4;
 const SCREEN_FRAMES: usize = 16;
 /// Alignments (over all references) that survive screening.
 const SURVIVORS: usize = 2000;
+/// Least weight of a query frame that counts as loud (see `Fingerprint::weights`).
+const LOUD_WEIGHT: u8 = 200;
 
 /// Tuning of [`identify_with`].
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,9 @@ pub struct IdentifyOptions {
     /// Least fraction of the query's half-second windows that must match on their own for a
     /// match above `max_ber` (a real match holds across the query, a coincidence does not).
     pub min_matched_fraction: f64,
+    /// How far, in the same deviations, a match at or below `max_ber` must be below the best
+    /// unrelated alignment (when there is one).
+    pub min_margin_sigmas_close: f64,
 }
 
 impl Default for IdentifyOptions {
@@ -43,6 +48,7 @@ impl Default for IdentifyOptions {
             max_ber_standout: 0.45,
             min_margin_sigmas: 4.5,
             min_matched_fraction: 0.5,
+            min_margin_sigmas_close: 3.0,
         }
     }
 }
@@ -146,7 +152,7 @@ impl Query {
         let base = &phases[0].0;
         // Every loud frame: only the alignments that survive screening are scored with it.
         let sel: Vec<usize> = (0..base.frames.len())
-            .filter(|&i| base.weights[i] >= 200)
+            .filter(|&i| base.weights[i] >= LOUD_WEIGHT)
             .collect();
         if base.frames.len() < 8 || sel.len() < 4 {
             return None;
@@ -302,6 +308,112 @@ fn screen(
     }
 }
 
+/// BER of the query's coarse frames against reference `r` at frame offset `k`, on the bits
+/// both masks keep; `None` when too few bits overlap.
+fn coarse_at_masked(query: &Query, r: &Fingerprint, k: i64) -> Option<f64> {
+    let (mut d, mut c) = (0u32, 0u32);
+    for &(i, qv, m) in &query.coarse {
+        let j = i64::from(i) + query.span.0 + k;
+        if (0..r.frames.len() as i64).contains(&j) {
+            let m = m & r.masks[j as usize];
+            d += ((qv ^ r.frames[j as usize]) & m).count_ones();
+            c += m.count_ones();
+        }
+    }
+    (c > 64).then(|| f64::from(d) / f64::from(c))
+}
+
+/// Alignments sampled to measure how widely chance BERs spread for one query.
+const NULL_SAMPLES: usize = 512;
+/// Least samples that give a usable spread.
+const MIN_NULL_SAMPLES: usize = 32;
+
+/// How widely the BERs of unrelated alignments spread for this query: the standard deviation
+/// of the coarse BER at `NULL_SAMPLES` alignments drawn evenly (by a fixed sequence, so
+/// answers repeat) from every reference, away from the best alignment `best` (reference,
+/// frame offset); `None` with too few.
+///
+/// Measured rather than modelled: how many of a word's bits vary independently depends on
+/// the speech, the masks and the path, and one query's chance BERs spread twice as widely
+/// as another's.
+fn chance_spread(
+    query: &Query,
+    references: &[&Fingerprint],
+    best: (usize, i64),
+    opts: &IdentifyOptions,
+) -> Option<Chance> {
+    if references.is_empty() {
+        return None;
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut bers = Vec::with_capacity(NULL_SAMPLES);
+    for _ in 0..NULL_SAMPLES {
+        let m = next() as usize % references.len();
+        let r = references[m];
+        let min_overlap = min_overlap_frames(query.len(), r.frames.len(), opts) as i64;
+        let (lo, hi) = (
+            -(query.len() as i64 - min_overlap),
+            r.frames.len() as i64 - min_overlap,
+        );
+        if hi < lo {
+            continue;
+        }
+        let k = lo + (next() as i64 % (hi - lo + 1));
+        if m == best.0 && (k - best.1).abs() <= NEIGHBOURHOOD + 4 {
+            continue;
+        }
+        bers.extend(coarse_at_masked(query, r, k));
+    }
+    if bers.len() < MIN_NULL_SAMPLES {
+        return None;
+    }
+    let mean = bers.iter().sum::<f64>() / bers.len() as f64;
+    let variance =
+        bers.iter().map(|b| (b - mean) * (b - mean)).sum::<f64>() / (bers.len() - 1) as f64;
+    Some(Chance {
+        mean,
+        deviation: variance.sqrt(),
+    })
+}
+
+/// The BERs of a query's unrelated alignments: their mean and standard deviation over all
+/// of the query's loud frames.
+#[derive(Debug, Clone, Copy)]
+struct Chance {
+    mean: f64,
+    deviation: f64,
+}
+
+impl Chance {
+    /// The deviation of a BER over the best two thirds of the query's windows, the unit of
+    /// the margin: the spread of a mean grows as the root of 3/2 when a third of the bits
+    /// are left out.
+    fn trimmed_deviation(&self) -> f64 {
+        self.deviation * 1.5f64.sqrt()
+    }
+
+    /// How many deviations `ber` lies below the chance mean.
+    fn below_chance(&self, ber: f64) -> f64 {
+        (self.mean - ber) / self.deviation.max(1e-6)
+    }
+}
+
+/// How far below the chance mean, in deviations, the best of `alignments` chance
+/// alignments is expected to lie: the extreme of that many normal draws, √(2 ln n).
+fn chance_extreme(alignments: f64) -> f64 {
+    (2.0 * alignments.max(2.0).ln()).sqrt()
+}
+
+/// How far beyond the expected chance extreme a BER must lie to be more than chance even
+/// when another reference matches about as well (the same audio in two references).
+const BEYOND_CHANCE_EXTREME: f64 = 3.0;
+
 /// BER of the query's coarse frames against `r` at frame offset `k`.
 fn coarse_at(query: &Query, r: &[u32], k: i64) -> Option<f64> {
     let (mut d, mut c) = (0u32, 0u32);
@@ -337,6 +449,9 @@ struct Score {
     /// BER over the best two thirds of the sub-windows: what a query with a destroyed or
     /// silent part has in common with its reference.
     trimmed: f64,
+    /// Bits compared in the query's loud frames (both masks set): what the chance spread
+    /// of the BER depends on.
+    loud_bits: u32,
 }
 
 /// Weighted bit error rate of `q` against `r` at frame offset `k`.
@@ -350,12 +465,16 @@ fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<Score> {
     let subs = (len / SUB_FRAMES).max(1);
     let mut parts = [(0u64, 0u64); 3];
     let mut sub = vec![(0u64, 0u64); subs];
+    let mut loud_bits = 0u32;
     for i in lo..hi {
         let j = (i + k) as usize;
         let pos = (i - lo) as usize;
         let i = i as usize;
         let w = u64::from(q.weights[i].min(r.weights[j]));
         let m = q.masks[i] & r.masks[j];
+        if q.weights[i] >= LOUD_WEIGHT {
+            loud_bits += m.count_ones();
+        }
         let d = w * u64::from(((q.frames[i] ^ r.frames[j]) & m).count_ones());
         let n = w * u64::from(m.count_ones());
         for acc in [
@@ -388,6 +507,7 @@ fn fine_ber(q: &Fingerprint, r: &Fingerprint, k: i64) -> Option<Score> {
         worst_third,
         matched_fraction: matched as f64 / subs as f64,
         trimmed: trimmed_ber(judged, subs).unwrap_or(num as f64 / den as f64),
+        loud_bits,
     })
 }
 
@@ -455,8 +575,14 @@ struct Evidence {
     /// Trimmed BER of the best unrelated alignment minus the best one's (`None`: nothing
     /// unrelated to compare with).
     margin: Option<f64>,
-    /// Chance BER deviation over the coarse bits, the unit of the margin.
+    /// Whether the best unrelated alignment lies elsewhere in the same reference (audio that
+    /// repeats within it): the reference is still the right one, only the offset is unsure.
+    repeats_within: bool,
+    /// Chance BER deviation over the bits compared, the unit of the margin.
     sigma: f64,
+    /// How many deviations the best BER lies beyond the best that chance alone is expected
+    /// to reach over every alignment searched (`None` when not measured).
+    beyond_chance: Option<f64>,
 }
 
 impl Evidence {
@@ -474,7 +600,14 @@ impl Evidence {
 /// next) and enough of the query's half-second windows must match on their own.
 fn decide(ev: &Evidence, opts: &IdentifyOptions) -> Result<(), String> {
     let s = &ev.score;
-    if s.ber <= opts.max_ber && s.worst_third <= opts.max_third_ber {
+    // Even a low BER must beat the unrelated alignments, when there are any: in a library
+    // of many short prompts, the best of thousands of chance alignments of a 2 s query
+    // reaches a BER of 0.30–0.36, but no further below the next one than chance allows.
+    let close_stands_out = ev.margin.is_none()
+        || ev.repeats_within
+        || ev.margin_sigmas() >= opts.min_margin_sigmas_close
+        || ev.beyond_chance.is_some_and(|z| z >= BEYOND_CHANCE_EXTREME);
+    if s.ber <= opts.max_ber && s.worst_third <= opts.max_third_ber && close_stands_out {
         return Ok(());
     }
     if s.trimmed > opts.max_ber_standout {
@@ -515,16 +648,16 @@ fn decide(ev: &Evidence, opts: &IdentifyOptions) -> Result<(), String> {
 /// Unrelated alignments refined to compare with the best one.
 const UNRELATED_REFINED: usize = 8;
 
-/// Fine BER of the best alignment unrelated to the winner (reference `n`, coarse offset
-/// `k`): the best few by coarse BER, refined exactly as the winner was, so the margin
-/// compares like with like.
+/// The best alignment unrelated to the winner (reference `n`, coarse offset `k`): the best
+/// few by coarse BER, refined exactly as the winner was, so the margin compares like with
+/// like.
 fn best_unrelated(
     query: &Query,
     index: &Index,
     scored: &[(f64, usize, i64)],
     n: usize,
     k: i64,
-) -> Option<f64> {
+) -> Option<Unrelated> {
     // Refinement moves up to 2 frames: start far enough away not to slide onto the winner.
     let far = NEIGHBOURHOOD + 4;
     let mut others: Vec<&(f64, usize, i64)> = scored
@@ -535,9 +668,38 @@ fn best_unrelated(
     others
         .iter()
         .take(UNRELATED_REFINED)
-        .filter_map(|&&(_, m, j)| refine(query, &index.entries()[m].fingerprint, j))
-        .map(|(s, _)| s.trimmed)
-        .min_by(f64::total_cmp)
+        .filter_map(|&&(_, m, j)| {
+            refine(query, &index.entries()[m].fingerprint, j).map(|(s, _)| (s.trimmed, m))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(trimmed, m)| Unrelated {
+            trimmed,
+            same_reference: m == n,
+        })
+}
+
+/// The best alignment unrelated to the winner.
+#[derive(Debug, Clone, Copy)]
+struct Unrelated {
+    /// Its BER over the best two thirds of the query's windows.
+    trimmed: f64,
+    /// Whether it lies in the winner's own reference (elsewhere in it).
+    same_reference: bool,
+}
+
+/// How many alignments a search of `index` compares the query at: every offset of every
+/// reference it overlaps enough, at every sub-frame phase.
+fn alignments_searched(query: &Query, index: &Index, opts: &IdentifyOptions) -> f64 {
+    let offsets: i64 = index
+        .entries()
+        .iter()
+        .map(|e| {
+            let len = e.fingerprint.frames.len() as i64;
+            let min_overlap = min_overlap_frames(query.len(), len as usize, opts) as i64;
+            (len + query.len() as i64 - 2 * min_overlap + 1).max(0)
+        })
+        .sum();
+    (offsets * PHASES as i64) as f64
 }
 
 /// Identifies which reference of `index` the recording `samples` (at `rate` Hz) carries,
@@ -619,10 +781,16 @@ pub fn identify_with(
         return Identification::rejected("no alignment overlaps enough to be compared");
     };
     let unrelated = best_unrelated(&query, index, &scored, n, k);
+    let fingerprints: Vec<&Fingerprint> = index.entries().iter().map(|e| &e.fingerprint).collect();
+    let chance = chance_spread(&query, &fingerprints, (n, k), opts);
     let evidence = Evidence {
         score,
-        margin: unrelated.map(|u| u - score.trimmed),
-        sigma: chance_sigma(query.coarse_bits),
+        margin: unrelated.map(|u| u.trimmed - score.trimmed),
+        repeats_within: unrelated.is_some_and(|u| u.same_reference),
+        sigma: chance.map_or_else(|| chance_sigma(score.loud_bits), |c| c.trimmed_deviation()),
+        beyond_chance: chance.map(|c| {
+            c.below_chance(score.ber) - chance_extreme(alignments_searched(&query, index, opts))
+        }),
     };
     let verdict = decide(&evidence, opts);
     let accepted = verdict.is_ok();
@@ -666,10 +834,13 @@ pub fn align(
         .filter_map(|&j| refine(&query, reference, j))
         .map(|(s, _)| s.trimmed)
         .min_by(f64::total_cmp);
+    let chance = chance_spread(&query, &[reference], (0, scan.best.1), opts);
     let evidence = Evidence {
         score,
         margin: unrelated.map(|u| u - score.trimmed),
-        sigma: chance_sigma(query.coarse_bits),
+        repeats_within: true,
+        sigma: chance.map_or_else(|| chance_sigma(score.loud_bits), |c| c.trimmed_deviation()),
+        beyond_chance: None,
     };
     decide(&evidence, opts).ok()?;
     Some(Alignment {

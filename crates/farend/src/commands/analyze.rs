@@ -98,7 +98,7 @@ fn check_identity(
 ) -> IdentityVerdict {
     let identified = fingerprint::identify(index, recording, rate);
     let carries_reference = Extractor::new(rate).ok().is_some_and(|mut ex| {
-        let fp = ex.extract(reference);
+        let fp = ex.reference(reference);
         fingerprint::align(&fp, recording, rate, &IdentifyOptions::default()).is_some()
     });
     let expected = fingerprint::identify(index, reference, rate)
