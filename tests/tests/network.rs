@@ -523,13 +523,29 @@ steps:
   - answer: { party: b }
   - wait: { party: [a, b], state: active, within: 10s }
   - play: { ref: speech/en-m1, into: a, record: b }
+    expect: { clock_drift_ppm: { min: -50, max: 50 } }
   - play: { ref: speech/en-f2, into: b, record: a }
   - hangup: { party: a }
   - wait: { party: [a, b], state: idle, within: 10s }
 ";
     let dir = tempfile::tempdir().unwrap();
     let (run_dir, results, code) = run_suite(dir.path(), scenario, Some(lab));
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(1), "the drifting case fails its drift bound");
+    match &case(&results, "drifty").verdict {
+        farend_report::Verdict::Failure { failures, .. } => {
+            let kinds: Vec<String> = failures.iter().map(|f| f.kind.to_string()).collect();
+            assert_eq!(kinds, ["ClockDrift"], "{failures:?}");
+        }
+        other => panic!("drifty: {other:?}"),
+    }
+    assert!(
+        matches!(
+            case(&results, "steady").verdict,
+            farend_report::Verdict::Pass
+        ),
+        "{:?}",
+        case(&results, "steady").verdict
+    );
     let drift = |case: &CaseReport, direction: &str| -> f64 {
         case.measurements
             .iter()

@@ -468,13 +468,15 @@ pub enum FailureKind {
     AudioGaps,
     /// The received level is outside the expected range.
     LevelOutOfRange,
+    /// The delay drifts faster than allowed: the sound cards' clocks run apart.
+    ClockDrift,
     /// A party reached a call state the scenario did not expect.
     UnexpectedState,
 }
 
 impl FailureKind {
     /// Every failure kind, in declaration order.
-    pub const ALL: [FailureKind; 14] = [
+    pub const ALL: [FailureKind; 15] = [
         FailureKind::CallSetupFailure,
         FailureKind::NoRinging,
         FailureKind::NotAnswered,
@@ -488,6 +490,7 @@ impl FailureKind {
         FailureKind::WrongAudio,
         FailureKind::AudioGaps,
         FailureKind::LevelOutOfRange,
+        FailureKind::ClockDrift,
         FailureKind::UnexpectedState,
     ];
 
@@ -507,6 +510,7 @@ impl FailureKind {
             FailureKind::WrongAudio => "WrongAudio",
             FailureKind::AudioGaps => "AudioGaps",
             FailureKind::LevelOutOfRange => "LevelOutOfRange",
+            FailureKind::ClockDrift => "ClockDrift",
             FailureKind::UnexpectedState => "UnexpectedState",
         }
     }

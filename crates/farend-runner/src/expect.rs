@@ -187,6 +187,9 @@ pub fn evaluate(
     if let Some(bounds) = &expect.level_dbov {
         judge.level(bounds, &mut eval);
     }
+    if let Some(bounds) = &expect.clock_drift_ppm {
+        judge.drift(bounds, &mut eval);
+    }
     if let Some(gaps) = &expect.gaps {
         judge.gaps(gaps.max_ms, &mut eval);
     }
@@ -442,6 +445,35 @@ impl<'a> Judge<'a> {
             }
         };
         eval.check(self.step, "level_dbov", expected, actual, failure);
+    }
+
+    fn drift(&self, bounds: &Bounds, eval: &mut Evaluation) {
+        let direction = self.direction;
+        let expected = bounds_text(bounds, "ppm");
+        let drift = self.analysis.path.delay.as_ref().and_then(|d| d.drift_ppm);
+        let (actual, failure) = match drift {
+            _ if !self.present => ("no audio".to_string(), Some(self.no_audio())),
+            None => (
+                "not measured".to_string(),
+                Some((
+                    FailureKind::ClockDrift,
+                    format!(
+                        "{direction}: the drift could not be measured (a play shorter than 4 s, \
+                         or too little of it correlates with the reference), expected {expected}"
+                    ),
+                )),
+            ),
+            Some(ppm) => {
+                let failure = outside(bounds, ppm).then(|| {
+                    (
+                        FailureKind::ClockDrift,
+                        format!("{direction}: the delay drifts {ppm:+.1} ppm, expected {expected}"),
+                    )
+                });
+                (format!("{ppm:+.1}"), failure)
+            }
+        };
+        eval.check(self.step, "clock_drift_ppm", expected, actual, failure);
     }
 
     fn gaps(&self, max_ms: f64, eval: &mut Evaluation) {
@@ -783,6 +815,40 @@ mod tests {
             run(&expect, &reference, &recording).failure().map(|f| f.0),
             Some(FailureKind::OneWayAudio)
         );
+    }
+
+    #[test]
+    fn drift_outside_bounds_fails_and_an_unmeasured_drift_says_why() {
+        let reference = speechlike(16000, 8.0);
+        // The recording's clock runs 300 ppm slow: each sample lands a little later.
+        let late = delayed(&reference, 800);
+        let drifted: Vec<f32> = (0..late.len())
+            .map(|i| {
+                let at = i as f64 / (1.0 + 300e-6);
+                let (k, frac) = (at.floor() as usize, (at - at.floor()) as f32);
+                let next = late.get(k + 1).copied().unwrap_or(0.0);
+                late[k] * (1.0 - frac) + next * frac
+            })
+            .collect();
+        let expect = |max: f64| Expectations {
+            clock_drift_ppm: Some(Bounds {
+                min: Some(-max),
+                max: Some(max),
+            }),
+            ..Default::default()
+        };
+        let eval = run(&expect(50.0), &reference, &drifted);
+        let (kind, message) = eval.failure().expect("300 ppm is outside ±50");
+        assert_eq!(kind, FailureKind::ClockDrift);
+        assert!(message.contains("ppm"), "{message}");
+        let eval = run(&expect(500.0), &reference, &drifted);
+        assert!(eval.failure().is_none(), "{:?}", eval.failure());
+        // Three seconds are too short to measure a drift: the check fails and says so.
+        let short = &reference[..16000 * 3];
+        let eval = run(&expect(500.0), short, &delayed(short, 800));
+        let (kind, message) = eval.failure().expect("unmeasured");
+        assert_eq!(kind, FailureKind::ClockDrift);
+        assert!(message.contains("could not be measured"), "{message}");
     }
 
     #[test]

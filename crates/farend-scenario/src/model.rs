@@ -454,6 +454,8 @@ pub struct Expectations {
     pub gaps: Option<GapsExpectation>,
     /// Active speech level bounds in dBov.
     pub level_dbov: Option<Bounds>,
+    /// Bounds on how fast the delay drifts (the two sound cards' clock offset), in ppm.
+    pub clock_drift_ppm: Option<Bounds>,
 }
 
 impl Expectations {
@@ -497,6 +499,9 @@ impl Expectations {
         }
         if self.level_dbov.is_some() {
             v.push("level_dbov");
+        }
+        if self.clock_drift_ppm.is_some() {
+            v.push("clock_drift_ppm");
         }
         v
     }

@@ -37,6 +37,7 @@ const EXPECT_KEYS: &[&str] = &[
     "one_way_audio",
     "gaps",
     "level_dbov",
+    "clock_drift_ppm",
 ];
 
 /// Whether `name` is a valid scenario name (`[a-z0-9._-]+`).
@@ -815,6 +816,10 @@ fn read_expect(c: &mut Collector<'_>, node: &Node, ctx: &Ctx<'_>) -> Option<Expe
             "level_dbov" => {
                 e.level_dbov = bounds(c, v, "`level_dbov`", -120.0, 0.0);
                 e.level_dbov.is_some()
+            }
+            "clock_drift_ppm" => {
+                e.clock_drift_ppm = bounds(c, v, "`clock_drift_ppm`", -1000.0, 1000.0);
+                e.clock_drift_ppm.is_some()
             }
             "mos_lqo" => {
                 e.mos_lqo = read_mos(c, v);

@@ -350,6 +350,7 @@ steps:
       one_way_audio: false
       gaps: { max_ms: 60 }
       level_dbov: { min: -30, max: -10 }
+      clock_drift_ppm: { min: -50, max: 50 }
 ";
     // Every expectation is available, modelled and valid.
     assert!(UNAVAILABLE_EXPECTATIONS.is_empty());
@@ -357,7 +358,8 @@ steps:
     let StepKind::Play { expect, .. } = &s.steps[0].kind else {
         panic!("a play step")
     };
-    assert_eq!(expect.keys().len(), 10, "{:?}", expect.keys());
+    assert_eq!(expect.keys().len(), 11, "{:?}", expect.keys());
+    assert_eq!(expect.clock_drift_ppm.and_then(|b| b.max), Some(50.0));
     assert_eq!(expect.dtmf.as_deref(), Some("123#"));
     assert_eq!(expect.gaps.map(|g| g.max_ms), Some(60.0));
     // Errors inside expectations are reported.
@@ -367,7 +369,8 @@ steps:
         .replace("freq: 1000", "freq: 5")
         .replace("kind: busy", "kind: beep")
         .replace("country: sk", "country: svk")
-        .replace("min: -30, max: -10", "min: -10, max: 3");
+        .replace("min: -30, max: -10", "min: -10, max: 3")
+        .replace("min: -50, max: 50", "min: -50, max: 5000");
     let d = invalid(parse_one(&bad, Path::new("all.yaml"), &refs));
     for needle in [
         "unknown band `hd`",
@@ -376,6 +379,7 @@ steps:
         "unknown progress tone `beep`",
         "not a two-letter country code",
         "`level_dbov`.max must be between -120 and 0",
+        "`clock_drift_ppm`.max must be between -1000 and 1000",
     ] {
         assert!(
             d.iter().any(|x| x.message.contains(needle)),
