@@ -45,7 +45,7 @@ pub use handset::{
     COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES, REPLY_LIMIT, STATE_POLL_INTERVAL,
     Timeouts,
 };
-pub use number::{MAX_NUMBER_LEN, Number};
+pub use number::{DIALABLE_RULE, MAX_NUMBER_LEN, Number, is_dialable};
 pub use precise::{CallPhase, DisconnectCause, PreciseCallState, parse_precise_call_state};
 pub use quote::{command_line, quote};
 pub use radio::{Registration, ServiceState, SimSlot, decode_capture, service_states, sim_slots};

@@ -8,6 +8,15 @@ use crate::NumberError;
 /// Longest dialable string accepted.
 pub const MAX_NUMBER_LEN: usize = 32;
 
+/// The rule a [`Number`] follows, for messages.
+pub const DIALABLE_RULE: &str =
+    "allowed: an optional leading `+`, then digits, `*` and `#`, at most 32 characters";
+
+/// Whether `text` is a dialable [`Number`].
+pub fn is_dialable(text: &str) -> bool {
+    text.parse::<Number>().is_ok()
+}
+
 /// A dialable string: an optional leading `+`, then one or more of `0-9`, `*`, `#`; at most
 /// 32 characters in all.
 #[derive(
@@ -73,5 +82,47 @@ impl fmt::Display for Number {
 impl AsRef<str> for Number {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialable_numbers() {
+        for n in [
+            "+421900000001",
+            "0900123456",
+            "112",
+            "*#06#",
+            "+1",
+            "#31#0900",
+            "1",
+        ] {
+            assert!(is_dialable(n), "{n}");
+        }
+        let longest = format!("+{}", "1".repeat(31));
+        assert!(is_dialable(&longest));
+    }
+
+    #[test]
+    fn not_dialable() {
+        for n in [
+            "",
+            "+",
+            "++421",
+            "421+9",
+            "0900 123",
+            "+421-900",
+            "abc",
+            "+1-800-CALL",
+            "１２３",
+            "12\n",
+        ] {
+            assert!(!is_dialable(n), "{n:?}");
+        }
+        assert!(!is_dialable(&"1".repeat(33)));
+        assert!(!is_dialable(&format!("+{}", "1".repeat(32))));
     }
 }

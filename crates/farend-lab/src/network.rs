@@ -891,16 +891,6 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
     })
 }
 
-/// Whether a string is a dialable number: optional `+`, then 1.. of `0-9*#`, at most 32 long.
-pub fn is_dialable(s: &str) -> bool {
-    let body = s.strip_prefix('+').unwrap_or(s);
-    !body.is_empty()
-        && s.len() <= 32
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,12 +950,6 @@ mod tests {
         n.kill(0);
         assert_eq!(n.call_state(1), 0);
         assert_eq!(n.dial(1, "+1"), DialResult::Unknown);
-    }
-
-    #[test]
-    fn dialable_numbers() {
-        assert!(is_dialable("+421900000001") && is_dialable("*#06#") && is_dialable("112"));
-        assert!(!is_dialable("+") && !is_dialable("abc") && !is_dialable(&"1".repeat(33)));
     }
 
     fn with(fault: Fault) -> Option<NetworkProfile> {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::diag::{Collector, LoadError, Location};
 use crate::model::{HandsetAccess, HandsetSpec, Lab};
-use crate::number::{DIALABLE_RULE, is_dialable};
 use crate::yaml::{self, Node, Value};
+use farend_device::{DIALABLE_RULE, is_dialable};
 
 /// Largest fixed sound card latency a lab file may declare, in milliseconds.
 const MAX_FIXED_DELAY_MS: f64 = 1000.0;

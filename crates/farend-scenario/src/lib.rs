@@ -58,7 +58,6 @@ mod lab;
 mod matrix;
 mod model;
 mod network;
-mod number;
 mod plan;
 mod scenario;
 mod yaml;
@@ -67,9 +66,9 @@ use std::path::Path;
 
 pub use diag::{Diagnostic, LoadError, Location};
 pub use duration::{DURATION_UNITS, DurationError, MAX_DURATION, format_duration, parse_duration};
+pub use farend_device::{DIALABLE_RULE, is_dialable};
 pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
 pub use model::*;
-pub use number::{DIALABLE_RULE, is_dialable};
 pub use plan::{Case, Plan, ShardOf, check_unique_names, discover, matches_filter, plan};
 pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenarios, parse_scenarios};
 

@@ -8,8 +8,8 @@ use crate::diag::{Collector, Diagnostic, LoadError, Location};
 use crate::duration::parse_duration;
 use crate::matrix::{self, Matrix};
 use crate::model::*;
-use crate::number::{DIALABLE_RULE, is_dialable};
 use crate::yaml::{self, Fields, Node, Value};
+use farend_device::{DIALABLE_RULE, is_dialable};
 
 const TOP_KEYS: &[&str] = &[
     "name",

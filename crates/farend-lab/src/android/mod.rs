@@ -4,9 +4,10 @@
 
 use std::sync::Mutex;
 
-use crate::network::{Network, is_dialable};
+use crate::network::Network;
 use crate::profile::Profile;
 use crate::shell::{Commands, Output};
+use farend_device::is_dialable;
 use farend_report::redact_number;
 
 mod dumpsys;
