@@ -854,10 +854,10 @@ def main():
 # making the scorer worse unnoticed; tighten them as it improves. `--gate target` applies
 # the gate the scorer is meant to meet instead.
 REGRESSION_BOUNDS = {
-    "nb8": (0.12, 1.2),
-    "nb16": (0.13, 1.15),
-    "wb": (0.13, 1.0),
-    "wb2005": (0.17, 0.95),
+    "nb8": (0.11, 1.2),
+    "nb16": (0.12, 1.15),
+    "wb": (0.125, 1.0),
+    "wb2005": (0.16, 0.95),
 }
 
 
