@@ -253,6 +253,17 @@ steps:
     let drop_truth = truth(&run_dir, case(&results, "dropped-call"));
     assert_eq!(a_to_b(&drop_truth)["faults"][0]["kind"], "drop");
     assert_eq!(a_to_b(&drop_truth)["faults"][0]["at_ms"], 6000);
+    // The caller's monitor saw the call end with the network's cause, and the campaign
+    // counts it as the one cut-off call.
+    let ended: Vec<&str> = case(&results, "dropped-call")
+        .events
+        .iter()
+        .filter(|e| e.party == "a" && e.event.starts_with("call ") && e.event.contains(", cause "))
+        .map(|e| e.event.as_str())
+        .collect();
+    assert_eq!(ended, ["call idle, cause 41 (temporary failure)"]);
+    let kpis = farend_report::Kpis::of(&results.cases);
+    assert_eq!(kpis.cut_off_call_ratio.count, 1);
     assert!(
         failure("one-way-audio").iter().all(|k| k == "OneWayAudio"),
         "{:?}",

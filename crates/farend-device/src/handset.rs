@@ -474,6 +474,21 @@ impl Handset {
         Ok(crate::parse_precise_call_state(&out.stdout))
     }
 
+    /// The call state and the precise call state from one `dumpsys telephony.registry`, for a
+    /// watcher that wants both at the same instant.
+    pub async fn call_progress(
+        &self,
+    ) -> Result<(CallState, Option<crate::PreciseCallState>), DeviceError> {
+        let argv = ["dumpsys", "telephony.registry"];
+        let out = self.checked(&argv).await?;
+        let states = parse::telephony_registry(&out.stdout)
+            .map_err(|e| self.parse_error(&argv, e.to_string()))?;
+        Ok((
+            parse::most_active(&states),
+            crate::parse_precise_call_state(&out.stdout),
+        ))
+    }
+
     /// Waits until the call state is `want`, reading it about every 100 ms. Returns how long it
     /// took, or [`DeviceError::StateTimeout`] (a network verdict) when `within` ran out. Lab
     /// faults while reading the state end the wait at once. The state is read once more after

@@ -181,7 +181,9 @@ impl Samples {
         self.setup_failures += failed;
         let established = attempts - failed;
         self.established += established;
-        self.dropped += count(&[FailureKind::DroppedCall]).min(established);
+        // A drop the scenario expected passes the case but is still a cut-off call.
+        let cut_off = count(&[FailureKind::DroppedCall]).max(unrequested_ends(case));
+        self.dropped += cut_off.min(established);
         if failed == 0 {
             self.setup_times_ms.extend(setup_times_ms(case));
         }
@@ -232,13 +234,59 @@ fn setup_times_ms(case: &CaseReport) -> Vec<f64> {
             dialled = Some((event.party.as_str(), event.at_ms));
         } else if let Some((caller, at_ms)) = dialled
             && ((event.party != caller && is_ringing(&event.event))
-                || (event.party == caller && event.event.starts_with("alerting")))
+                || (event.party == caller && is_alerting(&event.event)))
         {
             times.push(event.at_ms - at_ms);
             dialled = None;
         }
     }
     times
+}
+
+/// Established calls of the case that ended before any party hung up: after a `dial`, a
+/// sign that the call was up (`active` or `offhook` reached, the monitor's `call active` or
+/// `ringing->offhook`) followed by a sign that it ended (`idle` reached, `->idle`, `call
+/// disconnected`) with no `hang up` step in between. The network cut these calls off,
+/// whether or not the scenario expected it.
+fn unrequested_ends(case: &CaseReport) -> usize {
+    let mut count = 0;
+    // (up, hung up, counted) for the current attempt.
+    let mut attempt: Option<(bool, bool, bool)> = None;
+    for event in &case.events {
+        let text = event.event.as_str();
+        if text.starts_with("dial") {
+            attempt = Some((false, false, false));
+            continue;
+        }
+        let Some((up, hung, counted)) = attempt.as_mut() else {
+            continue;
+        };
+        if text == "hang up" {
+            *hung = true;
+        } else if text.starts_with("active reached")
+            || text.starts_with("offhook reached")
+            || text == "call active"
+            || text == "state ringing->offhook"
+        {
+            *up = true;
+        } else if (text.starts_with("idle reached")
+            || text.ends_with("->idle")
+            || text.starts_with("call disconnected"))
+            && *up
+            && !*hung
+            && !*counted
+        {
+            *counted = true;
+            count += 1;
+        }
+    }
+    count
+}
+
+/// True for the caller's events that say the far end is alerting (`alerting reached
+/// (waited 30 ms)` from a step, `call alerting` from the monitor).
+fn is_alerting(event: &str) -> bool {
+    event.starts_with("alerting") || event == "call alerting"
 }
 
 /// True for the events that say a party started ringing (`ringing reached (waited 24 ms)`,

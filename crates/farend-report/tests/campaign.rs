@@ -112,6 +112,65 @@ fn run_kpis_count_attempts_drops_scores_and_leave_lab_faults_out() {
     assert!(close(k.delay_ms.mean, 100.0));
 }
 
+/// A passing case with the given call events (handsets h1 and h2, network `clean`).
+fn passing_case(scenario: &str, events: Vec<Value>) -> farend_report::CaseReport {
+    serde_json::from_value(case(
+        scenario,
+        "clean",
+        ["h1", "h2"],
+        json!({ "status": "pass" }),
+        "ok",
+        events,
+        vec![],
+    ))
+    .expect("a valid case")
+}
+
+#[test]
+fn a_call_the_network_ended_is_cut_off_even_when_the_scenario_expected_it() {
+    let dialled = |mut rest: Vec<Value>| {
+        let mut events = vec![event(100.0, "a", "dial *********0002")];
+        events.append(&mut rest);
+        events
+    };
+    // The network drops the call; the scenario waited for idle and passed.
+    let expected_drop = passing_case(
+        "drop",
+        dialled(vec![
+            event(150.0, "a", "call alerting"),
+            event(300.0, "a", "active reached (waited 20 ms)"),
+            event(6300.0, "a", "state offhook->idle"),
+            event(
+                6300.0,
+                "a",
+                "call disconnected, cause 31 (normal, unspecified)",
+            ),
+            event(6350.0, "b", "idle reached (waited 6000 ms)"),
+        ]),
+    );
+    // The callee hangs up: the call ends as the scenario asked.
+    let hung_up = passing_case(
+        "hangup",
+        dialled(vec![
+            event(180.0, "b", "state idle->ringing"),
+            event(400.0, "b", "state ringing->offhook"),
+            event(5000.0, "b", "hang up"),
+            event(5100.0, "a", "state offhook->idle"),
+        ]),
+    );
+    // A call that never came up and ended is no cut-off.
+    let never_up = passing_case(
+        "busy",
+        dialled(vec![event(900.0, "a", "idle reached (waited 800 ms)")]),
+    );
+    let cases = [expected_drop, hung_up, never_up];
+    let k = Kpis::of(&cases);
+    assert_eq!((k.cut_off_call_ratio.n, k.cut_off_call_ratio.count), (3, 1));
+    // The caller's own `call alerting` (the monitor's precise state) ends the setup time.
+    assert_eq!(k.setup_time_ms.n, 2);
+    assert!(close(k.setup_time_ms.p10, 50.0 + 0.1 * 30.0));
+}
+
 #[test]
 fn kpis_split_by_model_network_and_scenario() {
     let by = KpisBy::of(&run());
