@@ -1,5 +1,5 @@
-//! Privacy by default: no file a run writes (reports, command logs, logcats, evidence) holds
-//! a virtual handset's phone number or ADB serial; `--no-redact` keeps them.
+//! Privacy by default: no file a run writes (reports, command logs, logcats, bug reports,
+//! evidence) holds a virtual handset's phone number or ADB serial; `--no-redact` keeps them.
 
 use farend_e2e::*;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,8 @@ fn run_once(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let output = run(farend()
         .arg("run")
         .arg(dir.join("privacy.yaml"))
+        .arg("--lab")
+        .arg(dir.join("lab.yaml"))
         .arg("--out")
         .arg(&out)
         .args(extra));
@@ -77,8 +79,14 @@ fn run_once(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
 fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("privacy.yaml"), SCENARIO).unwrap();
+    // The failing case also takes both handsets' bug reports (getprop, registry, Telecom).
+    std::fs::write(
+        dir.path().join("lab.yaml"),
+        "evidence: { bugreport: on_failure, bugreport_within: 60s }\n",
+    )
+    .unwrap();
     // The virtual lab's numbers are +4219000000NN, in international and national form; its
-    // serials are its adbd addresses. (Nine digits alone would also match the digits of a
+    // serials are its adbd addresses; its identities are in the bug reports. (Nine digits alone would also match the digits of a
     // measured value such as 3.0900000004 in results.json.)
     let needles = [
         "421900000001",
@@ -90,6 +98,13 @@ fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
         "0900000003",
         "0900000004",
         "127.0.0.1:",
+        // IMEI, IMSI and ICCID of handsets 1 and 2, in the bug reports.
+        "356938030000013",
+        "356938030000021",
+        "231010000000001",
+        "231010000000002",
+        "8942101000000000001",
+        "8942101000000000002",
     ];
 
     let redacted = run_once(dir.path(), "redacted", &[]);
@@ -98,6 +113,14 @@ fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
         files.iter().any(|f| f.to_string_lossy().contains("logcat")),
         "the failed case kept its logcats: {files:?}"
     );
+    for role in ["a", "b"] {
+        let report = files
+            .iter()
+            .find(|f| f.ends_with(format!("bugreport-{role}.txt")))
+            .unwrap_or_else(|| panic!("the failed case kept {role}'s bug report: {files:?}"));
+        let text = std::fs::read_to_string(report).unwrap();
+        assert!(text.contains("== dumpstate:"), "{text}");
+    }
     assert_eq!(leaks(&redacted, &needles), Vec::<String>::new());
     let report = read_results(&redacted);
     assert!(
@@ -110,5 +133,8 @@ fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
     );
 
     let open = run_once(dir.path(), "open", &["--no-redact"]);
-    assert!(!leaks(&open, &needles).is_empty(), "--no-redact keeps them");
+    let kept = leaks(&open, &needles).join("\n");
+    for needle in ["356938030000013", "231010000000001", "8942101000000000001"] {
+        assert!(kept.contains(needle), "--no-redact keeps {needle}: {kept}");
+    }
 }

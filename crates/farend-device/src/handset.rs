@@ -61,6 +61,21 @@ impl Default for Timeouts {
 /// How often [`Handset::wait_for_state`] reads the call state.
 pub const STATE_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Most output one ordinary shell command may send (16 MiB); more fails the command.
+pub const SHELL_OUTPUT_LIMIT: usize = 16 << 20;
+
+/// Most bytes one part of a bug report may hold (512 MiB).
+pub const BUG_REPORT_LIMIT: usize = 512 << 20;
+
+/// A handset's bug report, as it gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BugReport {
+    /// The zip `bugreportz` wrote (Android 7 and later).
+    Zip(Vec<u8>),
+    /// The plain-text report of `bugreport` (releases without `bugreportz`).
+    Text(String),
+}
+
 /// How many command records a handset keeps (the oldest are dropped first).
 pub const COMMAND_LOG_CAPACITY: usize = 20_000;
 
@@ -173,14 +188,33 @@ impl Handset {
     /// syntax. A non-zero exit status is returned, not turned into an error. The command is
     /// recorded in [`Handset::command_log`] and logged at debug level.
     pub async fn shell(&self, argv: &[&str]) -> Result<ShellOutput, DeviceError> {
+        let limit = self.inner.timeouts.command;
+        let (bytes, exit_code) = self.shell_bytes(argv, limit, SHELL_OUTPUT_LIMIT).await?;
+        let stdout = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
+        Ok(ShellOutput { stdout, exit_code })
+    }
+
+    /// Runs `argv` like [`Handset::shell`] with its own time limit and output bound, and
+    /// returns the output as the handset sent it (binary files included) with the exit status.
+    pub async fn shell_bytes(
+        &self,
+        argv: &[&str],
+        within: Duration,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, i32), DeviceError> {
         let started_at = SystemTime::now();
         let started = Instant::now();
         let line = command_line(argv);
         let full = format!("{line} ; echo {EXIT_MARKER}$?");
-        let result = self.run_line(argv, &line, &full).await;
+        let result = self.run_line(argv, &line, &full, within, max_bytes).await;
         let duration = started.elapsed();
         let (exit_code, output_bytes, reply, error) = match &result {
-            Ok((out, bytes)) => (Some(out.exit_code), *bytes, reply_of(&out.stdout), None),
+            Ok((out, code, bytes)) => (
+                Some(*code),
+                *bytes,
+                reply_of(&String::from_utf8_lossy(out)),
+                None,
+            ),
             Err(e) => (None, 0, String::new(), Some(e.to_string())),
         };
         tracing::debug!(
@@ -202,7 +236,7 @@ impl Handset {
             reply,
             error,
         });
-        result.map(|(out, _)| out)
+        result.map(|(out, code, _)| (out, code))
     }
 
     fn record(&self, record: CommandRecord) {
@@ -214,12 +248,16 @@ impl Handset {
         log.recorded += 1;
     }
 
+    /// Runs one command line; returns its output without the exit-status marker, the exit
+    /// status and the number of bytes received.
     async fn run_line(
         &self,
         argv: &[&str],
         line: &str,
         full: &str,
-    ) -> Result<(ShellOutput, usize), DeviceError> {
+        limit: Duration,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, i32, usize), DeviceError> {
         let name = &self.inner.name;
         if argv.is_empty() {
             return Err(DeviceError::InvalidCommand {
@@ -241,11 +279,10 @@ impl Handset {
             None => self.open().await?,
         };
         let command = full.to_owned();
-        let limit = self.inner.timeouts.command;
         let _in_flight = InFlight::new(&self.inner.in_flight, line);
         let outcome = watched(limit, name, move || {
             let mut link = link;
-            let result = link.run(&command);
+            let result = link.run(&command, max_bytes);
             (link, result)
         })
         .await;
@@ -270,26 +307,22 @@ impl Handset {
             }
         };
         drop(slot);
-        let bytes = raw.bytes.len();
-        let text = String::from_utf8_lossy(&raw.bytes).replace("\r\n", "\n");
-        let (stdout, exit_code) = match parse::split_exit_marker(&text) {
-            Some((out, code)) => (out.to_owned(), code),
+        let received = raw.bytes.len();
+        match parse::split_exit_marker_bytes(&raw.bytes) {
+            Some((out, code)) => Ok((out.to_vec(), code, received)),
+            // The marker is missing but shell v2 reported a status: the shell died early.
             None => match raw.exit {
-                // The marker is missing but shell v2 reported a status: the shell died early.
-                Some(code) => (text.clone(), i32::from(code)),
-                None => {
-                    return Err(DeviceError::Parse {
-                        device: name.clone(),
-                        command: line.to_owned(),
-                        detail: format!(
-                            "the output does not end with the exit-status marker: {:?}",
-                            tail(&text, 200)
-                        ),
-                    });
-                }
+                Some(code) => Ok((raw.bytes, i32::from(code), received)),
+                None => Err(DeviceError::Parse {
+                    device: name.clone(),
+                    command: line.to_owned(),
+                    detail: format!(
+                        "the output does not end with the exit-status marker: {:?}",
+                        tail(&String::from_utf8_lossy(&raw.bytes), 200)
+                    ),
+                }),
             },
-        };
-        Ok((ShellOutput { stdout, exit_code }, bytes))
+        }
     }
 
     async fn open(&self) -> Result<Link, DeviceError> {
@@ -515,6 +548,53 @@ impl Handset {
             }
             let remaining = within - elapsed;
             tokio::time::sleep(STATE_POLL_INTERVAL.min(remaining)).await;
+        }
+    }
+
+    /// The handset's bug report, within `within` in all: `bugreportz`'s zip where the release
+    /// has it (Android 7 and later: the zip it writes is read back with `cat`), else the
+    /// plain-text report of `bugreport`. Each part is bounded by [`BUG_REPORT_LIMIT`].
+    pub async fn bug_report(&self, within: Duration) -> Result<BugReport, DeviceError> {
+        let started = Instant::now();
+        let left = || within.saturating_sub(started.elapsed());
+        let (out, code) = self.shell_bytes(&["bugreportz"], within, 64 << 10).await?;
+        let out = String::from_utf8_lossy(&out);
+        match parse::bugreportz_answer(&out) {
+            Some(Ok(path)) => {
+                let argv = ["cat", path.as_str()];
+                let (zip, code) = self.shell_bytes(&argv, left(), BUG_REPORT_LIMIT).await?;
+                if code != 0 {
+                    let output = String::from_utf8_lossy(&zip).into_owned();
+                    return Err(self.failed(
+                        &argv,
+                        &ShellOutput {
+                            stdout: output,
+                            exit_code: code,
+                        },
+                    ));
+                }
+                Ok(BugReport::Zip(zip))
+            }
+            Some(Err(_)) => Err(self.failed(
+                &["bugreportz"],
+                &ShellOutput {
+                    stdout: out.into_owned(),
+                    exit_code: code,
+                },
+            )),
+            None => {
+                let argv = ["bugreport"];
+                let (text, code) = self.shell_bytes(&argv, left(), BUG_REPORT_LIMIT).await?;
+                let stdout = String::from_utf8_lossy(&text).replace("\r\n", "\n");
+                let out = ShellOutput {
+                    stdout,
+                    exit_code: code,
+                };
+                if code != 0 {
+                    return Err(self.failed(&argv, &out));
+                }
+                Ok(BugReport::Text(out.stdout))
+            }
         }
     }
 

@@ -42,8 +42,8 @@ use std::time::Duration;
 
 pub use error::{CallStateError, DeviceError, NumberError, ParseError};
 pub use handset::{
-    COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES, REPLY_LIMIT, STATE_POLL_INTERVAL,
-    Timeouts,
+    BUG_REPORT_LIMIT, BugReport, COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES,
+    REPLY_LIMIT, SHELL_OUTPUT_LIMIT, STATE_POLL_INTERVAL, Timeouts,
 };
 pub use number::{DIALABLE_RULE, MAX_NUMBER_LEN, Number, is_dialable};
 pub use precise::{CallPhase, DisconnectCause, PreciseCallState, parse_precise_call_state};

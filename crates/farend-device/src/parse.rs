@@ -16,11 +16,45 @@ pub const EXIT_MARKER: &str = ":farend-rc:";
 /// end with `:farend-rc:<n>` (optionally followed by line ends). Output that did not end in a
 /// newline before the marker is returned as it was.
 pub fn split_exit_marker(output: &str) -> Option<(&str, i32)> {
-    let trimmed = output.trim_end_matches(['\n', '\r', ' ', '\t']);
-    let pos = trimmed.rfind(EXIT_MARKER)?;
-    let digits = &trimmed[pos + EXIT_MARKER.len()..];
+    let (before, code) = split_exit_marker_bytes(output.as_bytes())?;
+    // The marker is ASCII, so the split falls on a character boundary.
+    Some((&output[..before.len()], code))
+}
+
+/// [`split_exit_marker`] on raw output (which may be a binary file): the bytes before the
+/// last marker and the exit status after it; trailing CR/LF/space after the status are allowed.
+pub fn split_exit_marker_bytes(output: &[u8]) -> Option<(&[u8], i32)> {
+    let end = output
+        .iter()
+        .rposition(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))?
+        + 1;
+    let marker = EXIT_MARKER.as_bytes();
+    let pos = output[..end]
+        .windows(marker.len())
+        .rposition(|w| w == marker)?;
+    let digits = std::str::from_utf8(&output[pos + marker.len()..end]).ok()?;
     let code: i32 = digits.parse().ok()?;
     Some((&output[..pos], code))
+}
+
+/// What `bugreportz` answered: `Some(Ok(path))` for `OK:<path>` (the zip it wrote),
+/// `Some(Err(reason))` for `FAIL:<reason>`, `None` when it printed neither (a release without
+/// `bugreportz`: the shell's "not found"). Progress lines (`BEGIN:`, `PROGRESS:`) are skipped.
+pub fn bugreportz_answer(output: &str) -> Option<Result<String, String>> {
+    output.lines().rev().find_map(|line| {
+        let line = line.trim();
+        if let Some(path) = line.strip_prefix("OK:") {
+            let path = path.trim();
+            Some(if path.is_empty() {
+                Err("bugreportz named no file".to_owned())
+            } else {
+                Ok(path.to_owned())
+            })
+        } else {
+            line.strip_prefix("FAIL:")
+                .map(|reason| Err(reason.trim().to_owned()))
+        }
+    })
 }
 
 /// Parses `dumpsys telephony.registry` into `(phone id, call state)` pairs in the order printed.

@@ -87,15 +87,53 @@ impl Link {
         }
     }
 
-    /// Runs one shell command line and collects its output.
-    pub(crate) fn run(&mut self, command: &str) -> Result<RawOutput, String> {
-        let mut bytes = Vec::new();
+    /// Runs one shell command line and collects its output, failing once the output passes
+    /// `max_bytes`, so a handset cannot make farend hold whatever it sends.
+    pub(crate) fn run(&mut self, command: &str, max_bytes: usize) -> Result<RawOutput, String> {
+        let mut sink = Bounded {
+            bytes: Vec::new(),
+            limit: max_bytes,
+        };
         let exit = match self {
-            Link::Server(dev) => dev.shell_command(&command, Some(&mut bytes), None),
-            Link::Direct(dev) => dev.shell_command(&command, Some(&mut bytes), None),
+            Link::Server(dev) => dev.shell_command(&command, Some(&mut sink), None),
+            Link::Direct(dev) => dev.shell_command(&command, Some(&mut sink), None),
+        };
+        let exit = exit.map_err(|e| {
+            if sink.bytes.len() >= sink.limit {
+                format!("the output passed the limit of {} bytes", sink.limit)
+            } else {
+                e.to_string()
+            }
+        })?;
+        Ok(RawOutput {
+            bytes: sink.bytes,
+            exit,
+        })
+    }
+}
+
+/// Collects at most `limit` bytes; writing past it fails (and so ends the command).
+struct Bounded {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.limit - self.bytes.len();
+        if buf.len() > room {
+            self.bytes.extend_from_slice(&buf[..room]);
+            return Err(std::io::Error::other(format!(
+                "output beyond {} bytes",
+                self.limit
+            )));
         }
-        .map_err(|e| e.to_string())?;
-        Ok(RawOutput { bytes, exit })
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

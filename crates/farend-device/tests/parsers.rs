@@ -279,3 +279,34 @@ fn exit_marker() {
     assert_eq!(parse::split_exit_marker(":farend-rc:\n"), None);
     assert_eq!(parse::split_exit_marker(":farend-rc:1 trailing\n"), None);
 }
+
+#[test]
+fn bugreportz_answers_name_the_zip_the_failure_or_nothing() {
+    assert_eq!(
+        parse::bugreportz_answer(
+            "BEGIN:/bugreports/b.zip\nPROGRESS:10/100\nOK:/bugreports/bugreport-x-2026.zip\n"
+        ),
+        Some(Ok("/bugreports/bugreport-x-2026.zip".to_owned()))
+    );
+    assert_eq!(
+        parse::bugreportz_answer("FAIL:Could not open /bugreports\r\n"),
+        Some(Err("Could not open /bugreports".to_owned()))
+    );
+    assert!(matches!(parse::bugreportz_answer("OK:\n"), Some(Err(_))));
+    assert_eq!(
+        parse::bugreportz_answer("/system/bin/sh: bugreportz: inaccessible or not found\n"),
+        None
+    );
+}
+
+#[test]
+fn a_binary_file_keeps_every_byte_before_the_exit_marker() {
+    let mut raw = vec![0x50, 0x4b, 0x03, 0x04, 0xff, 0x00, b'\r', b'\n', 0x80];
+    let file = raw.clone();
+    raw.extend_from_slice(b":farend-rc:0\r\n");
+    assert_eq!(
+        parse::split_exit_marker_bytes(&raw),
+        Some((file.as_slice(), 0))
+    );
+    assert_eq!(parse::split_exit_marker_bytes(&file), None);
+}

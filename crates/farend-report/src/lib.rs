@@ -62,7 +62,7 @@ pub use model::{
     FailureKind, HandsetInfo, LabInfo, Measurement, PartyBinding, PlanInfo, RunReport, StepOutcome,
     StepReport, Timing, Track, Verdict,
 };
-pub use redact::{Redactor, redact_number, serial_alias};
+pub use redact::{Redactor, ZipRedactError, redact_number, redact_zip, serial_alias};
 pub use text::xml_safe;
 
 /// File name of the JUnit report inside the run folder.

@@ -181,6 +181,73 @@ fn next_sensitive(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// Most bytes one zip entry may unpack to before it is left out (256 MiB): a bug report's
+/// text files are far smaller, and a bound keeps a hostile zip from filling memory.
+const MAX_ZIP_ENTRY: u64 = 256 << 20;
+
+/// Why a zip could not be redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum ZipRedactError {
+    /// The bytes are not a zip that can be read.
+    #[error("not a readable zip: {0}")]
+    Read(#[source] zip::result::ZipError),
+    /// The redacted zip could not be written.
+    #[error("cannot write the redacted zip: {0}")]
+    Write(#[source] zip::result::ZipError),
+}
+
+/// A zip (a handset's bug report) with every UTF-8 text entry, and every entry name, redacted
+/// by `redactor`; entries that are not text (screenshots, binary dumps) or unpack to more than
+/// 256 MiB are left out, since what they hold cannot be checked. A last entry,
+/// `farend-redaction.txt`, says what was done and names what was left out.
+pub fn redact_zip(bytes: &[u8], redactor: &Redactor) -> Result<Vec<u8>, ZipRedactError> {
+    use std::io::{Cursor, Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(ZipRedactError::Read)?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut left_out = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(ZipRedactError::Read)?;
+        let name = redactor.text(&entry.name().map_err(ZipRedactError::Read)?);
+        if entry.is_dir() {
+            continue;
+        }
+        let mut data = Vec::new();
+        let read = (&mut entry).take(MAX_ZIP_ENTRY + 1).read_to_end(&mut data);
+        let text = match (read, String::from_utf8(data)) {
+            (Ok(n), Ok(text)) if (n as u64) <= MAX_ZIP_ENTRY => text,
+            _ => {
+                left_out.push(name);
+                continue;
+            }
+        };
+        out.start_file(name, options)
+            .map_err(ZipRedactError::Write)?;
+        out.write_all(redactor.text(&text).as_bytes())
+            .map_err(|e| ZipRedactError::Write(e.into()))?;
+    }
+    out.start_file("farend-redaction.txt", options)
+        .map_err(ZipRedactError::Write)?;
+    let mut note = String::from(
+        "farend redacted phone numbers, IMEI, IMSI, ICCID and device serials in every text \
+         entry and entry name of this bug report (run with --no-redact to keep it as the \
+         handset gave it).\n",
+    );
+    if left_out.is_empty() {
+        note.push_str("No entry was left out.\n");
+    } else {
+        note.push_str("Left out (not text, or too large to check):\n");
+        for name in &left_out {
+            note.push_str(&format!("  {name}\n"));
+        }
+    }
+    out.write_all(note.as_bytes())
+        .map_err(|e| ZipRedactError::Write(e.into()))?;
+    let cursor = out.finish().map_err(ZipRedactError::Write)?;
+    Ok(cursor.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +355,59 @@ mod tests {
                 serial_alias("127.0.0.1:7001")
             )
         );
+    }
+    #[test]
+    fn a_zipped_bug_report_keeps_its_text_redacted_and_leaves_out_what_cannot_be_read() {
+        use std::io::{Cursor, Read, Write};
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        writer
+            .start_file("bugreport-+421900000001-2026.txt", options)
+            .unwrap();
+        writer
+            .write_all(b"IMEI: 356938035643809\nline 1 +421900000001 calls\n")
+            .unwrap();
+        writer.start_file("FS/screenshot.png", options).unwrap();
+        writer
+            .write_all(&[0x89, b'P', b'N', b'G', 0xff, 0xfe])
+            .unwrap();
+        let zip = writer.finish().unwrap().into_inner();
+
+        let redacted = redact_zip(&zip, &Redactor::new(["+421900000001"])).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(redacted)).unwrap();
+        let mut names: Vec<String> = archive
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["bugreport-*********0001-2026.txt", "farend-redaction.txt"]
+        );
+        let mut text = String::new();
+        archive
+            .by_name("bugreport-*********0001-2026.txt")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(
+            !text.contains("356938035643809") && !text.contains("900000001"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 1") && text.contains("0001 calls"),
+            "{text}"
+        );
+        let mut note = String::new();
+        archive
+            .by_name("farend-redaction.txt")
+            .unwrap()
+            .read_to_string(&mut note)
+            .unwrap();
+        assert!(note.contains("FS/screenshot.png"), "{note}");
+        assert!(matches!(
+            redact_zip(b"not a zip", &Redactor::new(["+421900000001"])),
+            Err(ZipRedactError::Read(_))
+        ));
     }
 }

@@ -91,6 +91,9 @@ pub struct CaseRun<'a> {
     pub network: Option<&'a farend_lab::NetworkProfile>,
     /// The built-in virtual lab, when the handsets are its.
     pub virtual_lab: Option<&'a farend_lab::VirtualLab>,
+    /// After a case that did not pass, take each bound handset's bug report within this
+    /// time; `None`: never.
+    pub bug_report: Option<Duration>,
 }
 
 impl CaseRun<'_> {
@@ -920,6 +923,9 @@ async fn run_in_folder(
     apply_settled(settled, &mut judged);
     let verdict = with_all_failures(judged.verdict, judged.failures);
     save_logs(&mut state, &since).await;
+    if !verdict.is_pass() {
+        save_bug_reports(&mut state).await;
+    }
     save_network_truth(&mut state);
     let ran = Ran {
         steps: judged.steps,
@@ -1049,6 +1055,61 @@ async fn save_logs(state: &mut State<'_>, since: &CaseStart) {
                 Some(role),
                 &shown_text(run, text),
             );
+        }
+    }
+}
+
+/// Takes every bound handset's bug report at once (when the lab file asks for them after a
+/// case that did not pass) and keeps each as `bugreport-<role>.zip` or `.txt`, redacted as
+/// every other file: a zip's text entries are redacted and its other entries left out. A
+/// handset that gives none is named in the command log, which records the failed command.
+async fn save_bug_reports(state: &mut State<'_>) {
+    let run = state.run;
+    let Some(within) = run.bug_report else {
+        return;
+    };
+    let reports = run.bound.iter().map(|h| async move {
+        // The device layer bounds each part by `within`; this bounds the whole.
+        tokio::time::timeout(within + Duration::from_secs(5), h.device.bug_report(within)).await
+    });
+    let reports = futures::future::join_all(reports).await;
+    for (role, report) in run.case.scenario.parties.iter().zip(reports) {
+        let saved = match report {
+            Ok(Ok(farend_device::BugReport::Text(text))) => state.evidence.save_text(
+                "bugreport",
+                &format!("bugreport-{role}.txt"),
+                Some(role),
+                &shown_text(run, text),
+            ),
+            Ok(Ok(farend_device::BugReport::Zip(zip))) => {
+                let zip = match run.redactor {
+                    Some(r) => match farend_report::redact_zip(&zip, r) {
+                        Ok(zip) => zip,
+                        Err(e) => {
+                            tracing::warn!(party = %role, "bug report not kept: {e}");
+                            continue;
+                        }
+                    },
+                    None => zip,
+                };
+                state.evidence.save_file(
+                    "bugreport",
+                    &format!("bugreport-{role}.zip"),
+                    Some(role),
+                    &zip,
+                )
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(party = %role, "no bug report: {e}");
+                continue;
+            }
+            Err(_) => {
+                tracing::warn!(party = %role, "no bug report within {within:?}");
+                continue;
+            }
+        };
+        if let Err(e) = saved {
+            tracing::warn!(party = %role, "cannot write the bug report: {e}");
         }
     }
 }

@@ -105,6 +105,19 @@ impl Evidence {
         std::fs::write(path, bytes)
     }
 
+    /// Saves a file of the case as a whole (a handset's zipped bug report) and lists it as
+    /// an attachment.
+    pub fn save_file(
+        &mut self,
+        kind: &str,
+        file: &str,
+        party: Option<&str>,
+        bytes: &[u8],
+    ) -> std::io::Result<()> {
+        let path = self.record(kind, file, party, None);
+        std::fs::write(path, bytes)
+    }
+
     /// Saves a text log (command log, logcat) and lists it as an attachment.
     pub fn save_text(
         &mut self,
@@ -113,8 +126,7 @@ impl Evidence {
         party: Option<&str>,
         text: &str,
     ) -> std::io::Result<()> {
-        let path = self.record(kind, file, party, None);
-        std::fs::write(path, text)
+        self.save_file(kind, file, party, text.as_bytes())
     }
 }
 

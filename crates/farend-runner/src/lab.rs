@@ -38,6 +38,9 @@ pub struct Lab {
     /// The built-in virtual lab behind the handsets, when it is one: the runner puts each
     /// case's calls on its network profile and collects their ground truth.
     pub virtual_lab: Option<std::sync::Arc<farend_lab::VirtualLab>>,
+    /// Take each bound handset's bug report after a case that did not pass, within this
+    /// time (the lab file's `evidence: { bugreport: on_failure }`); `None`: never.
+    pub bug_report_on_failure: Option<Duration>,
 }
 
 /// Why the lab could not be set up.
@@ -117,6 +120,7 @@ impl Lab {
             source: None,
             handsets,
             virtual_lab: Some(lab.clone()),
+            bug_report_on_failure: None,
         })
     }
 
@@ -154,6 +158,7 @@ impl Lab {
             source: Some(lab.path.display().to_string()),
             handsets,
             virtual_lab: None,
+            bug_report_on_failure: lab.bug_report_on_failure,
         })
     }
 }

@@ -378,6 +378,7 @@ async fn run_one(ctx: &RunContext<'_>, case: &farend_scenario::Case) -> CaseRepo
         fingerprints: fingerprints.cloned(),
         network: options.network.for_scenario(&case.scenario),
         virtual_lab: lab.virtual_lab.as_deref(),
+        bug_report: lab.bug_report_on_failure,
     };
     let report = case::run_case(&run, now_rfc3339()).await;
     // A handset that went offline stays out of the pool, so the next cases get others.

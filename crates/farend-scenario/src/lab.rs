@@ -71,8 +71,12 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         c,
         root,
         "the lab file",
-        &["adb", "handsets", "network", "virtual"],
+        &["adb", "evidence", "handsets", "network", "virtual"],
     )?;
+    let bug_report_on_failure = match f.get("evidence") {
+        Some(n) => read_evidence(c, n)?,
+        None => None,
+    };
     let networks = match f.get("network") {
         Some(n) => Some(crate::network::read_networks(c, n)?),
         None => None,
@@ -87,7 +91,10 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         }
         None => None,
     };
-    let describes_virtual = networks.is_some() || f.get("virtual").is_some();
+    // `evidence:` alone (no handsets, no adb server) also describes the built-in lab.
+    let evidence_only =
+        f.get("evidence").is_some() && f.get("handsets").is_none() && f.get("adb").is_none();
+    let describes_virtual = networks.is_some() || f.get("virtual").is_some() || evidence_only;
     if describes_virtual {
         if let Some(k) = f.key("handsets") {
             c.error(
@@ -102,6 +109,7 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
             handsets: Vec::new(),
             virtual_handsets,
             networks: networks.unwrap_or_default(),
+            bug_report_on_failure,
         });
     }
     let adb_server = match f.get("adb") {
@@ -156,7 +164,49 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         handsets,
         virtual_handsets: None,
         networks: Vec::new(),
+        bug_report_on_failure,
     })
+}
+
+/// How long a bug report may take unless `bugreport_within` says otherwise.
+pub const DEFAULT_BUG_REPORT_WITHIN: Duration = Duration::from_secs(180);
+
+/// Longest `bugreport_within` a lab file may ask for.
+const MAX_BUG_REPORT_WITHIN: Duration = Duration::from_secs(30 * 60);
+
+/// Reads `evidence: { bugreport: never | on_failure, bugreport_within: 3m }`; returns how
+/// long a bug report may take when one is wanted after a failing case.
+fn read_evidence(c: &mut Collector<'_>, node: &Node) -> Option<Option<Duration>> {
+    let f = yaml::fields(c, node, "`evidence`", &["bugreport", "bugreport_within"])?;
+    let wanted = match f.get("bugreport") {
+        Some(n) => match yaml::text(c, n, "`evidence.bugreport`")?.as_str() {
+            "never" => false,
+            "on_failure" => true,
+            other => {
+                c.error(
+                    n.loc,
+                    format!("`evidence.bugreport` is `never` or `on_failure`, not `{other}`"),
+                );
+                return None;
+            }
+        },
+        None => false,
+    };
+    let within = match f.get("bugreport_within") {
+        Some(n) => {
+            let d = crate::scenario::duration(c, n, "`evidence.bugreport_within`")?;
+            if d.is_zero() || d > MAX_BUG_REPORT_WITHIN {
+                c.error(
+                    n.loc,
+                    "`evidence.bugreport_within` must lie between 1s and 30m (a bug report takes one to several minutes)",
+                );
+                return None;
+            }
+            d
+        }
+        None => DEFAULT_BUG_REPORT_WITHIN,
+    };
+    Some(wanted.then_some(within))
 }
 
 /// Records `value` as used by `what`; reports it if it was used before.

@@ -553,6 +553,9 @@ pub struct Lab {
     pub virtual_handsets: Option<usize>,
     /// Named network profiles of the virtual network (`network:`), in file order.
     pub networks: Vec<NetworkSpec>,
+    /// `evidence: { bugreport: on_failure, bugreport_within: 3m }`: take each handset's bug
+    /// report after a case that did not pass, within this time; `None`: never.
+    pub bug_report_on_failure: Option<Duration>,
 }
 
 /// A network profile as a lab file writes it. The codec text is checked where codecs are

@@ -457,6 +457,46 @@ fn lab_file_parses() {
 }
 
 #[test]
+fn a_lab_file_asks_for_bug_reports_after_failing_cases() {
+    assert_eq!(
+        parse_lab(LAB, Path::new("lab.yaml"))
+            .unwrap()
+            .bug_report_on_failure,
+        None
+    );
+    let real = format!("{LAB}evidence: {{ bugreport: on_failure, bugreport_within: 2m }}\n");
+    let lab = parse_lab(&real, Path::new("lab.yaml")).unwrap();
+    assert_eq!(lab.bug_report_on_failure, Some(Duration::from_secs(120)));
+    // `evidence:` alone describes the built-in virtual lab, with the default time.
+    let lab = parse_lab("evidence: { bugreport: on_failure }\n", Path::new("v.yaml")).unwrap();
+    assert!(lab.handsets.is_empty());
+    assert_eq!(lab.bug_report_on_failure, Some(Duration::from_secs(180)));
+    let never = parse_lab("evidence: { bugreport: never }\n", Path::new("v.yaml")).unwrap();
+    assert_eq!(never.bug_report_on_failure, None);
+    for (text, at, says) in [
+        (
+            "evidence: { bugreport: always }\n",
+            (1, 24),
+            "`never` or `on_failure`",
+        ),
+        (
+            "evidence: { bugreport: on_failure, bugreport_within: 31m }\n",
+            (1, 54),
+            "between 1s and 30m",
+        ),
+        (
+            "evidence: { bug_report: on_failure }\n",
+            (1, 13),
+            "bug_report",
+        ),
+    ] {
+        let d = invalid(parse_lab(text, Path::new("v.yaml")));
+        assert_eq!((d[0].line, d[0].column), at, "{text}: {}", d[0].message);
+        assert!(d[0].message.contains(says), "{text}: {}", d[0].message);
+    }
+}
+
+#[test]
 fn lab_errors_are_all_collected() {
     let bad = LAB
         .replace("id: pixel-7-b", "id: pixel-7-a")

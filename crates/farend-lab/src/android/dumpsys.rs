@@ -10,7 +10,21 @@ impl AndroidHost<'_> {
         match args.first() {
             Some(&"telephony.registry") => self.registry(out),
             Some(&"telecom") => self.telecom(out),
-            Some(&"-l") | None => out.out("Currently running services:\n  activity\n  phone\n  telecom\n  telephony.registry\n"),
+            // Written by hand after the layout of releases that still print identities in
+            // full (Android 9 and earlier); newer ones mask them. The point is that bug
+            // reports carry IMEI, IMSI, ICCID and numbers, which reports must redact.
+            Some(&"iphonesubinfo") => out.out(&format!(
+                "Phone Subscriber Info:\n  Phone Type = GSM\n  Device ID = {}\n",
+                self.handset.imei()
+            )),
+            Some(&"isub") => out.out(&format!(
+                "SubscriptionController:\n mActiveSubInfoList:\n  {{id=1 iccId={} simSlotIndex=0 displayName={} number={} mcc=231 mnc=01 imsi={}}}\n",
+                self.handset.iccid(),
+                self.handset.profile.operator,
+                self.handset.number,
+                self.handset.imsi()
+            )),
+            Some(&"-l") | None => out.out("Currently running services:\n  activity\n  iphonesubinfo\n  isub\n  phone\n  telecom\n  telephony.registry\n"),
             Some(other) => out.err(&format!("Can't find service: {other}\n")),
         }
         0

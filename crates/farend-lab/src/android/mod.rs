@@ -28,6 +28,23 @@ pub struct Handset {
 }
 
 impl Handset {
+    /// The handset's IMEI: a fixed type allocation code, the lab index as serial number, and
+    /// the Luhn check digit, so every virtual handset has a distinct, valid one.
+    pub fn imei(&self) -> String {
+        let body = format!("35693803{:06}", self.idx + 1);
+        format!("{body}{}", luhn_check_digit(&body))
+    }
+
+    /// The SIM's IMSI: the network's MCC and MNC (231 01) and the lab index.
+    pub fn imsi(&self) -> String {
+        format!("23101{:010}", self.idx + 1)
+    }
+
+    /// The SIM's ICCID: `89` (telecom), the country code 421, the issuer and the lab index.
+    pub fn iccid(&self) -> String {
+        format!("8942101{:012}", self.idx + 1)
+    }
+
     /// All system properties, sorted by name.
     pub fn props(&self) -> Vec<(String, String)> {
         let p = self.profile;
@@ -114,6 +131,25 @@ impl Commands for AndroidHost<'_> {
     }
 }
 
+/// The Luhn check digit of a string of digits (the last digit of an IMEI).
+fn luhn_check_digit(digits: &str) -> u32 {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let twice = d * 2;
+                twice / 10 + twice % 10
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
 impl AndroidHost<'_> {
     /// `bugreport`: the plain-text report of releases before Android 7's zipped one (which
     /// `adb bugreport` falls back to when there is no `bugreportz`): the dumpstate header,
@@ -134,6 +170,10 @@ impl AndroidHost<'_> {
         self.dumpsys(&["telephony.registry"], out);
         section(out, "DUMPSYS telecom");
         self.dumpsys(&["telecom"], out);
+        section(out, "DUMPSYS iphonesubinfo");
+        self.dumpsys(&["iphonesubinfo"], out);
+        section(out, "DUMPSYS isub");
+        self.dumpsys(&["isub"], out);
         section(
             out,
             "SYSTEM LOG (logcat -v threadtime -v printable -v uid -d *:v)",
@@ -457,5 +497,30 @@ mod tests {
     fn time_format() {
         assert_eq!(fmt_time(0, true), "1970-01-01 00:00:00.000");
         assert_eq!(fmt_time(1_763_702_975_123, false), "11-21 05:29:35.123");
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    #[test]
+    fn imeis_carry_a_valid_luhn_digit() {
+        // A published example IMEI: 49015420323751 with check digit 8.
+        assert_eq!(luhn_check_digit("49015420323751"), 8);
+        let handset = Handset {
+            idx: 0,
+            profile: &crate::profile::PROFILES[0],
+            serialno: "x".into(),
+            number: "+421900000001".into(),
+        };
+        let imei = handset.imei();
+        assert_eq!(imei.len(), 15);
+        assert_eq!(
+            luhn_check_digit(&imei[..14]),
+            imei[14..].parse::<u32>().unwrap()
+        );
+        assert_eq!(handset.imsi(), "231010000000001");
+        assert_eq!(handset.iccid().len(), 19);
     }
 }

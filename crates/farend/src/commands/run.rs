@@ -159,7 +159,10 @@ pub fn run(args: RunArgs) -> Outcome {
                 std::sync::Arc::new(farend_lab::VirtualLab::start(config).map_err(|e| {
                     CliError::LabFault(format!("cannot start the virtual lab: {e}"))
                 })?);
-            let lab = Lab::from_virtual(&vl, Default::default());
+            let lab = Lab::from_virtual(&vl, Default::default()).map(|mut lab| {
+                lab.bug_report_on_failure = lab_file.as_ref().and_then(|f| f.bug_report_on_failure);
+                lab
+            });
             virtual_lab = Some(vl);
             lab
         }
