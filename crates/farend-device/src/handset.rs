@@ -67,6 +67,15 @@ pub const SHELL_OUTPUT_LIMIT: usize = 16 << 20;
 /// Most bytes one part of a bug report may hold (512 MiB).
 pub const BUG_REPORT_LIMIT: usize = 512 << 20;
 
+/// A handset's screen as `dumpsys` shows it; `None` where the release's output is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenState {
+    /// The screen is on.
+    pub awake: Option<bool>,
+    /// The keyguard (lock screen) is showing.
+    pub keyguard: Option<bool>,
+}
+
 /// A handset's bug report, as it gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BugReport {
@@ -549,6 +558,26 @@ impl Handset {
             let remaining = within - elapsed;
             tokio::time::sleep(STATE_POLL_INTERVAL.min(remaining)).await;
         }
+    }
+
+    /// Whether the screen is on and whether the keyguard shows, from `dumpsys power` and
+    /// `dumpsys window`; each `None` where the release prints neither known form.
+    pub async fn screen(&self) -> Result<ScreenState, DeviceError> {
+        let power = self.checked(&["dumpsys", "power"]).await?;
+        let window = self.checked(&["dumpsys", "window"]).await?;
+        Ok(ScreenState {
+            awake: parse::screen_awake(&power.stdout),
+            keyguard: parse::keyguard_showing(&window.stdout),
+        })
+    }
+
+    /// Turns the screen on (`input keyevent KEYCODE_WAKEUP`) and dismisses a keyguard that
+    /// has no PIN, pattern or password (`wm dismiss-keyguard`); a secure lock stays.
+    pub async fn wake_and_unlock(&self) -> Result<(), DeviceError> {
+        self.checked(&["input", "keyevent", "KEYCODE_WAKEUP"])
+            .await?;
+        self.checked(&["wm", "dismiss-keyguard"]).await?;
+        Ok(())
     }
 
     /// The handset's bug report, within `within` in all: `bugreportz`'s zip where the release

@@ -43,7 +43,7 @@ use std::time::Duration;
 pub use error::{CallStateError, DeviceError, NumberError, ParseError};
 pub use handset::{
     BUG_REPORT_LIMIT, BugReport, COMMAND_LOG_CAPACITY, Connection, Handset, LOGCAT_LINES,
-    REPLY_LIMIT, SHELL_OUTPUT_LIMIT, STATE_POLL_INTERVAL, Timeouts,
+    REPLY_LIMIT, SHELL_OUTPUT_LIMIT, STATE_POLL_INTERVAL, ScreenState, Timeouts,
 };
 pub use number::{DIALABLE_RULE, MAX_NUMBER_LEN, Number, is_dialable};
 pub use precise::{CallPhase, DisconnectCause, PreciseCallState, parse_precise_call_state};

@@ -37,6 +37,56 @@ pub fn split_exit_marker_bytes(output: &[u8]) -> Option<(&[u8], i32)> {
     Some((&output[..pos], code))
 }
 
+/// Whether the screen is on, from `dumpsys power`: `mWakefulness=Awake` (Android 5 and later;
+/// `Asleep`, `Dozing` and `Dreaming` are off), or `mScreenOn=true|false` on older releases.
+/// `None` when neither is printed.
+pub fn screen_awake(dumpsys_power: &str) -> Option<bool> {
+    if let Some(value) = value_after(dumpsys_power, "mWakefulness=") {
+        return match value {
+            "Awake" => Some(true),
+            "Asleep" | "Dozing" | "Dreaming" => Some(false),
+            _ => None,
+        };
+    }
+    value_after(dumpsys_power, "mScreenOn=").and_then(|v| v.parse().ok())
+}
+
+/// Whether the keyguard (lock screen) is showing, from `dumpsys window`: the
+/// `KeyguardController`'s `mKeyguardShowing` (Android 10 and later), else the window policy's
+/// `mShowingLockscreen` (Android 8–9) or the keyguard delegate's `showing`. `None` when none
+/// is printed.
+pub fn keyguard_showing(dumpsys_window: &str) -> Option<bool> {
+    ["mKeyguardShowing=", "mShowingLockscreen="]
+        .iter()
+        .find_map(|key| value_after(dumpsys_window, key))
+        .or_else(|| {
+            let delegate = dumpsys_window.find("KeyguardServiceDelegate")?;
+            value_after(&dumpsys_window[delegate..], "showing=")
+        })
+        .and_then(|v| v.parse().ok())
+}
+
+/// The value after the first `key` at the start of a word: up to the next space or comma.
+fn value_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find(key) {
+        let at = from + found;
+        let starts_word = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || c == ',' || c == '{');
+        if starts_word {
+            let rest = &text[at + key.len()..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || c == ',' || c == '}')
+                .unwrap_or(rest.len());
+            return Some(&rest[..end]);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
 /// What `bugreportz` answered: `Some(Ok(path))` for `OK:<path>` (the zip it wrote),
 /// `Some(Err(reason))` for `FAIL:<reason>`, `None` when it printed neither (a release without
 /// `bugreportz`: the shell's "not found"). Progress lines (`BEGIN:`, `PROGRESS:`) are skipped.

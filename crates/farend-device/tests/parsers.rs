@@ -310,3 +310,44 @@ fn a_binary_file_keeps_every_byte_before_the_exit_marker() {
     );
     assert_eq!(parse::split_exit_marker_bytes(&file), None);
 }
+
+#[test]
+fn screen_and_keyguard_are_read_from_each_known_form_or_left_unknown() {
+    assert_eq!(
+        parse::screen_awake("Power Manager State:\n  mWakefulness=Awake\n"),
+        Some(true)
+    );
+    assert_eq!(
+        parse::screen_awake("  mWakefulness=Asleep\n  mWakefulnessChanging=false\n"),
+        Some(false)
+    );
+    assert_eq!(parse::screen_awake("  mWakefulness=Dozing\n"), Some(false));
+    assert_eq!(parse::screen_awake("  mScreenOn=true\n"), Some(true));
+    // A key that merely ends with the name is not it; an unknown value is unknown.
+    assert_eq!(parse::screen_awake("  lastmWakefulness=Awake\n"), None);
+    assert_eq!(parse::screen_awake("  mWakefulness=Sideways\n"), None);
+    assert_eq!(parse::screen_awake("nothing here"), None);
+
+    assert_eq!(
+        parse::keyguard_showing(
+            "KeyguardController:\n  mKeyguardShowing=true\n  mAodShowing=false\n"
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        parse::keyguard_showing(
+            "    mShowingLockscreen=false mShowingDream=false mDreamingLockscreen=true\n"
+        ),
+        Some(false)
+    );
+    assert_eq!(
+        parse::keyguard_showing(
+            "    KeyguardServiceDelegate\n      showing=true\n      showingAndNotOccluded=true\n"
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        parse::keyguard_showing("    mSystemBooted=true\n    showing=true\n"),
+        None
+    );
+}

@@ -106,7 +106,36 @@ pub struct Phone {
     /// Whether its ADB server has stopped answering (an `adb_unresponsive` fault, until
     /// the call ends).
     pub unresponsive: bool,
+    /// The screen and lock of the handset.
+    pub screen: Screen,
     next_tc: u32,
+}
+
+/// A handset's screen and keyguard, as `dumpsys power` and `dumpsys window` show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// The screen is off (`mWakefulness=Asleep`).
+    pub asleep: bool,
+    /// The keyguard (lock screen) is showing.
+    pub keyguard: bool,
+    /// A PIN is set (`locksettings set-pin`): the keyguard cannot be dismissed from the shell.
+    pub pin: Option<String>,
+}
+
+impl Screen {
+    /// The screen goes off, and the keyguard comes up, as it does on a phone.
+    pub fn sleep(&mut self) {
+        self.asleep = true;
+        self.keyguard = true;
+    }
+
+    /// `wm dismiss-keyguard`: works unless a PIN is set. Returns whether it went.
+    pub fn dismiss_keyguard(&mut self) -> bool {
+        if self.pin.is_none() && !self.asleep {
+            self.keyguard = false;
+        }
+        !self.keyguard
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,6 +240,7 @@ impl Network {
                 in_service: true,
                 airplane: false,
                 unresponsive: false,
+                screen: Screen::default(),
             })
             .collect();
         Ok(Network {

@@ -911,7 +911,7 @@ async fn run_in_folder(
     }
     if let Err(verdict) = set_network(run) {
         judged.verdict = verdict;
-    } else if let Err(verdict) = pre_check(run).await {
+    } else if let Err(verdict) = crate::precheck::pre_check(run).await {
         judged.verdict = verdict;
     }
     for step in &scenario.steps {
@@ -1126,48 +1126,6 @@ fn set_network(run: &CaseRun<'_>) -> Result<(), Verdict> {
                 message: format!("network profile for {}: {e}", h.id),
                 device: Some(h.id.clone()),
             })?;
-    }
-    Ok(())
-}
-
-/// Checks before the first step that every bound handset is in service on at least one
-/// SIM; a handset that is not is a lab fault naming it, not a network failure. A handset
-/// whose output shows no service state (a format not known) passes.
-async fn pre_check(run: &CaseRun<'_>) -> Result<(), Verdict> {
-    let checks = run
-        .bound
-        .iter()
-        .map(|h| async move { (h, h.device.sims().await) });
-    for (h, sims) in futures::future::join_all(checks).await {
-        let Ok(sims) = sims else { continue };
-        let states: Vec<String> = sims
-            .iter()
-            .filter_map(|(slot, service)| {
-                let service = service.as_ref()?;
-                Some(format!("SIM {}: {}", slot.slot + 1, service.voice))
-            })
-            .collect();
-        let in_service = sims.iter().any(|(_, s)| {
-            s.as_ref()
-                .is_some_and(|s| s.voice == farend_device::Registration::InService)
-        });
-        if !states.is_empty() && !in_service {
-            let role = run
-                .bound
-                .iter()
-                .zip(&run.case.scenario.parties)
-                .find(|(b, _)| b.id == h.id)
-                .map_or("?", |(_, r)| r.as_str());
-            return Err(Verdict::Error {
-                kind: ErrorKind::LabSetup,
-                message: format!(
-                    "pre-check: {role} ({}) is not in service ({})",
-                    h.id,
-                    states.join(", ")
-                ),
-                device: Some(h.id.clone()),
-            });
-        }
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ mod monitor;
 pub mod network;
 mod picture;
 pub mod pool;
+mod precheck;
 
 pub use lab::{Lab, LabHandset, LabSetupError};
 

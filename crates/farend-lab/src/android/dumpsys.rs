@@ -10,6 +10,22 @@ impl AndroidHost<'_> {
         match args.first() {
             Some(&"telephony.registry") => self.registry(out),
             Some(&"telecom") => self.telecom(out),
+            // Written by hand after Android 10–14's layouts (no capture in the corpus):
+            // `mWakefulness` in `dumpsys power`, the KeyguardController in `dumpsys window`.
+            Some(&"power") => {
+                let screen = lock(self.net).phones[self.handset.idx].screen.clone();
+                let wakefulness = if screen.asleep { "Asleep" } else { "Awake" };
+                out.out(&format!(
+                    "POWER MANAGER (dumpsys power)\n\nPower Manager State:\n  mDirty=0x0\n  mWakefulness={wakefulness}\n  mWakefulnessChanging=false\n  mIsPowered=true\n"
+                ));
+            }
+            Some(&"window") => {
+                let screen = lock(self.net).phones[self.handset.idx].screen.clone();
+                out.out(&format!(
+                    "WINDOW MANAGER POLICY STATE (dumpsys window policy)\n    mSystemBooted=true\nKeyguardController:\n  mKeyguardShowing={}\n  mAodShowing=false\n  mKeyguardGoingAway=false\n",
+                    screen.keyguard
+                ));
+            }
             // Written by hand after the layout of releases that still print identities in
             // full (Android 9 and earlier); newer ones mask them. The point is that bug
             // reports carry IMEI, IMSI, ICCID and numbers, which reports must redact.
@@ -24,7 +40,7 @@ impl AndroidHost<'_> {
                 self.handset.number,
                 self.handset.imsi()
             )),
-            Some(&"-l") | None => out.out("Currently running services:\n  activity\n  iphonesubinfo\n  isub\n  phone\n  telecom\n  telephony.registry\n"),
+            Some(&"-l") | None => out.out("Currently running services:\n  activity\n  iphonesubinfo\n  isub\n  phone\n  power\n  telecom\n  telephony.registry\n  window\n"),
             Some(other) => out.err(&format!("Can't find service: {other}\n")),
         }
         0

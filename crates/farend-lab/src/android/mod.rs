@@ -123,6 +123,8 @@ impl Commands for AndroidHost<'_> {
             "am" => self.am(&args, out),
             "input" => self.input(&args, out),
             "dumpsys" => self.dumpsys(&args, out),
+            "wm" => self.wm(&args, out),
+            "locksettings" => self.locksettings(&args, out),
             "logcat" => self.logcat(&args, out),
             "cmd" => self.cmd(&args, out),
             "bugreport" => self.bugreport(out),
@@ -335,6 +337,46 @@ impl AndroidHost<'_> {
         }
     }
 
+    /// `wm dismiss-keyguard`: dismisses a keyguard without a PIN (silently does nothing
+    /// otherwise, as Android does); other `wm` commands are not there.
+    fn wm(&self, args: &[&str], out: &mut Output) -> u8 {
+        if args == ["dismiss-keyguard"] {
+            lock(self.net).phones[self.handset.idx]
+                .screen
+                .dismiss_keyguard();
+            return 0;
+        }
+        out.err("Error: unknown command\n");
+        255
+    }
+
+    /// `locksettings set-pin PIN` and `locksettings clear --old PIN` (Android 8 and later),
+    /// so a test can give a handset a lock the shell cannot open.
+    fn locksettings(&self, args: &[&str], out: &mut Output) -> u8 {
+        let mut net = lock(self.net);
+        let screen = &mut net.phones[self.handset.idx].screen;
+        match args {
+            ["set-pin", pin] if screen.pin.is_none() => {
+                screen.pin = Some((*pin).to_string());
+                out.out(&format!("Pin set to '{pin}'\n"));
+                0
+            }
+            ["clear", "--old", old] if screen.pin.as_deref() == Some(*old) => {
+                screen.pin = None;
+                out.out("Lock credential cleared\n");
+                0
+            }
+            ["set-pin", ..] | ["clear", ..] => {
+                out.out("Old password provided but user has no password\n");
+                255
+            }
+            _ => {
+                out.err("usage: locksettings set-pin|clear ...\n");
+                255
+            }
+        }
+    }
+
     fn input(&self, args: &[&str], out: &mut Output) -> u8 {
         let mut rest = args;
         if matches!(
@@ -366,6 +408,20 @@ impl AndroidHost<'_> {
                     "Telecom",
                     format!("CallsManager: disconnectCall: from KEYCODE_{name}"),
                 );
+            } else {
+                let screen = &mut net.phones[idx].screen;
+                match name {
+                    // ENDCALL without a call puts the screen to sleep, as on a phone.
+                    "SLEEP" | "223" | "ENDCALL" | "6" => screen.sleep(),
+                    "WAKEUP" | "224" => screen.asleep = false,
+                    "POWER" | "26" if screen.asleep => screen.asleep = false,
+                    "POWER" | "26" => screen.sleep(),
+                    // MENU dismisses a keyguard without a PIN.
+                    "MENU" | "82" => {
+                        screen.dismiss_keyguard();
+                    }
+                    _ => {}
+                }
             }
         }
         0

@@ -1,0 +1,98 @@
+//! Pre-checks before a case: a handset whose screen is off is woken and its keyguard
+//! dismissed; one locked with a PIN is a lab error naming it and the lock, and the case
+//! does not start. The handsets are the virtual lab's, driven through a lab file by address.
+
+use farend_e2e::*;
+use std::path::Path;
+
+/// Sends one shell command to a virtual handset, as a tester at the bench would.
+fn shell(h: &farend_lab::HandsetInfo, argv: &[&str]) -> farend_device::ShellOutput {
+    let handset = farend_device::Handset::new(
+        h.id.clone(),
+        farend_device::Connection::Direct { addr: h.adb_addr },
+        Default::default(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(handset.shell(argv))
+        .expect("the handset answers")
+}
+
+fn screen(h: &farend_lab::HandsetInfo) -> (String, String) {
+    (
+        shell(h, &["dumpsys", "power"]).stdout,
+        shell(h, &["dumpsys", "window"]).stdout,
+    )
+}
+
+fn run_basic_call(dir: &Path, name: &str) -> (Option<i32>, farend_report::RunReport) {
+    let out = dir.join(name);
+    let output = run(farend()
+        .args(["run", "scenarios/01-basic-call.yaml", "--lab"])
+        .arg(dir.join("lab.yaml"))
+        .arg("--out")
+        .arg(&out));
+    (output.status.code(), read_results(&only_run_dir(&out)))
+}
+
+#[test]
+fn a_sleeping_handset_is_woken_and_a_pin_locked_one_is_a_lab_error_naming_it() {
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
+        handsets: 2,
+        ..Default::default()
+    })
+    .expect("virtual lab starts");
+    let [a, b] = lab.handsets() else {
+        panic!("two handsets")
+    };
+    let mut lab_file = String::from("handsets:\n");
+    for h in lab.handsets() {
+        lab_file.push_str(&format!(
+            "  - id: {}\n    connect: \"{}\"\n    number: \"{}\"\n    audio: {{ mic: \"{}\", ear: \"{}\" }}\n",
+            h.id, h.adb_addr, h.number, h.mic, h.ear
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab.yaml"), lab_file).unwrap();
+
+    // a: a PIN and the screen off; b: the screen off, no PIN.
+    assert_eq!(shell(a, &["locksettings", "set-pin", "1234"]).exit_code, 0);
+    shell(a, &["input", "keyevent", "KEYCODE_SLEEP"]);
+    shell(b, &["input", "keyevent", "KEYCODE_SLEEP"]);
+    let (power, window) = screen(b);
+    assert!(power.contains("mWakefulness=Asleep"), "{power}");
+    assert!(window.contains("mKeyguardShowing=true"), "{window}");
+
+    let (code, results) = run_basic_call(dir.path(), "locked");
+    assert_eq!(code, Some(3), "a lab error, not a network failure");
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Error {
+            message, device, ..
+        } => {
+            assert_eq!(device.as_deref(), Some(a.id.as_str()));
+            assert!(
+                message.contains(&format!("({})", a.id)) && message.contains("is locked"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a lab error, got {other:?}"),
+    }
+    assert!(
+        results.cases[0]
+            .steps
+            .iter()
+            .all(|s| s.outcome == farend_report::StepOutcome::Skipped),
+        "no step ran"
+    );
+    // b was woken and its keyguard dismissed on the way.
+    let (power, window) = screen(b);
+    assert!(power.contains("mWakefulness=Awake"), "{power}");
+    assert!(window.contains("mKeyguardShowing=false"), "{window}");
+
+    // Without the PIN, the sleeping handset is woken and the call goes through.
+    assert_eq!(
+        shell(a, &["locksettings", "clear", "--old", "1234"]).exit_code,
+        0
+    );
+    let (code, results) = run_basic_call(dir.path(), "unlocked");
+    assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
+}
