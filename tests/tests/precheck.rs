@@ -96,3 +96,44 @@ fn a_sleeping_handset_is_woken_and_a_pin_locked_one_is_a_lab_error_naming_it() {
     let (code, results) = run_basic_call(dir.path(), "unlocked");
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
 }
+
+#[test]
+fn a_party_requiring_another_radio_is_a_lab_error_and_a_matching_one_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |radio: &str| {
+        format!(
+            "\
+name: radio-{}
+parties:
+  a: {{ require: {{ radio: {radio} }} }}
+  b: {{}}
+steps:
+  - dial: {{ from: a, to: b }}
+  - wait: {{ party: b, state: ringing, within: 10s }}
+  - answer: {{ party: b }}
+  - wait: {{ party: [a, b], state: active, within: 10s }}
+  - hangup: {{ party: a }}
+",
+            radio.len()
+        )
+    };
+    let run_with = |radio: &str, name: &str| {
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, scenario(radio)).unwrap();
+        let out = dir.path().join(name);
+        let output = run(farend().arg("run").arg(&file).arg("--out").arg(&out));
+        (output.status.code(), read_results(&only_run_dir(&out)))
+    };
+    // The virtual handsets are on LTE.
+    let (code, results) = run_with("NR", "nr");
+    assert_eq!(code, Some(3));
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Error { message, .. } => assert!(
+            message.contains("does not meet `require: { radio: NR }` (voice on SIM 1: LTE)"),
+            "{message}"
+        ),
+        other => panic!("expected a lab error, got {other:?}"),
+    }
+    let (code, results) = run_with("[NR, LTE]", "lte");
+    assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
+}

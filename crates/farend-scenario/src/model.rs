@@ -49,6 +49,19 @@ pub struct Scenario {
     /// The network profile the scenario asks for (`network: NAME`, a matrix value allowed);
     /// `None`: the lab's default.
     pub network: Option<NetworkRef>,
+    /// What parties require of their handsets (`parties: { a: { require: … } }`), by party;
+    /// parties without requirements are left out.
+    pub requires: Vec<(String, Requirement)>,
+}
+
+/// A party's `require:`: what its handset must show before the case starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// `radio: LTE` or `radio: [LTE, NR]`: the voice radio technologies (upper case, as
+    /// Android names them) one of which a SIM in service must be on.
+    pub radio: Vec<String>,
+    /// Where `require:` is written.
+    pub location: Location,
 }
 
 /// A scenario's `network: NAME`: the profile's name and where the file names it.

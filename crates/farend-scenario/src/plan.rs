@@ -238,6 +238,7 @@ mod tests {
             matrix: Vec::new(),
             steps: Vec::new(),
             network: None,
+            requires: Vec::new(),
         }
     }
 

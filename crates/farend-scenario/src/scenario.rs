@@ -144,9 +144,9 @@ fn read_scenario(
         .get("description")
         .and_then(|n| yaml::text(c, n, "`description`"));
 
-    let (parties, parties_ok) = match f.require(c, "parties", "the scenario") {
+    let (parties, requires, parties_ok) = match f.require(c, "parties", "the scenario") {
         Some(n) => read_parties(c, n),
-        None => (Vec::new(), false),
+        None => (Vec::new(), Vec::new(), false),
     };
 
     let repeat = match f.get("repeat") {
@@ -202,6 +202,7 @@ fn read_scenario(
                 matrix,
                 steps,
                 network,
+                requires: requires.clone(),
             })
             .collect(),
     )
@@ -302,7 +303,51 @@ fn read_variants(
     None
 }
 
-fn read_parties(c: &mut Collector<'_>, node: &Node) -> (Vec<String>, bool) {
+/// Voice radio technologies `require.radio` may name (Android's names).
+const RADIO_TECHNOLOGIES: &[&str] = &[
+    "GSM", "GPRS", "EDGE", "UMTS", "HSDPA", "HSUPA", "HSPA", "HSPAP", "TD_SCDMA", "CDMA", "EVDO_0",
+    "EVDO_A", "EVDO_B", "1XRTT", "EHRPD", "LTE", "LTE_CA", "NR", "IWLAN",
+];
+
+/// Reads a party's `require: { radio: LTE | [LTE, NR] }`.
+fn read_requirement(c: &mut Collector<'_>, node: &Node, party: &str) -> Option<Requirement> {
+    let what = format!("`require` of party `{party}`");
+    let f = yaml::fields(c, node, &what, &["radio"])?;
+    let radio_node = f.require(c, "radio", &what)?;
+    let items: Vec<&Node> = match &radio_node.value {
+        Value::Seq(items) if !items.is_empty() => items.iter().collect(),
+        Value::Seq(_) => {
+            c.error(radio_node.loc, "`require.radio` is an empty list");
+            return None;
+        }
+        _ => vec![radio_node],
+    };
+    let mut radio = Vec::new();
+    for item in items {
+        let name = yaml::text(c, item, "`require.radio`")?.to_ascii_uppercase();
+        if !RADIO_TECHNOLOGIES.contains(&name.as_str()) {
+            c.error(
+                item.loc,
+                format!(
+                    "unknown radio technology `{name}` in `require.radio` (known: {})",
+                    RADIO_TECHNOLOGIES.join(", ")
+                ),
+            );
+            return None;
+        }
+        radio.push(name);
+    }
+    Some(Requirement {
+        radio,
+        location: node.loc,
+    })
+}
+
+fn read_parties(
+    c: &mut Collector<'_>,
+    node: &Node,
+) -> (Vec<String>, Vec<(String, Requirement)>, bool) {
+    let mut requires = Vec::new();
     let mut out: Vec<String> = Vec::new();
     let mut ok = true;
     let add = |c: &mut Collector<'_>, name: String, loc: Location, out: &mut Vec<String>| {
@@ -331,12 +376,19 @@ fn read_parties(c: &mut Collector<'_>, node: &Node) -> (Vec<String>, bool) {
                 match &v.value {
                     Value::Null => {}
                     Value::Map(opts) => {
-                        for (ok_key, _) in opts {
-                            let key = ok_key.text.clone().unwrap_or_default();
+                        for (key_node, value) in opts {
+                            let key = key_node.text.clone().unwrap_or_default();
+                            if key == "require" {
+                                match read_requirement(c, value, &name) {
+                                    Some(r) => requires.push((name.clone(), r)),
+                                    None => ok = false,
+                                }
+                                continue;
+                            }
                             c.error(
-                                ok_key.loc,
+                                key_node.loc,
                                 format!(
-                                    "unknown key `{key}` in party `{name}` (parties take no options yet: write `{name}: {{}}`)"
+                                    "unknown key `{key}` in party `{name}` (a party takes `require`, or nothing: `{name}: {{}}`)"
                                 ),
                             );
                         }
@@ -369,14 +421,14 @@ fn read_parties(c: &mut Collector<'_>, node: &Node) -> (Vec<String>, bool) {
                     other.kind()
                 ),
             );
-            return (out, false);
+            return (out, requires, false);
         }
     }
     if out.is_empty() && ok {
         c.error(node.loc, "`parties` is empty: declare at least one party");
         ok = false;
     }
-    (out, ok)
+    (out, requires, ok)
 }
 
 fn read_defaults(c: &mut Collector<'_>, node: &Node) -> Option<Duration> {

@@ -593,3 +593,48 @@ fn truncated_and_mangled_files_never_panic_and_never_pass_silently() {
         assert!(r.is_ok(), "panic on {text:?}");
     }
 }
+
+#[test]
+fn a_party_can_require_a_radio_technology() {
+    let text = "\
+name: volte-only
+parties:
+  a: { require: { radio: [lte, NR] } }
+  b: { require: { radio: UMTS } }
+  c: {}
+steps:
+  - dial: { from: a, to: b }
+";
+    let s = parse_one(text, Path::new("s/r.yaml"), &refs).unwrap();
+    assert_eq!(s.parties, ["a", "b", "c"]);
+    let radios: Vec<(&str, Vec<&str>)> = s
+        .requires
+        .iter()
+        .map(|(p, r)| (p.as_str(), r.radio.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(radios, [("a", vec!["LTE", "NR"]), ("b", vec!["UMTS"])]);
+    assert_eq!(s.requires[0].1.location, Location::new(3, 17));
+
+    for (bad, at, says) in [
+        (
+            "  a: { require: { radio: 6G } }\n",
+            (3, 26),
+            "unknown radio technology `6G`",
+        ),
+        ("  a: { require: { radio: [] } }\n", (3, 26), "empty list"),
+        ("  a: { require: { volte: true } }\n", (3, 19), "volte"),
+        (
+            "  a: { needs: { radio: LTE } }\n",
+            (3, 8),
+            "a party takes `require`",
+        ),
+    ] {
+        let text = text.replace("  a: { require: { radio: [lte, NR] } }\n", bad);
+        let d = invalid(parse_one(&text, Path::new("s/r.yaml"), &refs));
+        let found = d
+            .iter()
+            .find(|d| d.message.contains(says))
+            .unwrap_or_else(|| panic!("{bad}: no `{says}` in {d:?}"));
+        assert_eq!((found.line, found.column), at, "{bad}: {}", found.message);
+    }
+}
