@@ -159,3 +159,62 @@ fn virtual_cards_without_a_call_hear_nothing() {
     assert_eq!(v["mic"], a.mic.as_str());
     assert!(v["delay_ms"].is_null());
 }
+
+#[test]
+fn audio_devices_lists_the_sinks_and_sources_a_lab_file_can_name() {
+    let daemon = PulseDaemon::start();
+    let out = run(farend()
+        .args(["audio", "devices", "--json"])
+        .envs(daemon.client_env()));
+    assert_eq!(out.status.code(), Some(0));
+    let hosts = json(&out);
+    let pulse = hosts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == "pulseaudio")
+        .expect("a pulseaudio entry");
+    assert!(pulse["error"].is_null(), "{pulse}");
+    let device = |endpoint: &str| {
+        pulse["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["endpoint"] == endpoint)
+            .unwrap_or_else(|| panic!("{endpoint} listed: {pulse}"))
+            .clone()
+    };
+    // A null sink plays (a mic feed); its monitor records (an earpiece capture).
+    let sink = device("pulseaudio:lab_a_mic");
+    let rates = sink["playback"]["rates"]
+        .as_array()
+        .expect("playback rates");
+    assert!(rates.contains(&16000.into()), "{sink}");
+    assert!(
+        sink["playback"]["channels"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    let monitor = device("pulseaudio:lab_a_mic.monitor");
+    assert!(
+        monitor["capture"]["rates"]
+            .as_array()
+            .is_some_and(|r| r.contains(&16000.into())),
+        "{monitor}"
+    );
+    assert!(
+        monitor["playback"].is_null(),
+        "a monitor plays nothing: {monitor}"
+    );
+
+    // Without a server, PulseAudio is named as unavailable with where clients look.
+    let out = run(farend()
+        .args(["audio", "devices"])
+        .env("PULSE_SERVER", "unix:/nonexistent/native")
+        .env("XDG_RUNTIME_DIR", "/nonexistent"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("pulseaudio:\n  not available: no PulseAudio server reachable"),
+        "{text}"
+    );
+}

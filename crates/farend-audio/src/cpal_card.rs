@@ -164,6 +164,18 @@ fn cpal_text(err: &cpal::Error) -> String {
     err.to_string()
 }
 
+/// Why a host could not be opened, with where a PulseAudio client looks for its server.
+pub(crate) fn host_unavailable(host_id: HostId, err: &cpal::Error) -> String {
+    match host_id {
+        HostId::PulseAudio => format!(
+            "no PulseAudio server reachable ({}; clients look for $PULSE_SERVER=unix:PATH, \
+             $PULSE_RUNTIME_PATH/pulse/native or $XDG_RUNTIME_DIR/pulse/native)",
+            cpal_text(err)
+        ),
+        _ => format!("ALSA is not available: {}", cpal_text(err)),
+    }
+}
+
 /// Connects to the host and finds the device of `endpoint` in `direction`.
 fn open_device(
     endpoint: &Endpoint,
@@ -178,16 +190,8 @@ fn open_device(
         endpoint: endpoint.to_string(),
         detail,
     };
-    let host = cpal::host_from_id(host_id).map_err(|e| {
-        unavailable(match host_id {
-            HostId::PulseAudio => format!(
-                "no PulseAudio server reachable ({}; clients look for $PULSE_SERVER=unix:PATH, \
-                 $PULSE_RUNTIME_PATH/pulse/native or $XDG_RUNTIME_DIR/pulse/native)",
-                cpal_text(&e)
-            ),
-            _ => format!("ALSA is not available: {}", cpal_text(&e)),
-        })
-    })?;
+    let host =
+        cpal::host_from_id(host_id).map_err(|e| unavailable(host_unavailable(host_id, &e)))?;
     let devices: Vec<cpal::Device> = host
         .devices()
         .map_err(|e| unavailable(format!("cannot list devices: {}", cpal_text(&e))))?

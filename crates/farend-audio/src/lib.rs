@@ -10,6 +10,7 @@
 //!   another handset's earpiece, sample-accurately, on the sound cards named by
 //!   [`Endpoint`]s: `virtual:127.0.0.1:PORT` for the virtual lab, `pulseaudio:NAME` for a
 //!   PulseAudio (or PipeWire) sink or source, `alsa:NAME` for an ALSA device.
+//! * [`list_devices`] lists the PulseAudio and ALSA devices with their rates and channels.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), farend_audio::AudioError> {
@@ -27,6 +28,7 @@
 
 mod card;
 mod cpal_card;
+mod devices;
 mod error;
 mod pcm;
 mod refs;
@@ -37,6 +39,7 @@ pub use card::{
     record_on,
 };
 pub use cpal_card::{CardEpoch, CpalCapture, CpalPlayback};
+pub use devices::{Capabilities, DeviceInfo, HostDevices, list_devices};
 pub use error::AudioError;
 pub use pcm::{Pcm, decode_wav, read_wav, resample, write_wav};
 pub use refs::{

@@ -39,7 +39,7 @@ enum Command {
     Compare(commands::compare::CompareArgs),
     /// Work on run reports: `farend report merge RUN… --out DIR` joins shards of one plan.
     Report(commands::report::ReportArgs),
-    /// Sound card checks for lab staff (`farend audio check --mic ... --ear ...`).
+    /// Sound cards for lab staff: `farend audio check --mic ... --ear ...`, `farend audio devices`.
     Audio(commands::audio::AudioArgs),
 }
 

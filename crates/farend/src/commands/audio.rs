@@ -1,5 +1,6 @@
 //! `farend audio check`: play a reference into one sound card endpoint, record another, and
 //! say whether the audio arrived, how late and how loud — the lab staff's wiring check.
+//! `farend audio devices`: the sound cards a lab file can name, with their rates and channels.
 
 use super::{CliError, Outcome, RefsArg};
 use clap::{Args, Subcommand};
@@ -29,6 +30,15 @@ pub struct AudioArgs {
 enum AudioCommand {
     /// Play a reference into MIC, record EAR, report delay, level and whether audio arrived.
     Check(CheckArgs),
+    /// List the PulseAudio and ALSA devices a lab file can name, with rates and channels.
+    Devices(DevicesArgs),
+}
+
+#[derive(Debug, Args)]
+struct DevicesArgs {
+    /// Print the list as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -54,8 +64,91 @@ struct CheckArgs {
 
 /// Runs `farend audio`.
 pub fn run(args: AudioArgs) -> Outcome {
-    let AudioCommand::Check(args) = args.command;
-    check(args)
+    match args.command {
+        AudioCommand::Check(args) => check(args),
+        AudioCommand::Devices(args) => devices(&args),
+    }
+}
+
+/// Lists every host's devices; a host that cannot be asked is shown with its reason. Exit 0
+/// when any host answered, 3 (a lab fault) when none did.
+fn devices(args: &DevicesArgs) -> Outcome {
+    let hosts = farend_audio::list_devices();
+    if args.json {
+        let text = serde_json::to_string_pretty(&hosts).unwrap_or_default();
+        println!("{text}");
+    } else {
+        for host in &hosts {
+            println!("{}:", host.host);
+            if let Some(error) = &host.error {
+                println!("  not available: {error}");
+            } else if host.devices.is_empty() {
+                println!("  no devices");
+            }
+            for device in &host.devices {
+                println!("  {}", device.endpoint);
+                if let Some(description) = &device.description {
+                    println!("      {description}");
+                }
+                for (role, caps) in [
+                    ("playback (mic:)", &device.playback),
+                    ("capture (ear:) ", &device.capture),
+                ] {
+                    if let Some(caps) = caps {
+                        println!(
+                            "      {role}  rates {}  channels {}",
+                            join(&caps.rates),
+                            runs(&caps.channels)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if hosts.iter().all(|h| h.error.is_some()) {
+        return Err(CliError::LabFault(
+            "no sound card host could be asked (neither PulseAudio nor ALSA)".to_string(),
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Counts written as runs: `1, 2` or `1-64`.
+fn runs(counts: &[u16]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < counts.len() {
+        let mut j = i;
+        while j + 1 < counts.len() && counts[j + 1] == counts[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j >= i + 2 {
+            format!("{}-{}", counts[i], counts[j])
+        } else {
+            counts[i..=j]
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        i = j + 1;
+    }
+    if parts.is_empty() {
+        "-".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn join<T: ToString>(values: &[T]) -> String {
+    if values.is_empty() {
+        return "-".to_string();
+    }
+    values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn endpoint(flag: &str, text: &str) -> Result<Endpoint, CliError> {
