@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::parse::{self, EXIT_MARKER};
 use crate::quote::command_line;
 use crate::radio::{ServiceState, SimSlot};
-use crate::transport::{Link, OpenError, Watched, watched};
+use crate::transport::{Link, OpenError, Watched, watched_on};
 use crate::{CallState, CommandRecord, DeviceError, Identity, Number, ShellOutput, TelecomCall};
 
 /// How to reach a handset.
@@ -99,6 +99,8 @@ struct Inner {
     connection: Connection,
     timeouts: Timeouts,
     link: tokio::sync::Mutex<Option<Link>>,
+    /// The thread the blocking ADB work runs on.
+    worker: Mutex<Option<crate::transport::Worker>>,
     log: Mutex<CommandLog>,
     /// The command waiting for the handset's reply now, and since when.
     in_flight: Mutex<Option<(String, Instant)>>,
@@ -159,6 +161,7 @@ impl Handset {
                 connection,
                 timeouts,
                 link: tokio::sync::Mutex::new(None),
+                worker: Mutex::new(None),
                 log: Mutex::new(CommandLog::default()),
                 in_flight: Mutex::new(None),
             }),
@@ -289,7 +292,7 @@ impl Handset {
         };
         let command = full.to_owned();
         let _in_flight = InFlight::new(&self.inner.in_flight, line);
-        let outcome = watched(limit, name, move || {
+        let outcome = watched_on(&self.inner.worker, limit, name, move || {
             let mut link = link;
             let result = link.run(&command, max_bytes);
             (link, result)
@@ -338,7 +341,11 @@ impl Handset {
         let name = &self.inner.name;
         let connection = self.inner.connection.clone();
         let limit = self.inner.timeouts.connect;
-        match watched(limit, name, move || Link::open(&connection)).await {
+        match watched_on(&self.inner.worker, limit, name, move || {
+            Link::open(&connection)
+        })
+        .await
+        {
             Watched::Done(Ok(link)) => Ok(link),
             Watched::Done(Err(OpenError::Config(detail))) => Err(DeviceError::Config {
                 device: name.clone(),
@@ -707,6 +714,18 @@ impl Handset {
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
             .cloned()
             .collect()
+    }
+
+    /// Like [`Handset::command_log_since`], and forgets every command kept so far, so a
+    /// handset that serves case after case holds only the commands of the case running.
+    /// Marks taken before stay valid.
+    pub fn take_command_log_since(&self, mark: u64) -> Vec<CommandRecord> {
+        let mut log = self.inner.log.lock().unwrap_or_else(|p| p.into_inner());
+        let first_kept = log.recorded - log.records.len() as u64;
+        let skip = usize::try_from(mark.saturating_sub(first_kept)).unwrap_or(usize::MAX);
+        let taken: Vec<CommandRecord> = log.records.drain(..).skip(skip).collect();
+        log.records.shrink_to(64);
+        taken
     }
 }
 

@@ -50,6 +50,85 @@ where
     }
 }
 
+/// A job for a [`Worker`].
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One handset's thread for blocking ADB work: it runs one job after another, so a handset
+/// that serves thousands of commands uses one thread, not one per command. A worker whose
+/// job ran out of time is abandoned (its thread ends once that job returns) and the next
+/// command starts a new one.
+pub(crate) struct Worker {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Worker {
+    fn start(name: &str) -> std::io::Result<Worker> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        // Thread names may not hold NUL bytes; keep them short and printable.
+        let label: String = name.chars().filter(|c| !c.is_control()).take(24).collect();
+        std::thread::Builder::new()
+            .name(format!("adb-{label}"))
+            .spawn(move || {
+                for job in queue {
+                    job();
+                }
+            })?;
+        Ok(Worker { jobs })
+    }
+}
+
+/// Runs `work` on the handset's [`Worker`] (started when there is none) and waits at most
+/// `limit` for it, as [`watched`] does; a worker that runs out of time or dies is left
+/// behind.
+pub(crate) async fn watched_on<T, F>(
+    worker: &std::sync::Mutex<Option<Worker>>,
+    limit: Duration,
+    name: &str,
+    work: F,
+) -> Watched<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    {
+        let mut slot = worker.lock().unwrap_or_else(|p| p.into_inner());
+        let job = match slot.as_ref() {
+            Some(w) => match w.jobs.send(job) {
+                Ok(()) => None,
+                // A worker whose thread is gone hands the job back.
+                Err(std::sync::mpsc::SendError(job)) => Some(job),
+            },
+            None => Some(job),
+        };
+        if let Some(job) = job {
+            let fresh = match Worker::start(name) {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    *slot = None;
+                    return Watched::Lost(format!("cannot start a worker thread: {e}"));
+                }
+            };
+            if fresh.jobs.send(job).is_err() {
+                *slot = None;
+                return Watched::Lost("the adb worker thread ended at once".to_owned());
+            }
+            *slot = Some(fresh);
+        }
+    }
+    let outcome = match tokio::time::timeout(limit, rx).await {
+        Ok(Ok(v)) => return Watched::Done(v),
+        Ok(Err(_)) => Watched::Lost("the adb worker thread panicked".to_owned()),
+        Err(_) => Watched::TimedOut,
+    };
+    // The worker is stuck in this job or gone: the next command gets a new one.
+    *worker.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    outcome
+}
+
 /// An open link to one handset.
 pub(crate) enum Link {
     /// Through an adb server (`host:transport:<serial>`, shell v2).

@@ -1031,7 +1031,7 @@ async fn save_logs(state: &mut State<'_>, since: &CaseStart) {
     let run = state.run;
     let parties = run.case.scenario.parties.iter().zip(&run.bound);
     for ((role, h), &mark) in parties.zip(&since.marks) {
-        let log = render_command_log(&h.device.command_log_since(mark));
+        let log = render_command_log(&h.device.take_command_log_since(mark));
         let _ = state.evidence.save_text(
             "command-log",
             &format!("commands-{role}.txt"),

@@ -311,7 +311,9 @@ fn route(streams: &Mutex<HashMap<u32, Sender<Event>>>, local: u32, ev: Event) ->
 
 fn spawn_service(service: Service, io: StreamIo, ctx: Arc<DeviceContext>) {
     // If no thread can be had, the stream is dropped unserved and the host times out.
-    let _ = std::thread::Builder::new()
-        .name(format!("{}-stream", ctx.id))
-        .spawn(move || shell_service::run(service, io, &ctx));
+    let name = format!("{}-stream", ctx.id);
+    super::threads::StreamThreads::shared().run(
+        name,
+        Box::new(move || shell_service::run(service, io, &ctx)),
+    );
 }

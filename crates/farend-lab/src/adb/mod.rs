@@ -3,4 +3,5 @@
 pub mod connection;
 pub mod shell_service;
 pub mod sync_service;
+pub mod threads;
 pub mod transport;
