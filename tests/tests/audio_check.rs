@@ -218,3 +218,78 @@ fn audio_devices_lists_the_sinks_and_sources_a_lab_file_can_name() {
         "{text}"
     );
 }
+
+#[test]
+fn calibrate_measures_the_loop_and_writes_the_latencies_into_a_copy_of_the_lab_file() {
+    let daemon = PulseDaemon::start();
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("bench.yaml");
+    let text = "\
+# bench lab
+handsets:
+  - id: left
+    serial: S1
+    number: \"+421900000001\"
+    audio: { mic: \"pulseaudio:lab_a_mic\", ear: \"pulseaudio:lab_a_mic.monitor\" }   # loop cable
+";
+    std::fs::write(&lab, text).unwrap();
+    let out = run(farend()
+        .args([
+            "calibrate",
+            "--handset",
+            "left",
+            "--seconds",
+            "3",
+            "--json",
+            "--lab",
+        ])
+        .arg(&lab)
+        .envs(daemon.client_env()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    let loop_ms = v["loop_delay_ms"].as_f64().expect("a loop delay");
+    // A monitor hears its sink as rendered: next to no latency.
+    assert!((0.0..=300.0).contains(&loop_ms), "loop {loop_ms} ms");
+    let half = v["mic_delay_ms"].as_f64().unwrap();
+    assert!((half - loop_ms / 2.0).abs() < 0.01, "{v}");
+    assert!(
+        v["loop_gain_db"].as_f64().is_some_and(|g| g.abs() < 2.0),
+        "{v}"
+    );
+    // The original is untouched; the copy keeps its comments and reads back.
+    assert_eq!(std::fs::read_to_string(&lab).unwrap(), text);
+    let copy = dir.path().join("bench.calibrated.yaml");
+    assert_eq!(v["written"], copy.display().to_string());
+    let written = std::fs::read_to_string(&copy).unwrap();
+    assert!(
+        written.starts_with("# bench lab\n") && written.contains("# loop cable"),
+        "{written}"
+    );
+    assert!(
+        written.contains(&format!("mic_delay_ms: {half}, ear_delay_ms: {half} }}")),
+        "{written}"
+    );
+    let valid = run(farend().args(["validate"]).arg(&copy));
+    assert_eq!(
+        valid.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+
+    // An unknown handset is bad input naming the ones there are.
+    let out = run(farend()
+        .args(["calibrate", "--handset", "right", "--lab"])
+        .arg(&lab)
+        .envs(daemon.client_env()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no handset `right` (the lab file has: left)")
+    );
+}

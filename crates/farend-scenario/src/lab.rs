@@ -302,6 +302,7 @@ fn read_handset(
         }
         unique(c, seen, "number", &num, n.loc).then_some(num)
     });
+    let audio_location = f.get("audio").map_or(node.loc, |n| n.loc);
     let audio = f.require(c, "audio", "a handset").and_then(|n| {
         let af = yaml::fields(
             c,
@@ -357,6 +358,7 @@ fn read_handset(
         mic_delay,
         ear_delay,
         location: node.loc,
+        audio_location,
     })
 }
 

@@ -55,6 +55,7 @@
 mod diag;
 mod duration;
 mod lab;
+mod lab_edit;
 mod matrix;
 mod model;
 mod network;
@@ -68,6 +69,7 @@ pub use diag::{Diagnostic, LoadError, Location};
 pub use duration::{DURATION_UNITS, DurationError, MAX_DURATION, format_duration, parse_duration};
 pub use farend_device::{DIALABLE_RULE, is_dialable};
 pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
+pub use lab_edit::{LabEditError, with_handset_latencies};
 pub use model::*;
 pub use plan::{Case, Plan, ShardOf, check_unique_names, discover, matches_filter, plan};
 pub use scenario::{is_valid_party_name, is_valid_scenario_name, load_scenarios, parse_scenarios};

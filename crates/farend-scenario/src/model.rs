@@ -550,6 +550,8 @@ pub struct HandsetSpec {
     pub ear_delay: std::time::Duration,
     /// Where the handset entry starts in the lab file.
     pub location: Location,
+    /// Where its `audio:` mapping starts (for `farend calibrate` to rewrite the latencies).
+    pub audio_location: Location,
 }
 
 /// A validated lab file.

@@ -41,6 +41,8 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Sound cards for lab staff: `farend audio check --mic ... --ear ...`, `farend audio devices`.
     Audio(commands::audio::AudioArgs),
+    /// Measure a handset's sound card latency through a loop cable and write it into the lab file.
+    Calibrate(commands::calibrate::CalibrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Fingerprint(args) => commands::fingerprint::run(args),
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Audio(args) => commands::audio::run(args),
+        Command::Calibrate(args) => commands::calibrate::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Report(args) => commands::report::run(args),
     };

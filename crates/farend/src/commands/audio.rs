@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// The reference played when `--ref` is not given: speech has one clear delay, a tone does not.
-const DEFAULT_REF: &str = "speech/en-f1";
+pub(super) const DEFAULT_REF: &str = "speech/en-f1";
 /// Rate references are loaded at; they are resampled to the card's rate when it differs.
 const LOAD_RATE: u32 = 16_000;
 /// Recording beyond the end of the reference, in seconds: the longest delay found.
@@ -151,14 +151,13 @@ fn join<T: ToString>(values: &[T]) -> String {
         .join(", ")
 }
 
-fn endpoint(flag: &str, text: &str) -> Result<Endpoint, CliError> {
+pub(super) fn endpoint(flag: &str, text: &str) -> Result<Endpoint, CliError> {
     text.parse()
         .map_err(|e: AudioError| CliError::BadInput(format!("--{flag}: {e}")))
 }
 
 /// Loads the reference named on the command line: a WAV file, else a library name.
-fn load_reference(args: &CheckArgs) -> Result<Pcm, CliError> {
-    let name = &args.reference;
+pub(super) fn load_reference(name: &str, refs: &RefsArg) -> Result<Pcm, CliError> {
     let is_file = Path::new(name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
@@ -166,8 +165,7 @@ fn load_reference(args: &CheckArgs) -> Result<Pcm, CliError> {
     if is_file {
         return farend_audio::read_wav(name).map_err(|e| CliError::BadInput(e.to_string()));
     }
-    args.refs
-        .open()?
+    refs.open()?
         .load(name, LOAD_RATE)
         .map_err(|e| CliError::BadInput(e.to_string()))
 }
@@ -180,7 +178,7 @@ fn fit(pcm: Pcm, seconds: f64) -> Pcm {
 }
 
 /// Sound card errors are lab faults (exit 3); requests that cannot work are bad input.
-fn audio_error(err: AudioError) -> CliError {
+pub(super) fn audio_error(err: AudioError) -> CliError {
     match err {
         AudioError::BadEndpoint { .. }
         | AudioError::Invalid(_)
@@ -189,25 +187,41 @@ fn audio_error(err: AudioError) -> CliError {
     }
 }
 
-fn check(args: CheckArgs) -> Outcome {
-    let mic = endpoint("mic", &args.mic)?;
-    let ear = endpoint("ear", &args.ear)?;
-    farend_audio::check_pair(&mic, &ear).map_err(audio_error)?;
-    if let Some(s) = args.seconds
+/// What one play through a path (a cable, or a call) gave.
+pub(super) struct LoopMeasurement {
+    /// The reference as played.
+    pub played_s: f64,
+    /// The cards' rate.
+    pub rate: u32,
+    /// Samples that reached the card late.
+    pub late_samples: u64,
+    /// Whether the reference came back with a delay found.
+    pub arrived: bool,
+    /// Delay, level and the rest.
+    pub analysis: PathAnalysis,
+}
+
+/// Plays `reference` (cut or repeated to `seconds`) into `mic`, records `ear` and analyses
+/// the path.
+pub(super) fn measure_loop(
+    mic: &Endpoint,
+    ear: &Endpoint,
+    mut reference: Pcm,
+    name: &str,
+    seconds: Option<f64>,
+) -> Result<LoopMeasurement, CliError> {
+    farend_audio::check_pair(mic, ear).map_err(audio_error)?;
+    if let Some(s) = seconds
         && !(s.is_finite() && s > 0.0 && s <= 600.0)
     {
         return Err(CliError::BadInput(
             "--seconds must be a number of seconds above 0 and at most 600".into(),
         ));
     }
-    let mut reference = load_reference(&args)?;
     if reference.samples.is_empty() || reference.rate == 0 {
-        return Err(CliError::BadInput(format!(
-            "reference {} is empty",
-            args.reference
-        )));
+        return Err(CliError::BadInput(format!("reference {name} is empty")));
     }
-    if let Some(s) = args.seconds {
+    if let Some(s) = seconds {
         reference = fit(reference, s);
     }
     let record_s = reference.duration_s() + MARGIN_S;
@@ -219,8 +233,8 @@ fn check(args: CheckArgs) -> Outcome {
     let record = Duration::from_secs_f64(record_s);
     let capture = runtime
         .block_on(farend_audio::play_and_record_for(
-            &mic,
-            &ear,
+            mic,
+            ear,
             &reference,
             record,
             record + SLACK,
@@ -237,16 +251,29 @@ fn check(args: CheckArgs) -> Outcome {
         rate,
         &opts,
     );
-    let arrived = analysis.audio_present && analysis.delay.is_some();
+    Ok(LoopMeasurement {
+        played_s: capture.reference.duration_s(),
+        rate,
+        late_samples: capture.late_samples,
+        arrived: analysis.audio_present && analysis.delay.is_some(),
+        analysis,
+    })
+}
+
+fn check(args: CheckArgs) -> Outcome {
+    let mic = endpoint("mic", &args.mic)?;
+    let ear = endpoint("ear", &args.ear)?;
+    let reference = load_reference(&args.reference, &args.refs)?;
+    let measured = measure_loop(&mic, &ear, reference, &args.reference, args.seconds)?;
     let report = Report {
         mic: &mic,
         ear: &ear,
         reference: &args.reference,
-        played_s: capture.reference.duration_s(),
-        rate,
-        late_samples: capture.late_samples,
-        arrived,
-        analysis: &analysis,
+        played_s: measured.played_s,
+        rate: measured.rate,
+        late_samples: measured.late_samples,
+        arrived: measured.arrived,
+        analysis: &measured.analysis,
     };
     if args.json {
         let json = serde_json::to_string_pretty(&report.json())
@@ -255,7 +282,7 @@ fn check(args: CheckArgs) -> Outcome {
     } else {
         report.print();
     }
-    Ok(if arrived {
+    Ok(if measured.arrived {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

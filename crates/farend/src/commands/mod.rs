@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 pub mod analyze;
 pub mod audio;
+pub mod calibrate;
 pub mod compare;
 pub mod detect;
 pub mod devices;
