@@ -197,6 +197,25 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Starts `farend lab serve` with `handsets` handsets, writing its lab file to `lab_file`;
+/// closing the child's stdin stops it. `stdout` is where its handset lines go.
+pub fn lab_serve(
+    handsets: usize,
+    lab_file: &Path,
+    stdout: std::process::Stdio,
+) -> std::process::Child {
+    farend()
+        .args(["lab", "serve", "--until-eof", "--handsets"])
+        .arg(handsets.to_string())
+        .arg("--write-lab")
+        .arg(lab_file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("farend lab serve starts")
+}
+
 /// A private adb server on its own port, killed when dropped.
 pub struct AdbServer(pub u16);
 

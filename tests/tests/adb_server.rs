@@ -86,20 +86,7 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lab_path = dir.path().join("served-lab.yaml");
-    let mut child = farend()
-        .args([
-            "lab",
-            "serve",
-            "--handsets",
-            "2",
-            "--until-eof",
-            "--write-lab",
-        ])
-        .arg(&lab_path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("farend lab serve starts");
+    let mut child = lab_serve(2, &lab_path, Stdio::piped());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut serials = Vec::new();
     for line in lines.by_ref() {

@@ -44,21 +44,7 @@ steps:
     );
     std::fs::write(dir.path().join("soak.yaml"), scenario).unwrap();
     let lab_file = dir.path().join("lab.yaml");
-    let mut lab = farend()
-        .args([
-            "lab",
-            "serve",
-            "--handsets",
-            "2",
-            "--until-eof",
-            "--write-lab",
-        ])
-        .arg(&lab_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("farend lab serve starts");
+    let mut lab = lab_serve(2, &lab_file, Stdio::null());
     let waited = std::time::Instant::now();
     while !lab_file.exists() {
         assert!(

@@ -331,6 +331,58 @@ impl Anchoring {
     }
 }
 
+/// Capture time that may go missing before it counts as an overrun, in seconds: well above
+/// the jitter of a host's timestamps (a few ms), well below a lost buffer.
+const XRUN_TOLERANCE_S: f64 = 0.02;
+/// Callbacks whose timestamps must agree that frames went missing (their median is used, so
+/// one late timestamp is not an overrun).
+const XRUN_WINDOW: usize = 5;
+
+/// Callbacks before the latest ones that give the level the latest are compared with; it
+/// follows a card clock that drifts slowly against the system's.
+const XRUN_HISTORY: usize = 50;
+
+/// Watches a capture stream for frames the card lost (an overrun, "xrun"): once anchored,
+/// each callback's first frame should fall at the anchor plus the frames read before it. A
+/// card whose clock drifts moves that slowly; a lost buffer makes it step, and the recording
+/// is then off the clock.
+#[derive(Debug, Default)]
+struct XrunWatch {
+    /// The latest callbacks' timestamp minus their place by frame count, in frames.
+    recent: VecDeque<f64>,
+    /// The residuals before those.
+    history: VecDeque<f64>,
+}
+
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied()
+}
+
+impl XrunWatch {
+    /// Notes one callback's residual; returns the audio lost, in ms, once the median of the
+    /// last [`XRUN_WINDOW`] residuals has stepped past the tolerance from the level of those
+    /// before them.
+    fn note(&mut self, residual: f64, rate: u32) -> Option<f64> {
+        if self.recent.len() == XRUN_WINDOW
+            && let Some(oldest) = self.recent.pop_front()
+        {
+            if self.history.len() == XRUN_HISTORY {
+                self.history.pop_front();
+            }
+            self.history.push_back(oldest);
+        }
+        self.recent.push_back(residual);
+        if self.recent.len() < XRUN_WINDOW {
+            return None;
+        }
+        let level = median(self.history.iter().copied()).unwrap_or(0.0);
+        let step_s = (median(self.recent.iter().copied())? - level) / f64::from(rate);
+        (step_s > XRUN_TOLERANCE_S).then_some(step_s * 1000.0)
+    }
+}
+
 /// What the playback callback and [`CpalPlayback`] share.
 #[derive(Debug, Default)]
 struct PlayState {
@@ -652,14 +704,29 @@ fn build_input<T: CardSample>(
     // Frames read so far, and those not yet forwarded (they end at `read`).
     let mut read: u64 = 0;
     let mut pending: Vec<i16> = Vec::new();
+    let mut xruns = XrunWatch::default();
+    let mut overrun = false;
     device.build_input_stream(
         *config,
         move |data: &[T], info: &cpal::InputCallbackInfo| {
+            if overrun {
+                return;
+            }
             let now = Instant::now();
             let ts = info.timestamp();
-            if anchor.is_none() {
-                let estimate = epoch.index(now, ts.callback, ts.capture, rate);
-                anchor = anchoring.note(estimate - read as f64, read, rate);
+            let estimate = epoch.index(now, ts.callback, ts.capture, rate);
+            match anchor {
+                None => anchor = anchoring.note(estimate - read as f64, read, rate),
+                Some(a) => {
+                    if let Some(lost_ms) = xruns.note(estimate - (a + read) as f64, rate) {
+                        overrun = true;
+                        let _ = tx.send(Err(format!(
+                            "xrun: the card lost about {lost_ms:.0} ms of capture after {:.1} s (its buffer overran), so the recording is off the clock",
+                            read as f64 / f64::from(rate)
+                        )));
+                        return;
+                    }
+                }
             }
             let frames = data.len() / channels;
             pending.extend(data.chunks(channels).map(|frame| {
@@ -676,7 +743,11 @@ fn build_input<T: CardSample>(
             }
         },
         move |e| {
-            let _ = err_tx.send(Err(cpal_text(&e)));
+            let text = match e.kind() {
+                cpal::ErrorKind::Xrun => format!("xrun: {}", cpal_text(&e)),
+                _ => cpal_text(&e),
+            };
+            let _ = err_tx.send(Err(text));
         },
         Some(BUILD_TIMEOUT),
     )
@@ -709,6 +780,30 @@ impl CaptureStream for CpalCapture {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lasting_step_in_the_capture_timestamps_is_an_xrun_and_jitter_is_not() {
+        let rate = 16000;
+        let mut watch = XrunWatch::default();
+        // Timestamps a few ms either way, and one callback 60 ms late: no overrun.
+        for r in [16.0, -40.0, 32.0, 960.0, -8.0, 24.0, 0.0, -64.0, 48.0] {
+            assert_eq!(watch.note(r, rate), None, "{r}");
+        }
+        // 50 ms lost: the step holds, and the third callback after it says so.
+        let lost: Vec<Option<f64>> = (0..4)
+            .map(|i| watch.note(800.0 + f64::from(i), rate))
+            .collect();
+        assert_eq!(lost[..2], [None, None]);
+        let ms = lost[2].expect("an overrun");
+        assert!((ms - 50.0).abs() < 2.0, "{ms}");
+
+        // A card clock 125 ppm off, over 10 minutes of 10 ms callbacks: a slope, no overrun.
+        let mut drifting = XrunWatch::default();
+        for i in 0..60_000u32 {
+            let residual = f64::from(i) * 160.0 * 125e-6;
+            assert_eq!(drifting.note(residual, rate), None, "callback {i}");
+        }
+    }
 
     #[test]
     fn anchoring_ignores_the_first_callback_and_outliers() {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// The reference played when `--ref` is not given: speech has one clear delay, a tone does not.
-pub(super) const DEFAULT_REF: &str = "speech/en-f1";
+const DEFAULT_REF: &str = "speech/en-f1";
 /// Rate references are loaded at; they are resampled to the card's rate when it differs.
 const LOAD_RATE: u32 = 16_000;
 /// Recording beyond the end of the reference, in seconds: the longest delay found.
@@ -49,17 +49,25 @@ struct CheckArgs {
     /// Endpoint recorded: pulseaudio:SOURCE (e.g. SINK.monitor), alsa:DEVICE or virtual:HOST:PORT.
     #[arg(long, value_name = "ENDPOINT")]
     ear: String,
+    #[command(flatten)]
+    play: PlayArgs,
+}
+
+/// What a loop measurement plays and how it reports (shared by `audio check` and
+/// `calibrate`).
+#[derive(Debug, Args)]
+pub(super) struct PlayArgs {
     /// Reference to play: a library name (speech/en-f1, tones/1000hz) or a WAV file.
     #[arg(long = "ref", value_name = "NAME|FILE.wav", default_value = DEFAULT_REF)]
-    reference: String,
+    pub reference: String,
     /// Play this many seconds of the reference (cut, or repeated), instead of all of it.
     #[arg(long, value_name = "N")]
-    seconds: Option<f64>,
+    pub seconds: Option<f64>,
     /// Print the result as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     #[command(flatten)]
-    refs: RefsArg,
+    pub refs: RefsArg,
 }
 
 /// Runs `farend audio`.
@@ -263,19 +271,20 @@ pub(super) fn measure_loop(
 fn check(args: CheckArgs) -> Outcome {
     let mic = endpoint("mic", &args.mic)?;
     let ear = endpoint("ear", &args.ear)?;
-    let reference = load_reference(&args.reference, &args.refs)?;
-    let measured = measure_loop(&mic, &ear, reference, &args.reference, args.seconds)?;
+    let play = &args.play;
+    let reference = load_reference(&play.reference, &play.refs)?;
+    let measured = measure_loop(&mic, &ear, reference, &play.reference, play.seconds)?;
     let report = Report {
         mic: &mic,
         ear: &ear,
-        reference: &args.reference,
+        reference: &play.reference,
         played_s: measured.played_s,
         rate: measured.rate,
         late_samples: measured.late_samples,
         arrived: measured.arrived,
         analysis: &measured.analysis,
     };
-    if args.json {
+    if play.json {
         let json = serde_json::to_string_pretty(&report.json())
             .map_err(|e| CliError::LabFault(format!("cannot render JSON: {e}")))?;
         super::print_line(&json);

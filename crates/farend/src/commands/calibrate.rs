@@ -3,8 +3,8 @@
 //! writes `mic_delay_ms` / `ear_delay_ms` into the lab file, so reports show the network's
 //! mouth-to-ear delay without the cards'.
 
-use super::audio::{DEFAULT_REF, endpoint, load_reference, measure_loop};
-use super::{CliError, Outcome, RefsArg};
+use super::audio::{PlayArgs, endpoint, load_reference, measure_loop};
+use super::{CliError, Outcome};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,17 +24,8 @@ pub struct CalibrateArgs {
     /// Where to write the calibrated copy (default: LAB with `.calibrated` before `.yaml`).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Reference to play: a library name or a WAV file.
-    #[arg(long = "ref", value_name = "NAME|FILE.wav", default_value = DEFAULT_REF)]
-    reference: String,
-    /// Play this many seconds of the reference (cut, or repeated).
-    #[arg(long, value_name = "N")]
-    seconds: Option<f64>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    refs: RefsArg,
+    play: PlayArgs,
 }
 
 /// Runs `farend calibrate`.
@@ -58,8 +49,9 @@ pub fn run(args: CalibrateArgs) -> Outcome {
         })?;
     let mic = endpoint("mic", &handset.mic)?;
     let ear = endpoint("ear", &handset.ear)?;
-    let reference = load_reference(&args.reference, &args.refs)?;
-    let measured = measure_loop(&mic, &ear, reference, &args.reference, args.seconds)?;
+    let play = &args.play;
+    let reference = load_reference(&play.reference, &play.refs)?;
+    let measured = measure_loop(&mic, &ear, reference, &play.reference, play.seconds)?;
     let a = &measured.analysis;
     let (Some(delay_ms), true) = (a.delay_ms, measured.arrived) else {
         return Err(CliError::LabFault(format!(
@@ -87,7 +79,7 @@ pub fn run(args: CalibrateArgs) -> Outcome {
     };
     std::fs::write(&dest, edited)
         .map_err(|e| CliError::LabFault(format!("cannot write {}: {e}", dest.display())))?;
-    if args.json {
+    if play.json {
         let json = serde_json::json!({
             "handset": handset.id,
             "mic": mic.to_string(),
