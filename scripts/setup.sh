@@ -17,7 +17,7 @@ packages=(
   opus-tools                   # Opus encode/decode: degraded-speech test material, farend-codec test oracle
   libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
   chromium                     # headless browser: the tests load report.html as a user would
-  libspandsp-dev               # SpanDSP: the DTMF benchmark's peer (never linked into farend)
+  libspandsp-dev               # SpanDSP: G.722 of the virtual network, and the DTMF benchmark's peer
   pkg-config build-essential  # C toolchain for crates with C parts
   libopencore-amrnb-dev        # AMR-NB encoder and decoder (Apache-2.0), linked by farend-codec
   libopencore-amrwb-dev        # AMR-WB decoder (Apache-2.0), linked by farend-codec
@@ -51,7 +51,9 @@ if ! command -v cargo >/dev/null; then
 fi
 echo "setup: system packages present"
 
-# The Python ADB clients the interop tests drive the virtual handsets with, from PyPI.
+# From PyPI: the Python ADB clients the interop tests drive the virtual handsets with, and
+# the second G.722 implementation the codec tests compare with.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -x "$root/.venv/bin/python" ]; then python3 -m venv "$root/.venv"; fi
-"$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$root/tests/interop/requirements.txt"
+"$root/.venv/bin/pip" install -q --disable-pip-version-check -r "$root/tests/interop/requirements.txt" \
+  -r "$root/crates/farend-codec/tests/requirements.txt"

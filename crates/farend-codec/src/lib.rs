@@ -1,10 +1,10 @@
 //! farend-codec: the speech codecs of farend's virtual network.
 //!
 //! Each codec encodes and decodes 20 ms frames of 16-bit linear PCM at its own rate:
-//! G.711 A-law and μ-law (written here), AMR-NB in its eight modes (opencore-amrnb),
+//! G.711 A-law and μ-law (written here), G.722 at 64 kbit/s (SpanDSP), AMR-NB in its eight modes (opencore-amrnb),
 //! AMR-WB in its nine modes (vo-amrwbenc encoder, opencore-amrwb decoder), GSM-FR (libgsm)
 //! and Opus from narrowband to fullband (libopus through the `audiopus` crate).
-//! Narrowband codecs run at 8 kHz, AMR-WB at 16 kHz, Opus at 8 to 48 kHz by bandwidth.
+//! Narrowband codecs run at 8 kHz, G.722 and AMR-WB at 16 kHz, Opus at 8 to 48 kHz by bandwidth.
 //!
 //! A [`CodecSpec`] names a codec and its mode (`"amr-wb:12.65".parse()`), knows its sample
 //! rate, frame length and algorithmic delay, and builds a [`Codec`]: the encoder and
@@ -25,9 +25,8 @@
 //! # Ok::<(), farend_codec::CodecError>(())
 //! ```
 //!
-//! EVS is not offered: there is no open codec package for it. G.722 is not offered either:
-//! Debian's implementations (SpanDSP, libavcodec) are LGPL and no maintained crate serves.
-//! [`CodecSpec`] is `non_exhaustive`, so both can join the list. The crate's README lists
+//! EVS is not offered: there is no open codec package for it. [`CodecSpec`] is
+//! `non_exhaustive`, so it can join the list. The crate's README lists
 //! the system library behind each codec and its licence.
 
 mod amr;
@@ -35,6 +34,7 @@ mod error;
 #[allow(unsafe_code)]
 mod ffi;
 pub mod g711;
+mod g722;
 mod gsm;
 mod opus;
 mod spec;
@@ -42,6 +42,7 @@ mod spec;
 pub use amr::{AmrNb, AmrWb};
 pub use error::CodecError;
 pub use g711::{G711ALaw, G711MuLaw};
+pub use g722::G722;
 pub use gsm::GsmFr;
 pub use opus::Opus;
 pub use spec::{AmrNbMode, AmrWbMode, CodecSpec, FRAME_MS, OpusBandwidth, OpusSettings};
@@ -67,6 +68,7 @@ impl CodecSpec {
         Ok(match *self {
             CodecSpec::G711ALaw => Box::new(G711ALaw),
             CodecSpec::G711MuLaw => Box::new(G711MuLaw),
+            CodecSpec::G722 => Box::new(G722::new()?),
             CodecSpec::AmrNb(mode) => Box::new(AmrNb::new(mode)?),
             CodecSpec::AmrWb(mode) => Box::new(AmrWb::new(mode)?),
             CodecSpec::GsmFr => Box::new(GsmFr::new()?),

@@ -20,6 +20,8 @@ pub enum CodecSpec {
     G711ALaw,
     /// ITU-T G.711 μ-law (PCMU), 8 kHz.
     G711MuLaw,
+    /// ITU-T G.722 sub-band ADPCM at 64 kbit/s, 16 kHz.
+    G722,
     /// 3GPP AMR narrowband, 8 kHz, in one of its eight modes.
     AmrNb(AmrNbMode),
     /// 3GPP AMR wideband (ITU-T G.722.2), 16 kHz, in one of its nine modes.
@@ -201,7 +203,12 @@ impl Default for OpusSettings {
 impl CodecSpec {
     /// Every codec in every mode (Opus at each bandwidth with a typical bit rate).
     pub fn catalogue() -> Vec<CodecSpec> {
-        let mut all = vec![CodecSpec::G711ALaw, CodecSpec::G711MuLaw, CodecSpec::GsmFr];
+        let mut all = vec![
+            CodecSpec::G711ALaw,
+            CodecSpec::G711MuLaw,
+            CodecSpec::G722,
+            CodecSpec::GsmFr,
+        ];
         all.extend(AmrNbMode::ALL.map(CodecSpec::AmrNb));
         all.extend(AmrWbMode::ALL.map(CodecSpec::AmrWb));
         for (bandwidth, bitrate_bps) in OpusBandwidth::ALL
@@ -222,7 +229,7 @@ impl CodecSpec {
             CodecSpec::G711ALaw | CodecSpec::G711MuLaw | CodecSpec::AmrNb(_) | CodecSpec::GsmFr => {
                 8000
             }
-            CodecSpec::AmrWb(_) => 16000,
+            CodecSpec::AmrWb(_) | CodecSpec::G722 => 16000,
             CodecSpec::Opus(o) => o.bandwidth.sample_rate(),
         }
     }
@@ -241,6 +248,9 @@ impl CodecSpec {
         match self {
             // Sample-by-sample companding: nothing to wait for.
             CodecSpec::G711ALaw | CodecSpec::G711MuLaw => 0,
+            // The 24-tap QMF analysis and synthesis filters: 22 samples at 16 kHz, as
+            // tests/delay.rs measures on speech.
+            CodecSpec::G722 => 22,
             // RPE-LTP analyses the current frame only.
             CodecSpec::GsmFr => 0,
             // 5 ms of look-ahead for the LP analysis window, in every mode.
@@ -258,6 +268,7 @@ impl CodecSpec {
         match self {
             CodecSpec::G711ALaw => "G.711 A-law".to_owned(),
             CodecSpec::G711MuLaw => "G.711 μ-law".to_owned(),
+            CodecSpec::G722 => "G.722 64 kbit/s".to_owned(),
             CodecSpec::AmrNb(m) => format!("AMR-NB {} kbit/s", m.label()),
             CodecSpec::AmrWb(m) => format!("AMR-WB {} kbit/s", m.label()),
             CodecSpec::GsmFr => "GSM-FR".to_owned(),
@@ -274,6 +285,7 @@ impl CodecSpec {
         match self {
             CodecSpec::G711ALaw => "PCMA",
             CodecSpec::G711MuLaw => "PCMU",
+            CodecSpec::G722 => "G722",
             CodecSpec::AmrNb(_) => "AMR",
             CodecSpec::AmrWb(_) => "AMR-WB",
             CodecSpec::GsmFr => "GSM",
@@ -293,6 +305,7 @@ impl fmt::Display for CodecSpec {
         match self {
             CodecSpec::G711ALaw => f.write_str("g711a"),
             CodecSpec::G711MuLaw => f.write_str("g711u"),
+            CodecSpec::G722 => f.write_str("g722"),
             CodecSpec::AmrNb(m) => write!(f, "amr-nb:{}", m.label()),
             CodecSpec::AmrWb(m) => write!(f, "amr-wb:{}", m.label()),
             CodecSpec::GsmFr => f.write_str("gsm-fr"),
@@ -310,7 +323,7 @@ impl FromStr for CodecSpec {
     type Err = CodecError;
 
     /// Parses `name[:parameter[:parameter]]`, case-insensitively. Names: `g711a`/`pcma`,
-    /// `g711u`/`pcmu`, `amr-nb`/`amr` (mode in kbit/s, default 12.2), `amr-wb` (default
+    /// `g711u`/`pcmu`, `g722`, `amr-nb`/`amr` (mode in kbit/s, default 12.2), `amr-wb` (default
     /// 12.65), `gsm-fr`/`gsm`, `opus` (bandwidth `nb`…`fb` and bit rate `24k`/`24000`
     /// in any order; default `wb`, 24 kbit/s).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -333,6 +346,7 @@ impl FromStr for CodecSpec {
             "g711u" | "g711mu" | "pcmu" | "ulaw" | "mulaw" | "μ-law" | "g711-ulaw" => {
                 no_params(CodecSpec::G711MuLaw, "G.711 μ-law")
             }
+            "g722" | "g.722" => no_params(CodecSpec::G722, "G.722"),
             "gsm-fr" | "gsm" | "gsmfr" | "gsm-06.10" => no_params(CodecSpec::GsmFr, "GSM-FR"),
             "amr-nb" | "amr" | "amrnb" => {
                 let mode = match single(&params, "AMR-NB")? {
@@ -516,6 +530,13 @@ mod tests {
         assert_eq!((fb.sample_rate(), fb.frame_samples()), (48000, 960));
         assert_eq!(fb.name(), "Opus FB 32 kbit/s");
         assert_eq!(CodecSpec::GsmFr.frame_samples(), 160);
-        assert_eq!(CodecSpec::catalogue().len(), 3 + 8 + 9 + 5);
+        let g722: CodecSpec = "G722".parse().unwrap();
+        assert_eq!((g722.sample_rate(), g722.frame_samples()), (16000, 320));
+        assert_eq!(
+            (g722.to_string(), g722.rtp_name()),
+            ("g722".to_owned(), "G722")
+        );
+        assert!("g722:56".parse::<CodecSpec>().is_err());
+        assert_eq!(CodecSpec::catalogue().len(), 4 + 8 + 9 + 5);
     }
 }

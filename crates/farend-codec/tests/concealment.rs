@@ -57,12 +57,13 @@ fn lost_frames_are_concealed() {
             spec.name()
         ));
         match spec {
-            CodecSpec::G711ALaw | CodecSpec::G711MuLaw => {
+            // Neither library has a loss concealment: a lost frame is played as silence.
+            CodecSpec::G711ALaw | CodecSpec::G711MuLaw | CodecSpec::G722 => {
                 if concealed[burst * frame..(burst + 3) * frame]
                     .iter()
                     .any(|&s| s != 0)
                 {
-                    failures.push(format!("{spec}: a lost G.711 frame is not silence"));
+                    failures.push(format!("{spec}: a lost frame is not silence"));
                 }
             }
             _ => {

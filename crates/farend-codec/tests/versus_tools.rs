@@ -317,3 +317,79 @@ fn opus_encoding_is_close_to_opusenc() {
         );
     }
 }
+
+/// `.venv`'s Python with sippy's libg722 (PyPI `g722`), a G.722 implementation of its own.
+fn g722_oracle() -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    let probe = std::process::Command::new(&python)
+        .args(["-c", "import G722"])
+        .output();
+    assert!(
+        probe.is_ok_and(|o| o.status.success()),
+        "{} cannot import G722: this test compares against PyPI's g722 \
+         (scripts/setup.sh installs crates/farend-codec/tests/requirements.txt into .venv)",
+        python.display()
+    );
+    python
+}
+
+/// G.722 is specified bit-exactly: the encoder's octets, and the decoder's samples for the
+/// same octets, must be those of another implementation (sippy's libg722 through PyPI
+/// `g722`).
+#[test]
+fn g722_bitstream_and_decoding_equal_libg722() {
+    let python = g722_oracle();
+    let spec = CodecSpec::G722;
+    let input: Vec<i16> = speech_named("en-m1", 16000)[..SECONDS * 16000].to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let pcm_path = dir.path().join("in.raw");
+    let bytes: Vec<u8> = input.iter().flat_map(|s| s.to_le_bytes()).collect();
+    std::fs::write(&pcm_path, bytes).unwrap();
+    let script = "import sys, array, G722\n\
+        pcm = array.array('h'); pcm.frombytes(open(sys.argv[1], 'rb').read())\n\
+        bits = G722.G722(16000, 64000).encode(pcm)\n\
+        open(sys.argv[2], 'wb').write(bits)\n\
+        out = G722.G722(16000, 64000).decode(bits)\n\
+        open(sys.argv[3], 'wb').write(array.array('h', out).tobytes())\n";
+    let theirs_bits = dir.path().join("theirs.g722");
+    let theirs_pcm = dir.path().join("theirs.raw");
+    let out = std::process::Command::new(&python)
+        .args([os("-c"), os(script)])
+        .args([&pcm_path, &theirs_bits, &theirs_pcm])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let theirs_bits = std::fs::read(&theirs_bits).unwrap();
+    let by_them: Vec<i16> = std::fs::read(&theirs_pcm)
+        .unwrap()
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+
+    let frames: Vec<Vec<u8>> = theirs_bits.chunks(160).map(<[u8]>::to_vec).collect();
+    let by_us = decode_all(&spec, &frames);
+    assert_eq!(by_us.len(), by_them.len());
+    let differing = by_us.iter().zip(&by_them).filter(|(a, b)| a != b).count();
+    assert_eq!(
+        differing,
+        0,
+        "{differing} of {} decoded samples differ",
+        by_us.len()
+    );
+
+    let ours_bits = encode_all(&spec, &input).concat();
+    assert_eq!(theirs_bits.len(), ours_bits.len());
+    let differing = ours_bits
+        .iter()
+        .zip(&theirs_bits)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differing,
+        0,
+        "{differing} of {} octets differ from libg722's",
+        ours_bits.len()
+    );
+}

@@ -224,6 +224,10 @@ impl Extractor {
         {
             *dst = s * win;
         }
+        // realfft uses its input as scratch space: the zero padding beyond the window must be
+        // written again for every frame (rates whose window is not a power of two, such as
+        // 11.025, 44.1 and 48 kHz, read it).
+        self.input[w..].fill(0.0);
         // The FFT only fails on wrong buffer lengths, which `new` rules out.
         if self
             .fft

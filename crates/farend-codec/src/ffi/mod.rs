@@ -5,4 +5,5 @@
 //! as large as the library can read or write, so the safe methods cannot overrun them.
 
 pub(crate) mod amr;
+pub(crate) mod g722;
 pub(crate) mod gsm;
