@@ -94,6 +94,7 @@ fn every_builtin_profile_measures_its_true_delay_and_names_itself() {
         "clean-g711",
         "amr-nb-12.2",
         "amr-wb-12.65",
+        "g722",
         "opus-wb",
         "lte-poor",
     ];
@@ -142,7 +143,13 @@ fn every_builtin_profile_measures_its_true_delay_and_names_itself() {
             .unwrap()
             .is_empty()
     );
-    for clean in ["clean-g711", "amr-nb-12.2", "amr-wb-12.65", "opus-wb"] {
+    for clean in [
+        "clean-g711",
+        "amr-nb-12.2",
+        "amr-wb-12.65",
+        "g722",
+        "opus-wb",
+    ] {
         assert_eq!(
             a_to_b(&truth(&run_dir, case(&results, clean)))["frames_lost"],
             serde_json::json!([])
@@ -152,6 +159,54 @@ fn every_builtin_profile_measures_its_true_delay_and_names_itself() {
             measured(lossy, "mos_lqo"),
         );
         assert!(good > bad + 0.5, "{clean} {good:.2} vs lte-poor {bad:.2}");
+    }
+}
+
+/// Sound cards at 48 kHz, as most real USB cards run: the recordings keep the card's rate,
+/// every verdict holds (the fingerprint, the delay, the score) and fullband Opus runs at its
+/// own 48 kHz.
+#[test]
+fn a_lab_whose_cards_run_at_48_khz_measures_as_one_at_16_khz() {
+    let lab = "\
+virtual: { sample_rate: 48000 }
+network:
+  opus-fb: { codec: \"opus:fb:64k\", delay_ms: 80 }
+";
+    let nets = ["g722", "opus-fb", "amr-nb-12.2"];
+    let dir = tempfile::tempdir().unwrap();
+    let (run_dir, results, code) = run_suite(
+        dir.path(),
+        // en-f1 is the reference recorded at 16 kHz: the others carry nothing above 4 kHz.
+        &speech_scenario(&nets, "speech/en-f1", "wb"),
+        Some(lab),
+    );
+    assert_eq!(code, Some(0), "{:?}", results.cases);
+    for net in nets {
+        let c = case(&results, net);
+        assert_eq!(c.verdict, farend_report::Verdict::Pass, "{net}: {c:?}");
+        let mean = a_to_b(&truth(&run_dir, c))["delay_ms"]["mean"]
+            .as_f64()
+            .unwrap();
+        let delay = measured(c, "delay_ms");
+        assert!(
+            (delay - mean).abs() <= 2.0,
+            "{net}: {delay:.2} vs {mean:.2}"
+        );
+        let recording = c
+            .attachments
+            .iter()
+            .find(|a| a.path.ends_with("step05-a-to-b-recording.wav"))
+            .unwrap_or_else(|| panic!("{net}: no recording"));
+        // A canonical WAV header holds the sample rate at bytes 24..28.
+        let header = std::fs::read(run_dir.join(&recording.path)).unwrap();
+        let rate = u32::from_le_bytes(header[24..28].try_into().unwrap());
+        assert_eq!(rate, 48000, "{}", recording.path);
+    }
+    // Wideband scoring tells the narrowband codec from the wideband ones.
+    let nb = measured(case(&results, "amr-nb-12.2"), "mos_lqo");
+    for wb in ["g722", "opus-fb"] {
+        let score = measured(case(&results, wb), "mos_lqo");
+        assert!(score > nb + 0.5, "{wb} {score:.2} vs AMR-NB {nb:.2}");
     }
 }
 

@@ -29,7 +29,8 @@
 //! | [`profile`] | the phones the handsets pretend to be (Pixel 7, SM-S911B, ...) |
 //! | [`network`] | numbers, call routing and states, telecom records, device logs |
 //! | [`mic`] | what is scheduled on each microphone, against the lab clock |
-//! | [`media`] | one call direction: FIR 2:1 resampling, noise, codec, loss, gain, delay line |
+//! | [`media`] | one call direction: resampling, noise, codec, loss, gain, delay line |
+//! | [`resample`] | card ↔ codec rate conversion with an exactly known delay |
 //! | [`jitter`] | packet delay variation and the adaptive jitter buffer |
 //! | [`netprofile`] | network profiles: codec, delay, loss models, faults; the built-in ones |
 //! | [`truth`] | what really happened on each way of each answered call |
@@ -72,6 +73,7 @@ pub mod mic;
 pub mod netprofile;
 pub mod network;
 pub mod profile;
+pub mod resample;
 pub mod server;
 pub mod shell;
 pub mod truth;
@@ -99,7 +101,7 @@ pub const RESERVED_PORTS: std::ops::RangeInclusive<u16> = 5555..=5585;
 pub struct LabConfig {
     /// Number of virtual handsets (default 4).
     pub handsets: usize,
-    /// Sound card sample rate in Hz (default 16000; 8000 also works).
+    /// Sound card sample rate in Hz (default 16000; 8000, 24000 and 48000 also work).
     pub sample_rate: u32,
     /// One-way transport delay of calls on no named profile (default 60 ms).
     pub transport_delay: Duration,

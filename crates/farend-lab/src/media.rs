@@ -1,10 +1,11 @@
 //! The media path of one call direction: card rate → codec rate → talker noise → codec →
 //! frame loss (concealed by the codec) → codec → gain → card rate → transport delay.
 //!
-//! Resampling (16 kHz cards with 8 kHz codecs) uses one linear-phase FIR low-pass for
-//! decimation and one for interpolation; their group delay is taken out of the transport
-//! delay line, so the delay from one handset's microphone to the other's earpiece is exactly
-//! the transport delay plus the codec's algorithmic delay.
+//! Where the card and the codec run at different rates (16 kHz cards with 8 kHz codecs,
+//! 48 kHz Opus on a 16 kHz card, …) the path resamples both ways through the linear-phase
+//! FIRs of [`crate::resample`]; their group delay is taken out of the transport delay line,
+//! so the delay from one handset's microphone to the other's earpiece is exactly the
+//! transport delay plus the codec's algorithmic delay.
 
 use std::collections::VecDeque;
 
@@ -13,16 +14,18 @@ use farend_codec::{Codec, CodecSpec};
 use crate::drift::Drift;
 use crate::jitter::{JitterBuffer, Playout};
 use crate::netprofile::{Loss, LossProcess, Random};
+use crate::resample::{RatePair, Resampler};
 
-/// Half length of the resampling FIR (taps = 2 × this + 1); its group delay in samples.
-pub const FIR_HALF_LEN: usize = 32;
+/// Every card and codec rate must divide this (8, 12, 16, 24 and 48 kHz do), so that the
+/// resampling filters run at 48 kHz at most.
+const SUPPORTED_RATE_MULTIPLE: u32 = 48_000;
 
 /// Errors building a media path.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MediaError {
     /// The card rate and the codec rate do not go together.
     #[error(
-        "a {card} Hz sound card cannot carry a {codec} Hz codec (supported: equal rates, or 16000 Hz cards with 8000 Hz codecs)"
+        "a {card} Hz sound card cannot carry a {codec} Hz codec (the rates must divide 48000 Hz)"
     )]
     UnsupportedRate {
         /// Sound card rate in Hz.
@@ -41,52 +44,6 @@ pub enum MediaError {
     /// The codec library could not be set up.
     #[error("codec: {0}")]
     Codec(String),
-}
-
-/// Designs the low-pass FIR used for 2:1 resampling (windowed sinc, Blackman window, unity DC gain).
-pub fn design_lowpass(half_len: usize, cutoff: f64) -> Vec<f64> {
-    let n = 2 * half_len + 1;
-    let mut h: Vec<f64> = (0..n)
-        .map(|i| {
-            let t = i as f64 - half_len as f64;
-            let sinc = if t == 0.0 {
-                2.0 * cutoff
-            } else {
-                (2.0 * std::f64::consts::PI * cutoff * t).sin() / (std::f64::consts::PI * t)
-            };
-            let w = 0.42 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64).cos()
-                + 0.08 * (4.0 * std::f64::consts::PI * i as f64 / (n - 1) as f64).cos();
-            sinc * w
-        })
-        .collect();
-    let sum: f64 = h.iter().sum();
-    for v in &mut h {
-        *v /= sum;
-    }
-    h
-}
-
-/// A streaming FIR filter.
-#[derive(Debug, Clone)]
-struct Fir {
-    taps: Vec<f64>,
-    hist: VecDeque<f64>,
-}
-
-impl Fir {
-    fn new(taps: Vec<f64>) -> Self {
-        let hist = std::iter::repeat_n(0.0, taps.len()).collect();
-        Fir { taps, hist }
-    }
-    fn push(&mut self, x: f64) -> f64 {
-        self.hist.pop_back();
-        self.hist.push_front(x);
-        self.taps
-            .iter()
-            .zip(self.hist.iter())
-            .map(|(h, x)| h * x)
-            .sum()
-    }
 }
 
 /// A delay line of a fixed number of samples.
@@ -111,14 +68,16 @@ impl DelayLine {
 
 /// The media path of one call direction.
 pub struct Direction {
-    resample: bool,
-    decim: Fir,
-    interp: Fir,
-    phase: u64,
+    /// Card → codec and codec → card resamplers, when the rates differ.
+    resampling: Option<(Resampler, Resampler)>,
+    card_rate: u32,
+    codec_rate: u32,
     pending: Vec<i16>,
+    /// Card-rate samples computed ahead of the card's asking (a rational ratio can
+    /// complete more than one at a time).
+    played: VecDeque<f64>,
     codec: Box<dyn Codec>,
     frame: usize,
-    card_per_codec: usize,
     algorithmic_delay: usize,
     loss: LossProcess,
     jitter: Option<JitterBuffer>,
@@ -159,33 +118,36 @@ impl Direction {
         delay_samples: usize,
     ) -> Result<Self, MediaError> {
         let codec_rate = codec.sample_rate();
-        let resample = match (card_rate, codec_rate) {
-            (c, k) if c == k => false,
-            (16000, 8000) => true,
-            (card, codec) => return Err(MediaError::UnsupportedRate { card, codec }),
-        };
-        let minimum = Self::min_delay(resample);
+        if !SUPPORTED_RATE_MULTIPLE.is_multiple_of(card_rate)
+            || !SUPPORTED_RATE_MULTIPLE.is_multiple_of(codec_rate)
+        {
+            return Err(MediaError::UnsupportedRate {
+                card: card_rate,
+                codec: codec_rate,
+            });
+        }
+        let pair = RatePair::new(card_rate, codec_rate);
+        let minimum = pair.as_ref().map_or(0, RatePair::round_trip_delay);
         if delay_samples < minimum {
             return Err(MediaError::DelayTooShort {
                 requested: delay_samples,
                 minimum,
             });
         }
-        let h = design_lowpass(FIR_HALF_LEN, 3700.0 / 16000.0);
-        let g: Vec<f64> = h.iter().map(|v| 2.0 * v).collect();
-        let card_per_codec = if resample { 2 } else { 1 };
+        let algorithmic_delay = codec.algorithmic_delay() * card_rate as usize;
         Ok(Direction {
-            resample,
-            decim: Fir::new(h),
-            interp: Fir::new(g),
-            phase: 0,
+            resampling: pair.map(|p| (p.to_codec(), p.to_card())),
+            card_rate,
+            codec_rate,
             pending: Vec::new(),
+            played: VecDeque::new(),
             codec: codec
                 .instantiate()
                 .map_err(|e| MediaError::Codec(e.to_string()))?,
             frame: codec.frame_samples(),
-            card_per_codec,
-            algorithmic_delay: codec.algorithmic_delay() * card_per_codec,
+            // Whole card samples for every codec farend has (their delays are whole
+            // multiples of 1/8000 s or 6.5 ms).
+            algorithmic_delay: algorithmic_delay.div_ceil(codec_rate as usize),
             loss: LossProcess::new(Loss::None, 0),
             jitter: None,
             noise: None,
@@ -200,11 +162,6 @@ impl Direction {
             bits: Vec::new(),
             pcm: Vec::new(),
         })
-    }
-
-    /// Smallest transport delay the path can have (the resampling FIRs' group delays).
-    fn min_delay(resample: bool) -> usize {
-        if resample { 2 * FIR_HALF_LEN } else { 0 }
     }
 
     /// Loses frames by `model`, the same ones for the same `seed`.
@@ -315,41 +272,50 @@ impl Direction {
 
     /// One 20 ms frame in card samples.
     fn frame_card_samples(&self) -> usize {
-        self.frame * self.card_per_codec
+        self.frame * self.card_rate as usize / self.codec_rate as usize
     }
 
     /// Processes card-rate samples; returns as many card-rate samples as were given.
     pub fn process(&mut self, input: &[i16]) -> Vec<i16> {
         // To codec rate.
-        for &x in input {
-            if self.resample {
-                let y = self.decim.push(f64::from(x));
-                if self.phase.is_multiple_of(2) {
-                    self.pending.push(to_i16(y));
+        match self.resampling.as_mut() {
+            Some((to_codec, _)) => {
+                let mut resampled = Vec::with_capacity(input.len() * 6);
+                for &x in input {
+                    to_codec.push(f64::from(x), &mut resampled);
                 }
-                self.phase += 1;
-            } else {
-                self.pending.push(x);
+                self.pending.extend(resampled.into_iter().map(to_i16));
             }
+            None => self.pending.extend_from_slice(input),
         }
         while self.pending.len() >= self.frame {
             let mut frame: Vec<i16> = self.pending.drain(..self.frame).collect();
             self.code_frame(&mut frame);
         }
-        // Back to card rate, through the delay line.
-        let mut out = Vec::with_capacity(input.len());
-        // Fed in multiples of 20 ms, every codec frame is complete at once, so the codec
-        // framing adds no delay.
-        for _ in 0..input.len() / self.card_per_codec {
-            // Empty only while priming or when fed partial codec frames.
-            let v = self.decoded.pop_front().unwrap_or(0.0);
-            if self.resample {
-                out.push(self.delay.push(self.interp.push(v)));
-                out.push(self.delay.push(self.interp.push(0.0)));
-            } else {
-                out.push(self.delay.push(v));
+        // Back to card rate, through the delay line. Fed in multiples of 20 ms, every
+        // codec frame is complete at once, so the codec framing adds no delay; the queue of
+        // decoded samples is empty only while priming or when fed partial codec frames.
+        match self.resampling.as_mut() {
+            Some((_, to_card)) => {
+                let mut ahead = Vec::new();
+                while self.played.len() < input.len() {
+                    let v = self.decoded.pop_front().unwrap_or(0.0);
+                    to_card.push(v, &mut ahead);
+                    self.played.extend(ahead.drain(..));
+                }
+            }
+            None => {
+                while self.played.len() < input.len() {
+                    self.played
+                        .push_back(self.decoded.pop_front().unwrap_or(0.0));
+                }
             }
         }
+        let mut out: Vec<f64> = self
+            .played
+            .drain(..input.len())
+            .map(|v| self.delay.push(v))
+            .collect();
         if let Some((_, drift)) = self.drift.as_mut() {
             let mut played = Vec::with_capacity(out.len());
             drift.process(&out, &mut played);
@@ -447,15 +413,6 @@ mod tests {
                 ((s >> 33) as i32 % 8000) as i16
             })
             .collect()
-    }
-
-    #[test]
-    fn lowpass_has_unity_dc_gain_and_is_symmetric() {
-        let h = design_lowpass(FIR_HALF_LEN, 0.23);
-        assert!((h.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        for i in 0..h.len() {
-            assert!((h[i] - h[h.len() - 1 - i]).abs() < 1e-15);
-        }
     }
 
     #[test]

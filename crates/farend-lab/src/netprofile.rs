@@ -234,6 +234,7 @@ pub fn builtin() -> Vec<NetworkProfile> {
         NetworkProfile::clean(DEFAULT_PROFILE, CodecSpec::G711ALaw),
         NetworkProfile::clean("amr-nb-12.2", CodecSpec::AmrNb(AmrNbMode::Mr122)),
         NetworkProfile::clean("amr-wb-12.65", CodecSpec::AmrWb(AmrWbMode::Md1265)),
+        NetworkProfile::clean("g722", CodecSpec::G722),
         NetworkProfile::clean("opus-wb", CodecSpec::Opus(wideband_opus)),
         NetworkProfile {
             delay: Duration::from_millis(120),

@@ -11,6 +11,9 @@ use farend_device::{DIALABLE_RULE, is_dialable};
 /// Largest fixed sound card latency a lab file may declare, in milliseconds.
 const MAX_FIXED_DELAY_MS: f64 = 1000.0;
 
+/// Rates the built-in lab's virtual sound cards can run at (`virtual.sample_rate`).
+pub const VIRTUAL_CARD_RATES: [u32; 4] = [8000, 16000, 24000, 48000];
+
 /// Whether `s` looks like `HOST:PORT` (port 1..=65535; IPv6 hosts in brackets).
 pub fn is_host_port(s: &str) -> bool {
     let Some((host, port)) = s.rsplit_once(':') else {
@@ -81,15 +84,32 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         Some(n) => Some(crate::network::read_networks(c, n)?),
         None => None,
     };
-    let virtual_handsets = match f.get("virtual") {
+    let (virtual_handsets, virtual_sample_rate) = match f.get("virtual") {
         Some(n) => {
-            let vf = yaml::fields(c, n, "`virtual`", &["handsets"])?;
-            match vf.get("handsets") {
+            let vf = yaml::fields(c, n, "`virtual`", &["handsets", "sample_rate"])?;
+            let handsets = match vf.get("handsets") {
                 Some(h) => Some(yaml::integer(c, h, "`virtual.handsets`", 2, 64)? as usize),
                 None => None,
-            }
+            };
+            let rate = match vf.get("sample_rate") {
+                Some(r) => {
+                    let hz = yaml::integer(c, r, "`virtual.sample_rate`", 8000, 48000)? as u32;
+                    if !VIRTUAL_CARD_RATES.contains(&hz) {
+                        c.error(
+                            r.loc,
+                            format!(
+                                "`virtual.sample_rate` is {hz} Hz; the virtual sound cards run at 8000, 16000, 24000 or 48000 Hz"
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(hz)
+                }
+                None => None,
+            };
+            (handsets, rate)
         }
-        None => None,
+        None => (None, None),
     };
     // `evidence:` alone (no handsets, no adb server) also describes the built-in lab.
     let evidence_only =
@@ -108,6 +128,7 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
             adb_server: None,
             handsets: Vec::new(),
             virtual_handsets,
+            virtual_sample_rate,
             networks: networks.unwrap_or_default(),
             bug_report_on_failure,
         });
@@ -163,6 +184,7 @@ fn read_lab(c: &mut Collector<'_>, root: &Node, path: &Path) -> Option<Lab> {
         adb_server,
         handsets,
         virtual_handsets: None,
+        virtual_sample_rate: None,
         networks: Vec::new(),
         bug_report_on_failure,
     })

@@ -68,7 +68,7 @@ use std::path::Path;
 pub use diag::{Diagnostic, LoadError, Location};
 pub use duration::{DURATION_UNITS, DurationError, MAX_DURATION, format_duration, parse_duration};
 pub use farend_device::{DIALABLE_RULE, is_dialable};
-pub use lab::{is_audio_endpoint, is_host_port, load_lab, parse_lab};
+pub use lab::{VIRTUAL_CARD_RATES, is_audio_endpoint, is_host_port, load_lab, parse_lab};
 pub use lab_edit::{LabEditError, with_handset_latencies};
 pub use model::*;
 pub use plan::{Case, Plan, ShardOf, check_unique_names, discover, matches_filter, plan};

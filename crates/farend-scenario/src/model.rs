@@ -566,6 +566,8 @@ pub struct Lab {
     pub handsets: Vec<HandsetSpec>,
     /// `virtual: { handsets: N }`: how many virtual handsets the built-in lab gets.
     pub virtual_handsets: Option<usize>,
+    /// `virtual: { sample_rate: 48000 }`: the rate the built-in lab's sound cards run at.
+    pub virtual_sample_rate: Option<u32>,
     /// Named network profiles of the virtual network (`network:`), in file order.
     pub networks: Vec<NetworkSpec>,
     /// `evidence: { bugreport: on_failure, bugreport_within: 3m }`: take each handset's bug

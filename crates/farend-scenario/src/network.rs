@@ -301,12 +301,20 @@ mod tests {
             ]
         );
         let lab = parse_lab(
-            "network:\n  lte-poor: { codec: amr-wb, mode: 12.65, loss: { model: gilbert, p: 0.02, r: 0.3 }, delay_ms: 120 }\n  dropped: { codec: g711a, faults: [ { kind: drop, after: 8s }, { kind: mute, from: 1s, to: 2s, way: uplink } ] }\nvirtual: { handsets: 6 }\n",
+            "network:\n  lte-poor: { codec: amr-wb, mode: 12.65, loss: { model: gilbert, p: 0.02, r: 0.3 }, delay_ms: 120 }\n  dropped: { codec: g711a, faults: [ { kind: drop, after: 8s }, { kind: mute, from: 1s, to: 2s, way: uplink } ] }\nvirtual: { handsets: 6, sample_rate: 48000 }\n",
             Path::new("lab.yaml"),
         )
         .unwrap();
         assert!(lab.handsets.is_empty());
         assert_eq!(lab.virtual_handsets, Some(6));
+        assert_eq!(lab.virtual_sample_rate, Some(48000));
+        let err = parse_lab("virtual: { sample_rate: 44100 }\n", Path::new("lab.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("lab.yaml:1:") && err.contains("8000, 16000, 24000 or 48000"),
+            "{err}"
+        );
         let [poor, dropped] = &lab.networks[..] else {
             panic!("{:?}", lab.networks)
         };

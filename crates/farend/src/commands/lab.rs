@@ -26,6 +26,9 @@ struct ServeArgs {
     /// One-way transport delay of the virtual network, in milliseconds.
     #[arg(long, default_value_t = 60)]
     delay_ms: u64,
+    /// Rate of the virtual sound cards in Hz (8000, 16000, 24000 or 48000).
+    #[arg(long, default_value_t = 16000, value_parser = card_rate)]
+    sample_rate: u32,
     /// First TCP port to use (consecutive ports follow; 5555–5585 are refused: adb probes them).
     #[arg(long)]
     base_port: Option<u16>,
@@ -39,6 +42,15 @@ struct ServeArgs {
     /// real handset does; every key is allowed.
     #[arg(long)]
     auth: bool,
+}
+
+/// Parses `--sample-rate`: one of the rates the virtual cards run at.
+fn card_rate(text: &str) -> Result<u32, String> {
+    let rates = farend_scenario::VIRTUAL_CARD_RATES;
+    text.parse::<u32>()
+        .ok()
+        .filter(|hz| rates.contains(hz))
+        .ok_or_else(|| format!("`{text}`: the virtual sound cards run at {rates:?} Hz"))
 }
 
 /// A lab file for the handsets of a running virtual lab.
@@ -59,6 +71,7 @@ pub fn run(args: LabArgs) -> Outcome {
     let config = farend_lab::LabConfig {
         handsets: args.handsets,
         transport_delay: std::time::Duration::from_millis(args.delay_ms),
+        sample_rate: args.sample_rate,
         base_port: args.base_port,
         require_auth: args.auth,
         ..Default::default()

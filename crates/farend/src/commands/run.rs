@@ -155,6 +155,9 @@ pub fn run(args: RunArgs) -> Outcome {
             if let Some(n) = lab_file.as_ref().and_then(|f| f.virtual_handsets) {
                 config.handsets = n;
             }
+            if let Some(hz) = lab_file.as_ref().and_then(|f| f.virtual_sample_rate) {
+                config.sample_rate = hz;
+            }
             let vl =
                 std::sync::Arc::new(farend_lab::VirtualLab::start(config).map_err(|e| {
                     CliError::LabFault(format!("cannot start the virtual lab: {e}"))
