@@ -335,6 +335,91 @@ steps:
     );
 }
 
+/// Two calls at once, the first on a profile that crosses its caller → callee way with
+/// another call's: the first callee hears the second call's talker, and the run says so as
+/// the one verdict it is (WrongAudio, naming what arrived); the other call is untouched.
+#[test]
+fn audio_crossed_with_another_call_is_reported_as_the_audio_that_arrived() {
+    let call = |name: &str, net: &str, lead: &str, plays: &[&str]| {
+        let mut text = format!(
+            "\
+name: {name}
+parties: {{ a: {{}}, b: {{}} }}
+network: {net}
+steps:
+  - dial: {{ from: a, to: b }}
+  - wait: {{ party: b, state: ringing, within: 10s }}
+  - answer: {{ party: b }}
+  - wait: {{ party: [a, b], state: active, within: 10s }}
+  - sleep: {lead}
+"
+        );
+        for reference in plays {
+            text.push_str(&format!(
+                "  - play: {{ ref: {reference}, into: a, record: b }}\n    expect: {{ audio_present: true, fingerprint: {{ matches: {reference} }} }}\n"
+            ));
+        }
+        text.push_str("  - hangup: { party: a }\n");
+        text
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite");
+    std::fs::create_dir_all(&suite).unwrap();
+    // The crossed call plays en-f1 (10.8 s, recorded for 11.8 s from about 3.5 s after the
+    // answer) while the other call's caller says en-m1 (10 s, from about 4.5 s): the whole
+    // of en-m1 arrives inside the crossed recording.
+    std::fs::write(
+        suite.join("crossed.yaml"),
+        call("crossed", "crossed", "3s", &["speech/en-f1"]),
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("other.yaml"),
+        call("other", "clean-g711", "4s", &["speech/en-m1"]),
+    )
+    .unwrap();
+    let lab = dir.path().join("lab.yaml");
+    std::fs::write(
+        &lab,
+        "network:\n  crossed: { codec: g711a, faults: [ { kind: crossed, after: 0s, way: uplink } ] }\n",
+    )
+    .unwrap();
+    let out = run(farend()
+        .arg("run")
+        .arg(&suite)
+        .args(["--jobs", "2", "--lab"])
+        .arg(&lab)
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    let run_dir = only_run_dir(&dir.path().join("out"));
+    let results = read_results(&run_dir);
+    let verdicts: Vec<(&str, &farend_report::Verdict)> = results
+        .cases
+        .iter()
+        .map(|c| (c.id.as_str(), &c.verdict))
+        .collect();
+    assert_eq!(out.status.code(), Some(1), "{verdicts:?}");
+    let crossed = case(&results, "crossed");
+    match &crossed.verdict {
+        farend_report::Verdict::Failure { failures, .. } => {
+            let kinds: Vec<String> = failures.iter().map(|f| f.kind.to_string()).collect();
+            assert_eq!(kinds, ["WrongAudio"], "{failures:?}");
+            assert!(
+                failures[0].message.contains("speech/en-m1"),
+                "{}",
+                failures[0].message
+            );
+        }
+        other => panic!("crossed: {other:?}"),
+    }
+    let t = truth(&run_dir, crossed);
+    assert_eq!(a_to_b(&t)["faults"][0]["kind"], "crossed");
+    assert_eq!(
+        case(&results, "clean-g711").verdict,
+        farend_report::Verdict::Pass
+    );
+}
+
 #[test]
 fn bad_profiles_and_unknown_names_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,10 @@
 //! Network profiles: what the virtual network does to a call. A profile names the speech
 //! codec, the transport delay, packet loss (random or Gilbert–Elliott bursts, concealed by
 //! the codec's own concealment), gain, background noise at the talker and faults (a dropped
-//! call, one-way audio, muted stretches). Profiles are pure data; the media path and the
-//! network apply them.
+//! call, one-way audio, muted stretches, audio crossed with another call). Profiles are
+//! pure data; the media path and the network apply them. A fault is the lab file's fault
+//! entry itself ([`FaultSpec`], from farend-scenario): one type for what a file says and
+//! what the network does.
 
 use std::time::Duration;
 
@@ -41,134 +43,23 @@ impl Loss {
     }
 }
 
-/// Which way of a call a fault hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Way {
-    /// Caller to callee.
-    Uplink,
-    /// Callee to caller.
-    Downlink,
-    /// Both ways.
-    Both,
+pub use farend_scenario::{FaultSpec, FaultWay};
+
+/// Whether `fault` silences audio of the way `uplink` (caller → callee) at `elapsed` after
+/// the answer.
+pub fn silences(fault: &FaultSpec, uplink: bool, elapsed: Duration) -> bool {
+    fault.hits(uplink)
+        && match *fault {
+            FaultSpec::OneWay { after, .. } => elapsed >= after,
+            FaultSpec::Mute { from, to, .. } => elapsed >= from && elapsed < to,
+            _ => false,
+        }
 }
 
-/// Something going wrong on purpose, timed from the moment the call is answered.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// The network drops the call `after` it was answered (a radio link failure).
-    Drop {
-        /// Time from answer to the drop.
-        after: Duration,
-    },
-    /// Audio stops flowing one way (or both) from `after` on, for the rest of the call.
-    OneWay {
-        /// Time from answer to the loss of audio.
-        after: Duration,
-        /// The way that goes silent.
-        way: Way,
-    },
-    /// The network reports the callee busy (cause 17) without ringing it.
-    Busy,
-    /// The network rejects the setup with a 3GPP TS 24.008 cause, without ringing the callee.
-    Reject {
-        /// The cause value (e.g. 34, no circuit available).
-        cause: u32,
-    },
-    /// The callee rings, but the network gives up `after` that long without an answer
-    /// (cause 19, no answer from user).
-    NoAnswer {
-        /// Time from the start of ringing.
-        after: Duration,
-    },
-    /// The handsets on the profile lose service: their SIM reports out of service, no call
-    /// can be placed from them.
-    OutOfService,
-    /// Setup is slow: the callee only starts ringing `after` the dial.
-    SlowSetup {
-        /// Time from dial to ringing.
-        after: Duration,
-    },
-    /// The callee's handset stops answering ADB `after` the answer, until the call ends:
-    /// commands reach it and get no reply (a hung telephony stack, a frozen handset).
-    AdbUnresponsive {
-        /// Time from answer.
-        after: Duration,
-    },
-    /// Audio is muted from `from` to `to` (both from answer).
-    Mute {
-        /// Start of the mute.
-        from: Duration,
-        /// End of the mute.
-        to: Duration,
-        /// The way that is muted.
-        way: Way,
-    },
-}
-
-impl Fault {
-    /// The fault's kind as `network-truth.json` names it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Fault::Drop { .. } => "drop",
-            Fault::OneWay { .. } => "one_way",
-            Fault::Busy => "busy",
-            Fault::Reject { .. } => "reject",
-            Fault::NoAnswer { .. } => "no_answer",
-            Fault::SlowSetup { .. } => "slow_setup",
-            Fault::OutOfService => "out_of_service",
-            Fault::Mute { .. } => "mute",
-            Fault::AdbUnresponsive { .. } => "adb_unresponsive",
-        }
-    }
-
-    /// When the fault starts: from the answer for media faults and drops, from the dial for
-    /// busy, reject and slow setup, from the start of ringing for no answer.
-    pub fn at(&self) -> Duration {
-        match *self {
-            Fault::Drop { after }
-            | Fault::OneWay { after, .. }
-            | Fault::NoAnswer { after }
-            | Fault::SlowSetup { after }
-            | Fault::AdbUnresponsive { after } => after,
-            Fault::Busy | Fault::Reject { .. } | Fault::OutOfService => Duration::ZERO,
-            Fault::Mute { from, .. } => from,
-        }
-    }
-
-    /// Whether the fault happens before the call is answered (call setup).
-    pub fn is_setup(&self) -> bool {
-        matches!(
-            self,
-            Fault::Busy
-                | Fault::Reject { .. }
-                | Fault::NoAnswer { .. }
-                | Fault::SlowSetup { .. }
-                | Fault::OutOfService
-        )
-    }
-
-    /// Whether the fault concerns the way `uplink` (caller → callee) or the other.
-    pub fn hits(&self, uplink: bool) -> bool {
-        let way = match *self {
-            Fault::OneWay { way, .. } | Fault::Mute { way, .. } => way,
-            _ => Way::Both,
-        };
-        match way {
-            Way::Both => true,
-            Way::Uplink => uplink,
-            Way::Downlink => !uplink,
-        }
-    }
-
-    /// Whether the fault silences audio of the way `uplink` at `elapsed` after the answer.
-    pub fn silences(&self, uplink: bool, elapsed: Duration) -> bool {
-        self.hits(uplink)
-            && match *self {
-                Fault::OneWay { after, .. } => elapsed >= after,
-                Fault::Mute { from, to, .. } => elapsed >= from && elapsed < to,
-                _ => false,
-            }
-    }
+/// Whether `fault` crosses the way `uplink` with another call's at `elapsed` after the
+/// answer.
+pub fn crosses(fault: &FaultSpec, uplink: bool, elapsed: Duration) -> bool {
+    matches!(*fault, FaultSpec::Crossed { after, .. } if elapsed >= after) && fault.hits(uplink)
 }
 
 /// A named network profile.
@@ -193,7 +84,7 @@ pub struct NetworkProfile {
     /// delay back shrinks); 0: one clock.
     pub clock_ppm: f64,
     /// Faults of the call.
-    pub faults: Vec<Fault>,
+    pub faults: Vec<FaultSpec>,
 }
 
 impl NetworkProfile {
@@ -245,15 +136,15 @@ pub fn builtin() -> Vec<NetworkProfile> {
         },
         // Faults a new user can try without writing a lab file.
         NetworkProfile {
-            faults: vec![Fault::Drop {
+            faults: vec![FaultSpec::Drop {
                 after: Duration::from_secs(6),
             }],
             ..NetworkProfile::clean("dropped-call", CodecSpec::G711ALaw)
         },
         NetworkProfile {
-            faults: vec![Fault::OneWay {
+            faults: vec![FaultSpec::OneWay {
                 after: Duration::ZERO,
-                way: Way::Downlink,
+                way: FaultWay::Downlink,
             }],
             ..NetworkProfile::clean("one-way-audio", CodecSpec::G711ALaw)
         },
@@ -367,19 +258,27 @@ mod tests {
 
     #[test]
     fn faults_silence_their_way_in_their_time() {
-        let one_way = Fault::OneWay {
+        let one_way = FaultSpec::OneWay {
             after: Duration::from_secs(2),
-            way: Way::Downlink,
+            way: FaultWay::Downlink,
         };
-        assert!(!one_way.silences(false, Duration::from_secs(1)));
-        assert!(one_way.silences(false, Duration::from_secs(3)));
-        assert!(!one_way.silences(true, Duration::from_secs(3)));
-        let mute = Fault::Mute {
+        assert!(!silences(&one_way, false, Duration::from_secs(1)));
+        assert!(silences(&one_way, false, Duration::from_secs(3)));
+        assert!(!silences(&one_way, true, Duration::from_secs(3)));
+        let mute = FaultSpec::Mute {
             from: Duration::from_secs(1),
             to: Duration::from_secs(2),
-            way: Way::Both,
+            way: FaultWay::Both,
         };
-        assert!(mute.silences(true, Duration::from_millis(1500)));
-        assert!(!mute.silences(true, Duration::from_millis(2500)));
+        assert!(silences(&mute, true, Duration::from_millis(1500)));
+        assert!(!silences(&mute, true, Duration::from_millis(2500)));
+        let crossed = FaultSpec::Crossed {
+            after: Duration::from_secs(2),
+            way: FaultWay::Uplink,
+        };
+        assert!(crosses(&crossed, true, Duration::from_secs(2)));
+        assert!(!crosses(&crossed, false, Duration::from_secs(3)));
+        assert!(!crosses(&crossed, true, Duration::from_secs(1)));
+        assert!(!silences(&crossed, true, Duration::from_secs(3)));
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::media::{Direction, MediaError};
 use crate::mic::MicTimeline;
-use crate::netprofile::{Fault, NetworkProfile};
+use crate::netprofile::{self, FaultSpec, NetworkProfile};
 use crate::truth::{CallTruth, ClockDriftTruth, DelayTruth, DirectionTruth, FaultTruth};
 use farend_report::redact_number;
 
@@ -169,6 +169,9 @@ struct Call {
     answered_ms: u64,
     /// Faults that have happened, with their time from the answer.
     faults: Vec<FaultTruth>,
+    /// Whether the caller → callee and callee → caller ways carry another call's audio
+    /// now (a `crossed` fault).
+    crossed: (bool, bool),
 }
 
 /// Why `dial` did not reach the callee.
@@ -277,7 +280,7 @@ impl Network {
         }
         self.phones[idx].in_service = !profile
             .as_ref()
-            .is_some_and(|p| p.faults.contains(&Fault::OutOfService));
+            .is_some_and(|p| p.faults.contains(&FaultSpec::OutOfService));
         self.phones[idx].profile = profile;
         Ok(())
     }
@@ -470,15 +473,15 @@ impl Network {
         } else if result == DialResult::Ringing {
             for fault in &profile.faults {
                 let (p, r) = match *fault {
-                    Fault::Busy => (
+                    FaultSpec::Busy => (
                         Phase::Failing(now + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
                         DialResult::Busy,
                     ),
-                    Fault::Reject { cause } => (
+                    FaultSpec::Reject { cause } => (
                         Phase::Failing(now + FAIL_DELAY, "ERROR", cause),
                         DialResult::Rejected,
                     ),
-                    Fault::SlowSetup { after } => {
+                    FaultSpec::SlowSetup { after } => {
                         pending_callee = callee;
                         (Phase::Setup(now + after), DialResult::Ringing)
                     }
@@ -507,6 +510,7 @@ impl Network {
             pending_callee,
             answered_ms: 0,
             faults,
+            crossed: (false, false),
         };
         if let (Some(c), true) = (callee, rings_now) {
             let from_number = self.phones[from].number.clone();
@@ -678,6 +682,36 @@ impl Network {
                 ears[c.caller] = bw.process(&mics[b]);
             }
         }
+        self.cross(ears)
+    }
+
+    /// Gives the listeners of crossed ways what the same way of another active call
+    /// carries (the first other one, in the order the calls were placed), or silence when
+    /// there is none.
+    fn cross(&self, heard: Vec<Vec<i16>>) -> Vec<Vec<i16>> {
+        let active: Vec<(usize, usize)> = self
+            .calls
+            .iter()
+            .filter(|c| c.phase == Phase::Active)
+            .filter_map(|c| Some((c.caller, c.callee?)))
+            .collect();
+        let mut ears = heard.clone();
+        for c in &self.calls {
+            let (Some(callee), Phase::Active) = (c.callee, c.phase) else {
+                continue;
+            };
+            let other = active
+                .iter()
+                .find(|&&(caller, _)| caller != c.caller)
+                .copied();
+            let silence = || vec![0; heard[callee].len()];
+            if c.crossed.0 {
+                ears[callee] = other.map_or_else(silence, |(_, b)| heard[b].clone());
+            }
+            if c.crossed.1 {
+                ears[c.caller] = other.map_or_else(silence, |(a, _)| heard[a].clone());
+            }
+        }
         ears
     }
 }
@@ -729,7 +763,7 @@ impl Network {
             .filter(|(_, c)| {
                 c.phase == Phase::Alerting
                     && c.profile.faults.iter().any(|f| {
-                        matches!(*f, Fault::NoAnswer { after }
+                        matches!(*f, FaultSpec::NoAnswer { after }
                             if c.alerting_since.is_some_and(|t| now.duration_since(t) >= after))
                     })
             })
@@ -742,7 +776,7 @@ impl Network {
                 .profile
                 .faults
                 .iter()
-                .find(|f| matches!(f, Fault::NoAnswer { .. }))
+                .find(|f| matches!(f, FaultSpec::NoAnswer { .. }))
             {
                 call.faults.push(FaultTruth {
                     kind: fault.kind(),
@@ -755,7 +789,8 @@ impl Network {
     }
 
     /// Applies the faults of every active call at its media time: silences the ways a
-    /// one-way or mute fault hits, and drops calls whose drop time has come.
+    /// one-way or mute fault hits, crosses the ways a crossed fault hits, and drops calls
+    /// whose drop time has come.
     fn apply_faults(&mut self) {
         let mut dropped = Vec::new();
         let mut hung = Vec::new();
@@ -777,10 +812,10 @@ impl Network {
                         at_ms: ms(fault.at()),
                     });
                 }
-                if matches!(fault, Fault::Drop { .. }) && started {
+                if matches!(fault, FaultSpec::Drop { .. }) && started {
                     dropped.push(ci);
                 }
-                if matches!(fault, Fault::AdbUnresponsive { .. }) && started {
+                if matches!(fault, FaultSpec::AdbUnresponsive { .. }) && started {
                     hung.extend(call.callee);
                 }
             }
@@ -788,9 +823,16 @@ impl Network {
                 call.profile
                     .faults
                     .iter()
-                    .any(|f| f.silences(uplink, elapsed))
+                    .any(|f| netprofile::silences(f, uplink, elapsed))
             };
             let (up, down) = (silenced(true), silenced(false));
+            let crossed = |uplink: bool| {
+                call.profile
+                    .faults
+                    .iter()
+                    .any(|f| netprofile::crosses(f, uplink, elapsed))
+            };
+            call.crossed = (crossed(true), crossed(false));
             forward.set_silenced(up);
             if let Some(backward) = call.backward.as_mut() {
                 backward.set_silenced(down);
@@ -924,7 +966,7 @@ fn truth_of(call: &Call, rate: u32) -> Option<CallTruth> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netprofile::Fault;
+    use crate::netprofile::FaultSpec;
 
     fn net() -> Network {
         let nums = ["+1", "+2", "+3"].iter().map(|s| s.to_string()).collect();
@@ -982,7 +1024,7 @@ mod tests {
         assert_eq!(n.dial(1, "+1"), DialResult::Unknown);
     }
 
-    fn with(fault: Fault) -> Option<NetworkProfile> {
+    fn with(fault: FaultSpec) -> Option<NetworkProfile> {
         Some(NetworkProfile {
             faults: vec![fault],
             ..NetworkProfile::clean("faulty", farend_codec::CodecSpec::G711ALaw)
@@ -992,7 +1034,8 @@ mod tests {
     #[test]
     fn a_rejected_setup_fails_with_its_cause_and_the_next_call_works() {
         let mut n = net();
-        n.set_profile(0, with(Fault::Reject { cause: 34 })).unwrap();
+        n.set_profile(0, with(FaultSpec::Reject { cause: 34 }))
+            .unwrap();
         assert_eq!(n.dial(0, "+2"), DialResult::Rejected);
         assert_eq!(n.call_state(1), 0, "the callee never rings");
         std::thread::sleep(FAIL_DELAY + Duration::from_millis(50));
@@ -1007,5 +1050,60 @@ mod tests {
         assert!(n.answer(1));
         n.tick(320);
         assert!(n.hang_up(0));
+    }
+
+    #[test]
+    fn a_crossed_way_carries_the_other_calls_audio_and_nothing_without_one() {
+        let nums = ["+1", "+2", "+3", "+4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let clean = NetworkProfile::clean("test", farend_codec::CodecSpec::G711ALaw);
+        let mut n = Network::new(nums, clean, 16000).unwrap();
+        let crossed = FaultSpec::Crossed {
+            after: Duration::ZERO,
+            way: crate::netprofile::FaultWay::Uplink,
+        };
+        n.set_profile(0, with(crossed)).unwrap();
+        n.dial(0, "+2");
+        n.answer(1);
+        n.dial(2, "+4");
+        n.answer(3);
+        let tone = |f: f64| -> Vec<i16> {
+            (0..16000)
+                .map(|i| (8000.0 * (f * i as f64 / 16000.0 * std::f64::consts::TAU).sin()) as i16)
+                .collect()
+        };
+        n.phones[0].mic.schedule(0, &tone(500.0), 16000);
+        n.phones[2].mic.schedule(0, &tone(1300.0), 16000);
+        let mut heard = vec![Vec::new(); 4];
+        for _ in 0..50 {
+            for (h, ear) in heard.iter_mut().zip(n.tick(320)) {
+                h.extend(ear);
+            }
+        }
+        let loud = |x: &[i16]| x.iter().any(|&v| v.abs() > 1000);
+        assert!(loud(&heard[3]), "the other call carries its caller");
+        assert_eq!(
+            heard[1], heard[3],
+            "the crossed callee hears the other call"
+        );
+        // The way back is not crossed: the caller hears its silent callee.
+        assert!(!loud(&heard[0]));
+        let truth_kinds = |n: &mut Network| -> Vec<String> {
+            n.hang_up(0);
+            n.take_truths(0)[0].directions[0]
+                .faults
+                .iter()
+                .map(|f| f.kind.to_string())
+                .collect()
+        };
+        // With the other call gone, the crossed way carries nothing.
+        n.hang_up(2);
+        let now = n.phones[0].mic.now();
+        n.phones[0].mic.schedule(now, &tone(500.0), 16000);
+        let alone: Vec<i16> = (0..25).flat_map(|_| n.tick(320).swap_remove(1)).collect();
+        assert!(!loud(&alone));
+        assert_eq!(truth_kinds(&mut n), ["crossed"]);
     }
 }

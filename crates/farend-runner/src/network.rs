@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use farend_lab::netprofile::{self, Fault, Loss, Way};
+use farend_lab::netprofile::{self, Loss};
 use farend_lab::{CallTruth, CodecSpec, NetworkProfile};
-use farend_scenario::{FaultSpec, FaultWay, LossSpec, NetworkSpec, Scenario};
+use farend_scenario::{LossSpec, NetworkSpec, Scenario};
 
 /// A profile that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -84,32 +84,9 @@ fn from_spec(spec: &NetworkSpec, file: &Path) -> Result<NetworkProfile, NetworkE
         gain_db: spec.gain_db,
         noise_dbfs: spec.noise_dbfs,
         clock_ppm: spec.clock_ppm,
-        faults: spec.faults.iter().map(fault).collect(),
+        faults: spec.faults.clone(),
         ..clean
     })
-}
-
-fn fault(spec: &FaultSpec) -> Fault {
-    let way = |w: FaultWay| match w {
-        FaultWay::Uplink => Way::Uplink,
-        FaultWay::Downlink => Way::Downlink,
-        FaultWay::Both => Way::Both,
-    };
-    match *spec {
-        FaultSpec::Drop { after } => Fault::Drop { after },
-        FaultSpec::OneWay { after, way: w } => Fault::OneWay { after, way: way(w) },
-        FaultSpec::Busy => Fault::Busy,
-        FaultSpec::OutOfService => Fault::OutOfService,
-        FaultSpec::Reject { cause } => Fault::Reject { cause },
-        FaultSpec::NoAnswer { after } => Fault::NoAnswer { after },
-        FaultSpec::SlowSetup { after } => Fault::SlowSetup { after },
-        FaultSpec::AdbUnresponsive { after } => Fault::AdbUnresponsive { after },
-        FaultSpec::Mute { from, to, way: w } => Fault::Mute {
-            from,
-            to,
-            way: way(w),
-        },
-    }
 }
 
 /// Which profile each case runs on: `--network` for every case, else the scenario's

@@ -686,4 +686,81 @@ pub enum FaultSpec {
         /// The way muted.
         way: FaultWay,
     },
+    /// `{ kind: crossed, after: 2s, way: uplink }`: from `after` on, the way carries
+    /// another call's audio (what that call's listener on the same way hears), as when a
+    /// switch connects the wrong timeslot or RTP stream; with no other call in the lab,
+    /// nothing.
+    Crossed {
+        /// Time from answer.
+        after: Duration,
+        /// The way that carries the other call.
+        way: FaultWay,
+    },
+}
+
+impl FaultSpec {
+    /// The fault's `kind:` as lab files and `network-truth.json` write it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FaultSpec::Drop { .. } => "drop",
+            FaultSpec::OneWay { .. } => "one_way",
+            FaultSpec::Busy => "busy",
+            FaultSpec::Reject { .. } => "reject",
+            FaultSpec::NoAnswer { .. } => "no_answer",
+            FaultSpec::SlowSetup { .. } => "slow_setup",
+            FaultSpec::OutOfService => "out_of_service",
+            FaultSpec::Mute { .. } => "mute",
+            FaultSpec::AdbUnresponsive { .. } => "adb_unresponsive",
+            FaultSpec::Crossed { .. } => "crossed",
+        }
+    }
+
+    /// When the fault starts: from the answer for media faults and drops, from the dial for
+    /// busy, reject and slow setup, from the start of ringing for no answer.
+    pub fn at(&self) -> Duration {
+        match *self {
+            FaultSpec::Drop { after }
+            | FaultSpec::OneWay { after, .. }
+            | FaultSpec::NoAnswer { after }
+            | FaultSpec::SlowSetup { after }
+            | FaultSpec::AdbUnresponsive { after }
+            | FaultSpec::Crossed { after, .. } => after,
+            FaultSpec::Busy | FaultSpec::Reject { .. } | FaultSpec::OutOfService => Duration::ZERO,
+            FaultSpec::Mute { from, .. } => from,
+        }
+    }
+
+    /// Whether the fault happens before the call is answered (call setup).
+    pub fn is_setup(&self) -> bool {
+        matches!(
+            self,
+            FaultSpec::Busy
+                | FaultSpec::Reject { .. }
+                | FaultSpec::NoAnswer { .. }
+                | FaultSpec::SlowSetup { .. }
+                | FaultSpec::OutOfService
+        )
+    }
+
+    /// Whether the fault concerns the way `uplink` (caller → callee) or the other; faults
+    /// of the whole call concern both.
+    pub fn hits(&self, uplink: bool) -> bool {
+        match *self {
+            FaultSpec::OneWay { way, .. }
+            | FaultSpec::Mute { way, .. }
+            | FaultSpec::Crossed { way, .. } => way.includes(uplink),
+            _ => true,
+        }
+    }
+}
+
+impl FaultWay {
+    /// Whether this covers the way `uplink` (caller → callee) or the other.
+    pub fn includes(self, uplink: bool) -> bool {
+        match self {
+            FaultWay::Both => true,
+            FaultWay::Uplink => uplink,
+            FaultWay::Downlink => !uplink,
+        }
+    }
 }

@@ -246,6 +246,12 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
         "adb_unresponsive" => Some(FaultSpec::AdbUnresponsive {
             after: time(c, "after")?,
         }),
+        "crossed" => Some(FaultSpec::Crossed {
+            after: f
+                .get("after")
+                .map_or(Some(Duration::ZERO), |n| duration(c, n, "`after`"))?,
+            way: way(c, FaultWay::Uplink)?,
+        }),
         "mute" => {
             let (from, to) = (time(c, "from")?, time(c, "to")?);
             if to <= from {
@@ -265,7 +271,7 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
             c.error(
                 kind_node.loc,
                 format!(
-                    "unknown fault kind `{other}` (expected `drop`, `one_way`, `mute`, `busy`, `reject`, `no_answer`, `slow_setup`, `out_of_service` or `adb_unresponsive`)"
+                    "unknown fault kind `{other}` (expected `drop`, `one_way`, `mute`, `crossed`, `busy`, `reject`, `no_answer`, `slow_setup`, `out_of_service` or `adb_unresponsive`)"
                 ),
             );
             None
