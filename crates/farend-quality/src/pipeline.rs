@@ -70,6 +70,7 @@ pub fn score(
         let gain = level::gain(&spectrum);
         input_filter::apply(spectrum, gain, listening)
     };
+    let active = active_interval(&reference);
     let reference = prepare(&reference);
     let degraded = prepare(&degraded);
 
@@ -89,7 +90,17 @@ pub fn score(
     let powers = analysis.powers(&delays);
     let mut disturbances = model.disturbances(&mut powers.clone());
     realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
-    let frames: Vec<Option<Disturbance>> = disturbances.iter().copied().map(Some).collect();
+    let reread = rereading_frames(&delays, hop);
+    let frames: Vec<Option<Disturbance>> = disturbances
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            // Frames that touch the reference's active interval count (P.862 §10.2.3).
+            let start = n * hop;
+            let inside = start + frame_len > active.0 && start < active.1;
+            (inside && !reread[n]).then_some(*d)
+        })
+        .collect();
     let (symmetric, asymmetric) = aggregate::indicators(&frames);
     let raw = aggregate::raw_score(symmetric, asymmetric);
     let map = |raw: f64| match options.band {
@@ -178,6 +189,39 @@ fn standard(options: &ScoreOptions) -> &'static str {
         (Band::Wide, WidebandVersion::P862_2_2005) => "ITU-T P.862.2 (2005)",
         (Band::Wide, WidebandVersion::P862_2Cor2_2018) => "ITU-T P.862.2 with Corrigendum 2 (2018)",
     }
+}
+
+/// Frames after a fall in delay that read degraded audio an earlier frame already read:
+/// where the network cut `J` of audio out, the `J` of reference after the cut has no
+/// counterpart, and the frames that would compare it re-read degraded audio instead. They
+/// are left out of the aggregation. The text does not say this; it follows the oracle,
+/// which scores cuts of 20 ms and more as perfect and ignores noise added next to the splice
+/// (PROVENANCE.md, "Audio cut out of the degraded signal").
+fn rereading_frames(delays: &[isize], hop: usize) -> Vec<bool> {
+    let mut out = vec![false; delays.len()];
+    for n in 1..delays.len() {
+        let fall = delays[n - 1] - delays[n];
+        if fall <= 0 {
+            continue;
+        }
+        let end = (n + (fall as usize).div_ceil(hop)).min(delays.len());
+        out[n..end].fill(true);
+    }
+    out
+}
+
+/// The reference's active interval (P.862 §10.2.3): from the first to the last sample
+/// where five successive absolute sample values (16-bit units, as the file holds them)
+/// sum to more than 500. Leading and trailing silence stays out of the aggregation.
+fn active_interval(signal: &[f64]) -> (usize, usize) {
+    let loud = |i: usize| signal[i..i + 5].iter().map(|v| v.abs()).sum::<f64>() > 500.0;
+    let n = signal.len().saturating_sub(4);
+    let start = (0..n).find(|&i| loud(i)).unwrap_or(0);
+    let end = (0..n)
+        .rev()
+        .find(|&i| loud(i))
+        .map_or(signal.len(), |i| i + 5);
+    (start, end)
 }
 
 fn is_silent(signal: &[f64]) -> bool {
@@ -338,4 +382,31 @@ fn warnings(utterances: &[Aligned], rate: u32, relatedness: Relatedness) -> Vec<
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_active_interval_runs_from_the_first_to_the_last_loud_samples() {
+        let mut x = vec![0.0; 1000];
+        x[100..110].fill(60.0);
+        x[800..803].fill(-200.0);
+        // Five samples of 60 sum to 300: not loud. Three of 200 sum to 600: the interval
+        // runs from the first five-sample window holding all three to the end of the last.
+        assert_eq!(active_interval(&x), (798, 805));
+        // Four samples of 150 are enough (600).
+        x[100..110].fill(150.0);
+        assert_eq!(active_interval(&x), (99, 805));
+    }
+
+    #[test]
+    fn frames_after_a_fall_in_delay_are_the_ones_rereading_audio() {
+        let delays = [0, 0, 0, -300, -300, -300, -300, -300, 40, 40];
+        let reread = rereading_frames(&delays, 128);
+        // A 300-sample fall at frame 3: ceil(300 / 128) = 3 frames re-read; a rise does not.
+        let marked: Vec<usize> = (0..delays.len()).filter(|&n| reread[n]).collect();
+        assert_eq!(marked, [3, 4, 5]);
+    }
 }

@@ -264,3 +264,33 @@ fn a_noisy_late_copy_is_not_flagged() {
         );
     }
 }
+
+/// Silence before and after the speech in both files is not part of what is scored
+/// (P.862's active interval): padding a degraded pair with two seconds of digital silence
+/// at each end must not raise its score, as averaging the silent frames in would (by 0.31
+/// on en-f2 before the interval was kept). It lowers it a little, as in the reference
+/// implementation (PyPI `pesq`: −0.08 on en-f2 and −0.13 on en-m1), because the level
+/// alignment then brings both files up further.
+#[test]
+fn silence_around_the_speech_does_not_raise_the_score() {
+    let opts = ScoreOptions::new(Band::Narrow);
+    for name in ["en-f2.8k.wav", "en-m1.8k.wav"] {
+        let (rate, r) = speech_file(name);
+        // A coarse quantiser: audible distortion wherever there is speech.
+        let d: Vec<i16> = r.iter().map(|&v| (v / 256) * 256).collect();
+        let pad = |x: &[i16]| -> Vec<i16> {
+            let silence = vec![0i16; 2 * rate as usize];
+            [silence.as_slice(), x, silence.as_slice()].concat()
+        };
+        let plain = score_i16(&r, &d, rate, &opts).unwrap().mos_lqo;
+        let padded = score_i16(&pad(&r), &pad(&d), rate, &opts).unwrap().mos_lqo;
+        assert!(
+            plain < 4.0,
+            "{name}: the distortion must be audible ({plain:.3})"
+        );
+        assert!(
+            padded <= plain + 0.02 && padded > plain - 0.2,
+            "{name}: {plain:.3} without padding, {padded:.3} with"
+        );
+    }
+}

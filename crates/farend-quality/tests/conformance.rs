@@ -4,8 +4,9 @@
 //! The test prints every pair and whether the Annex's own criterion (at most 1 of 40 pairs
 //! off by more than 0.05, none by more than 0.5) is met. The scorer does not meet it yet: its
 //! time alignment under variable delay differs from the reference's. What the test asserts
-//! is a regression bound at today's agreement (mean |delta| 0.29 / 0.30, max 1.23 / 0.96 at
-//! 8 / 16 kHz), so that no change makes it worse unnoticed; tighten it as alignment improves.
+//! is a regression bound at today's agreement (mean |delta| 0.257 / 0.261, max 0.82 / 1.21,
+//! pairs within 0.05: 10 / 7 of 40 at 8 / 16 kHz), so that no change makes it worse
+//! unnoticed; tighten it as alignment improves.
 
 mod common;
 
@@ -16,9 +17,11 @@ const ANNEX_BAR: f64 = 0.05;
 /// ... may be at most one of 40, and none may be off by more than this.
 const ANNEX_MAX: f64 = 0.5;
 /// Regression bound: mean |delta| over the 40 pairs of one rate.
-const MEAN_BOUND: f64 = 0.33;
+const MEAN_BOUND: f64 = 0.28;
 /// Regression bound: largest |delta|.
-const MAX_BOUND: f64 = 1.3;
+const MAX_BOUND: f64 = 1.25;
+/// Regression bound: fewest pairs of one rate within the Annex's 0.05.
+const MIN_WITHIN_BAR: usize = 7;
 
 fn run_set(csv: &str) -> Option<Vec<(String, f64, f64)>> {
     let dir = common::refs_dir()?.join("p862-conformance");
@@ -41,7 +44,7 @@ fn run_set(csv: &str) -> Option<Vec<(String, f64, f64)>> {
 }
 
 /// Prints the pairs and the Annex verdict; returns (mean |delta|, max |delta|).
-fn report(rows: &[(String, f64, f64)]) -> (f64, f64) {
+fn report(rows: &[(String, f64, f64)]) -> (f64, f64, usize) {
     println!(
         "{:<24} {:>8} {:>8} {:>8}",
         "pair", "expected", "got", "delta"
@@ -70,7 +73,7 @@ fn report(rows: &[(String, f64, f64)]) -> (f64, f64) {
         rows.len(),
         if annex { "met" } else { "NOT met" }
     );
-    (mean, worst)
+    (mean, worst, rows.len() - over)
 }
 
 #[test]
@@ -80,7 +83,11 @@ fn conformance_8k_and_16k_within_the_regression_bound() {
             return;
         };
         assert_eq!(rows.len(), 40, "{csv}");
-        let (mean, worst) = report(&rows);
+        let (mean, worst, within) = report(&rows);
+        assert!(
+            within >= MIN_WITHIN_BAR,
+            "{csv}: {within} pairs within {ANNEX_BAR}, fewer than {MIN_WITHIN_BAR}"
+        );
         assert!(
             mean <= MEAN_BOUND,
             "{csv}: mean |delta| {mean:.4} exceeds {MEAN_BOUND}"
