@@ -19,7 +19,9 @@
 //! about a millisecond.
 //!
 //! A match is accepted on either of two grounds, both over at least 85 % of the shorter of
-//! query and reference (queries shorter than 1.5 s never match):
+//! query and reference, or over 5 s when that is less (and at least half of the shorter),
+//! so that a recording holding most of a reference and then other audio is still named
+//! (queries shorter than 1.5 s never match):
 //!
 //! - **close**: a BER of at most 0.36 overall and at most 0.40 in each third (a real match
 //!   is good throughout; a word or two in common is not), at least 3 deviations below the

@@ -168,6 +168,24 @@ fn clean_excerpts_are_found_at_their_offset() {
     }
 }
 
+/// A recording that holds the last 6 of a reference's 8 s and then other audio (a call
+/// crossed with another, a play cut short) is named: 6 s is not 85 % of the reference,
+/// but it is long enough to stand on its own.
+#[test]
+fn most_of_a_reference_followed_by_other_audio_is_found() {
+    let (index, refs) = library(8000);
+    let mut q = refs[2][8000 * 2..].to_vec();
+    q.extend(babble(4.0, 8000, 77));
+    let id = identify(&index, &q, 8000);
+    assert_eq!(id.matched.as_deref(), Some("ref2"), "{:?}", id.reason);
+    let off = id.offset_ms.unwrap();
+    assert!((off - 2000.0).abs() <= 2.0, "offset {off}");
+    // Two seconds of it are not enough.
+    let mut short = refs[2][8000 * 6..].to_vec();
+    short.extend(babble(8.0, 8000, 78));
+    assert_eq!(identify(&index, &short, 8000).matched, None);
+}
+
 #[test]
 fn a_query_starting_before_the_reference_has_a_negative_offset() {
     let (index, refs) = library(8000);
