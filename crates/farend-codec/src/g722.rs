@@ -9,7 +9,7 @@
 //! what a plain RTP receiver without PLC does.
 
 use crate::ffi::g722::{FRAME_BYTES, G722Decoder, G722Encoder, SAMPLES};
-use crate::{Codec, CodecError, CodecSpec, frame_array};
+use crate::{Codec, CodecError, CodecSpec, frame_array, payload_array};
 
 /// G.722 codec for one call direction.
 pub struct G722 {
@@ -45,13 +45,7 @@ impl Codec for G722 {
     }
 
     fn decode(&mut self, payload: &[u8], pcm: &mut Vec<i16>) -> Result<(), CodecError> {
-        let frame: &[u8; FRAME_BYTES] = payload.try_into().map_err(|_| CodecError::Decode {
-            codec: self.spec().name(),
-            reason: format!(
-                "payload of {} bytes, a frame has {FRAME_BYTES}",
-                payload.len()
-            ),
-        })?;
+        let frame: &[u8; FRAME_BYTES] = payload_array(&self.spec(), payload)?;
         let mut speech = [0i16; SAMPLES];
         let written = self.decoder.decode(frame, &mut speech);
         pcm.extend_from_slice(&speech[..written]);

@@ -9,7 +9,7 @@
 //! silent. Before any good frame has arrived a lost frame is silence.
 
 use crate::ffi::gsm::{FRAME_BYTES, GsmState, SAMPLES};
-use crate::{Codec, CodecError, CodecSpec, frame_array};
+use crate::{Codec, CodecError, CodecSpec, frame_array, payload_array};
 
 /// Consecutive lost frames after which concealment gives way to silence.
 const MUTE_AFTER: u32 = 16;
@@ -52,13 +52,7 @@ impl Codec for GsmFr {
     }
 
     fn decode(&mut self, payload: &[u8], pcm: &mut Vec<i16>) -> Result<(), CodecError> {
-        let frame: [u8; FRAME_BYTES] = payload.try_into().map_err(|_| CodecError::Decode {
-            codec: self.spec().name(),
-            reason: format!(
-                "payload of {} bytes, a frame has {FRAME_BYTES}",
-                payload.len()
-            ),
-        })?;
+        let frame: [u8; FRAME_BYTES] = *payload_array(&self.spec(), payload)?;
         let mut speech = [0i16; SAMPLES];
         if !self.decoder.decode(&frame, &mut speech) {
             return Err(CodecError::Decode {

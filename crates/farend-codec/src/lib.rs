@@ -142,3 +142,15 @@ fn frame_array<'a, const N: usize>(
         got: pcm.len(),
     })
 }
+
+/// Views `payload` as one frame of `N` octets, the fixed size a codec with constant-size
+/// frames reads; anything else is a decode error naming both sizes.
+fn payload_array<'a, const N: usize>(
+    spec: &CodecSpec,
+    payload: &'a [u8],
+) -> Result<&'a [u8; N], CodecError> {
+    payload.try_into().map_err(|_| CodecError::Decode {
+        codec: spec.name(),
+        reason: format!("payload of {} bytes, a frame has {N}", payload.len()),
+    })
+}
