@@ -77,7 +77,7 @@ impl RatePair {
         })
     }
 
-    /// Delay of one pass through the filter (either way), in card samples (may be a half).
+    /// Half the filter's length: its group delay in samples at the intermediate rate.
     fn half_len(&self) -> usize {
         self.taps.len() / 2
     }
@@ -161,11 +161,6 @@ impl Resampler {
             }
         }
         sum * gain
-    }
-
-    /// Inputs the next output needs in total (to be pulled from a queue before asking).
-    pub fn inputs_for_next_output(&self) -> u64 {
-        self.outputs * self.down as u64 / self.up as u64 + 1
     }
 }
 
