@@ -178,6 +178,12 @@ pub trait PlaybackStream: Send {
         start: u64,
         samples: &[i16],
     ) -> impl Future<Output = Result<(), AudioError>> + Send;
+    /// The error the stream has reported since it opened, if any (a real card that ran dry
+    /// while playing): checked when a play ends, since nothing waits on the playback side
+    /// while the recording is collected.
+    fn fault(&mut self) -> Result<(), AudioError> {
+        Ok(())
+    }
 }
 
 /// The capture side of a sound card, counted in samples of the card clock.
@@ -468,6 +474,7 @@ pub async fn play_and_record_on<P: PlaybackStream, C: CaptureStream>(
     let t0 = play.now().await? + lead;
     play.schedule(t0, &reference.samples).await?;
     let (start, samples, late) = collect(cap, Some(t0), record_samples).await?;
+    play.fault()?;
     Ok(Capture {
         recording: Pcm::new(rate, samples),
         reference,

@@ -342,10 +342,11 @@ const XRUN_WINDOW: usize = 5;
 /// follows a card clock that drifts slowly against the system's.
 const XRUN_HISTORY: usize = 50;
 
-/// Watches a capture stream for frames the card lost (an overrun, "xrun"): once anchored,
-/// each callback's first frame should fall at the anchor plus the frames read before it. A
-/// card whose clock drifts moves that slowly; a lost buffer makes it step, and the recording
-/// is then off the clock.
+/// Watches a stream for frames the card lost or made up (an overrun of a capture, an
+/// underrun of a playback: "xrun"): once anchored, each callback's first frame should fall
+/// at the anchor plus the frames read or written before it. A card whose clock drifts moves
+/// that slowly; a lost buffer makes it step, and the recording or play is then off the
+/// clock.
 #[derive(Debug, Default)]
 struct XrunWatch {
     /// The latest callbacks' timestamp minus their place by frame count, in frames.
@@ -552,6 +553,8 @@ fn build_output<T: CardSample>(
     let rate = chosen.rate;
     let err_tx = now_tx.clone();
     let mut mono: Vec<i16> = Vec::new();
+    let mut xruns = XrunWatch::default();
+    let mut underrun = false;
     device.build_output_stream(
         *config,
         move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
@@ -560,15 +563,25 @@ fn build_output<T: CardSample>(
             let frames = data.len() / channels;
             mono.clear();
             mono.resize(frames, 0);
+            let mut lost = None;
             let next = {
                 let mut st = lock(&state);
-                if st.anchor.is_none() {
-                    let estimate = epoch.index(now, ts.callback, ts.playback, rate);
-                    // The estimate is for frame `written`: less that, it is frame 0's index.
-                    let written = st.written;
-                    st.anchor = st.anchoring.note(estimate - written as f64, written, rate);
+                // The estimate is for frame `written`: less that, it is frame 0's index.
+                let estimate = epoch.index(now, ts.callback, ts.playback, rate);
+                let written = st.written;
+                match st.anchor {
+                    None => st.anchor = st.anchoring.note(estimate - written as f64, written, rate),
+                    // A card that ran dry played silence the schedule does not know of: its
+                    // clock steps ahead of the frames written (the playback side's xrun).
+                    Some(a) if !underrun => {
+                        lost = xruns.note(estimate - (a + written) as f64, rate);
+                    }
+                    Some(_) => {}
                 }
-                if let Some(start) = st.next() {
+                if lost.is_some() {
+                    underrun = true;
+                }
+                if let (Some(start), false) = (st.next(), underrun) {
                     st.fill(start, &mut mono);
                 }
                 st.written += frames as u64;
@@ -577,12 +590,20 @@ fn build_output<T: CardSample>(
             for (frame, &s) in data.chunks_mut(channels).zip(&mono) {
                 frame.fill(T::from_i16(s));
             }
-            if let Some(next) = next {
+            if let Some(lost_ms) = lost {
+                now_tx.send_replace(Some(Err(format!(
+                    "xrun: the card ran out of audio to play and played about {lost_ms:.0} ms of silence (its buffer underran), so the play is off the clock"
+                ))));
+            } else if let (Some(next), false) = (next, underrun) {
                 now_tx.send_replace(Some(Ok(next)));
             }
         },
         move |e| {
-            err_tx.send_replace(Some(Err(cpal_text(&e))));
+            let text = match e.kind() {
+                cpal::ErrorKind::Xrun => format!("xrun: {}", cpal_text(&e)),
+                _ => cpal_text(&e),
+            };
+            err_tx.send_replace(Some(Err(text)));
         },
         Some(BUILD_TIMEOUT),
     )
@@ -639,6 +660,16 @@ impl PlaybackStream for CpalPlayback {
         let at = st.queue.partition_point(|(s, _)| *s <= start);
         st.queue.insert(at, (start, samples.to_vec()));
         Ok(())
+    }
+
+    fn fault(&mut self) -> Result<(), AudioError> {
+        match self.now_rx.borrow().clone() {
+            Some(Err(e)) => Err(AudioError::Stream {
+                endpoint: self.endpoint.clone(),
+                source: std::io::Error::other(e),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
