@@ -689,6 +689,9 @@ impl Network {
     /// carries (the first other one, in the order the calls were placed), or silence when
     /// there is none.
     fn cross(&self, heard: Vec<Vec<i16>>) -> Vec<Vec<i16>> {
+        if !self.calls.iter().any(|c| c.crossed != (false, false)) {
+            return heard;
+        }
         let active: Vec<(usize, usize)> = self
             .calls
             .iter()
