@@ -85,12 +85,16 @@ pub fn score(
     let frame_len = perceptual::frame_len(rate);
     let hop = frame_len / 2;
     let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
-    let mut delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
+    let utterance_delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
+    let mut delays = utterance_delays.clone();
     let mut analysis = FrameAnalysis::new(&model, &reference, &degraded, hop);
     let powers = analysis.powers(&delays);
     let mut disturbances = model.disturbances(&mut powers.clone());
     realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
-    let reread = rereading_frames(&delays, hop);
+    // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
+    // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
+    // after it would leave lost frames out and score loss too high.
+    let reread = rereading_frames(&utterance_delays, hop);
     let frames: Vec<Option<Disturbance>> = disturbances
         .iter()
         .enumerate()
@@ -196,7 +200,8 @@ fn standard(options: &ScoreOptions) -> &'static str {
 /// counterpart, and the frames that would compare it re-read degraded audio instead. They
 /// are left out of the aggregation. The text does not say this; it follows the oracle,
 /// which scores cuts of 20 ms and more as perfect and ignores noise added next to the splice
-/// (PROVENANCE.md, "Audio cut out of the degraded signal").
+/// (PROVENANCE.md, "Audio cut out of the degraded signal"). `delays` are the utterances'
+/// delays, before bad intervals are realigned.
 fn rereading_frames(delays: &[isize], hop: usize) -> Vec<bool> {
     let mut out = vec![false; delays.len()];
     for n in 1..delays.len() {
