@@ -474,13 +474,19 @@ pub async fn play_and_record_on<P: PlaybackStream, C: CaptureStream>(
     let t0 = play.now().await? + lead;
     play.schedule(t0, &reference.samples).await?;
     let (start, samples, late) = collect(cap, Some(t0), record_samples).await?;
-    play.fault()?;
-    Ok(Capture {
+    let capture = Capture {
         recording: Pcm::new(rate, samples),
         reference,
         start_clock: start,
         late_samples: late,
-    })
+    };
+    match play.fault() {
+        Ok(()) => Ok(capture),
+        Err(e) => Err(AudioError::PlaybackFailed {
+            source: Box::new(e),
+            capture: Box::new(capture),
+        }),
+    }
 }
 
 /// Records `samples` samples from `cap`, starting with the next block it delivers.
@@ -652,6 +658,65 @@ mod tests {
             let err = text.parse::<Endpoint>().unwrap_err().to_string();
             assert!(err.contains(text) && err.contains(needle), "{text}: {err}");
         }
+    }
+
+    /// A playback stream that accepts everything and then reports that it ran dry.
+    struct RanDry;
+
+    impl PlaybackStream for RanDry {
+        fn endpoint(&self) -> String {
+            "alsa:hw:9,0".into()
+        }
+        fn rate(&self) -> u32 {
+            8000
+        }
+        async fn now(&mut self) -> Result<u64, AudioError> {
+            Ok(1000)
+        }
+        async fn schedule(&mut self, _start: u64, _samples: &[i16]) -> Result<(), AudioError> {
+            Ok(())
+        }
+        fn fault(&mut self) -> Result<(), AudioError> {
+            Err(AudioError::Stream {
+                endpoint: self.endpoint(),
+                source: std::io::Error::other("underrun: 240 frames of silence played"),
+            })
+        }
+    }
+
+    /// A capture stream counting up from clock 0 in blocks of 160 samples.
+    struct Counting(u64);
+
+    impl CaptureStream for Counting {
+        fn endpoint(&self) -> String {
+            "alsa:hw:9,0".into()
+        }
+        fn rate(&self) -> u32 {
+            8000
+        }
+        async fn next_block(&mut self) -> Result<(u64, Vec<i16>), AudioError> {
+            let start = self.0;
+            self.0 += 160;
+            Ok((start, (start..start + 160).map(|v| v as i16).collect()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_play_whose_card_ran_dry_fails_and_keeps_its_recording() {
+        let reference = Pcm::new(8000, vec![100; 800]);
+        let err = play_and_record_on(&mut RanDry, &mut Counting(0), &reference, 1200)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("underrun"), "{err}");
+        let AudioError::PlaybackFailed { capture, .. } = err else {
+            panic!("not a playback failure: {err}");
+        };
+        // The recording is the whole window, from the clock the reference was scheduled at.
+        let t0 = 1000 + RanDry.lead_samples();
+        assert_eq!(capture.start_clock, t0);
+        assert_eq!(capture.recording.samples.len(), 1200);
+        assert_eq!(capture.recording.samples[0], t0 as i16);
+        assert_eq!(capture.reference.samples, reference.samples);
     }
 
     #[tokio::test]

@@ -108,6 +108,15 @@ pub enum AudioError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The playback side of a play failed (a real card ran dry while playing); the
+    /// recording made meanwhile is kept in `capture`, since it shows what the far end heard.
+    #[error("{source}")]
+    PlaybackFailed {
+        /// Why the playback failed.
+        source: Box<AudioError>,
+        /// The reference as scheduled and the whole recording.
+        capture: Box<crate::Capture>,
+    },
     /// A sound card sent something that breaks the protocol.
     #[error("sound card '{endpoint}' protocol error: {detail}")]
     Protocol {

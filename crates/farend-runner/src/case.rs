@@ -570,23 +570,6 @@ impl<'a> State<'a> {
             record_len + PLAY_SLACK,
         )
         .await;
-        let capture = match capture {
-            Ok(c) => c,
-            Err(e) => {
-                // A sound card that vanished mid-call is usually a handset that vanished: say which.
-                for h in [talker, listener] {
-                    if let Err(dev) = h.device.call_state().await {
-                        return Err(device_stop(dev));
-                    }
-                }
-                return Err(Stop::Error(
-                    ErrorKind::SoundCardFailure,
-                    format!("{direction}: {e}"),
-                    Some(talker.id.clone()),
-                ));
-            }
-        };
-        self.audio += t0.elapsed().min(record_len);
         let stem = format!("step{index:02}-{into}-to-{record}");
         let save =
             |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
@@ -605,6 +588,40 @@ impl<'a> State<'a> {
                     )
                 })
             };
+        let capture = match capture {
+            Ok(c) => c,
+            Err(e) => {
+                // A card that ran dry while playing still recorded the far end: keep it.
+                if let farend_audio::AudioError::PlaybackFailed { capture, .. } = &e {
+                    let _ = save(
+                        &mut self.evidence,
+                        "reference",
+                        "reference",
+                        into,
+                        &capture.reference,
+                    );
+                    let _ = save(
+                        &mut self.evidence,
+                        "recording",
+                        "recording",
+                        record,
+                        &capture.recording,
+                    );
+                }
+                // A sound card that vanished mid-call is usually a handset that vanished: say which.
+                for h in [talker, listener] {
+                    if let Err(dev) = h.device.call_state().await {
+                        return Err(device_stop(dev));
+                    }
+                }
+                return Err(Stop::Error(
+                    ErrorKind::SoundCardFailure,
+                    format!("{direction}: {e}"),
+                    Some(talker.id.clone()),
+                ));
+            }
+        };
+        self.audio += t0.elapsed().min(record_len);
         save(
             &mut self.evidence,
             "reference",
