@@ -3,47 +3,14 @@
 //! the codec's own concealment), gain, background noise at the talker and faults (a dropped
 //! call, one-way audio, muted stretches, audio crossed with another call). Profiles are
 //! pure data; the media path and the network apply them. A fault is the lab file's fault
-//! entry itself ([`FaultSpec`], from farend-scenario): one type for what a file says and
-//! what the network does.
+//! entry itself ([`FaultSpec`], from farend-scenario), and so is a loss model ([`Loss`]): one
+//! type for what a file says and what the network does.
 
 use std::time::Duration;
 
 use farend_codec::{AmrNbMode, AmrWbMode, CodecSpec, OpusBandwidth, OpusSettings};
 
-/// How 20 ms frames get lost on the way.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum Loss {
-    /// No frame is lost.
-    #[default]
-    None,
-    /// Each frame is lost with probability `p`, independently.
-    Random {
-        /// Loss probability per frame (0..=1).
-        p: f64,
-    },
-    /// Gilbert–Elliott bursts: a good state loses nothing, a bad state loses every frame;
-    /// `p` is the chance of going from good to bad per frame, `r` of going back.
-    Gilbert {
-        /// Good → bad transition probability per frame.
-        p: f64,
-        /// Bad → good transition probability per frame.
-        r: f64,
-    },
-}
-
-impl Loss {
-    /// The long-run share of lost frames.
-    pub fn mean_rate(&self) -> f64 {
-        match *self {
-            Loss::None => 0.0,
-            Loss::Random { p } => p,
-            Loss::Gilbert { p, r } if p + r > 0.0 => p / (p + r),
-            Loss::Gilbert { .. } => 0.0,
-        }
-    }
-}
-
-pub use farend_scenario::{FaultSpec, FaultWay};
+pub use farend_scenario::{FaultSpec, FaultWay, LossSpec as Loss};
 
 /// Whether `fault` silences audio of the way `uplink` (caller → callee) at `elapsed` after
 /// the answer.

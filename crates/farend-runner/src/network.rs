@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use farend_lab::netprofile::{self, Loss};
+use farend_lab::netprofile;
 use farend_lab::{CallTruth, CodecSpec, NetworkProfile};
-use farend_scenario::{LossSpec, NetworkSpec, Scenario};
+use farend_scenario::{NetworkSpec, Scenario};
 
 /// A profile that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -76,11 +76,7 @@ fn from_spec(spec: &NetworkSpec, file: &Path) -> Result<NetworkProfile, NetworkE
     Ok(NetworkProfile {
         delay: spec.delay.unwrap_or(clean.delay),
         jitter_ms: spec.jitter_ms,
-        loss: match spec.loss {
-            LossSpec::None => Loss::None,
-            LossSpec::Random { p } => Loss::Random { p },
-            LossSpec::Gilbert { p, r } => Loss::Gilbert { p, r },
-        },
+        loss: spec.loss,
         gain_db: spec.gain_db,
         noise_dbfs: spec.noise_dbfs,
         clock_ppm: spec.clock_ppm,

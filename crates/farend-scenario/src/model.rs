@@ -606,24 +606,37 @@ pub struct NetworkSpec {
     pub faults: Vec<FaultSpec>,
 }
 
-/// `loss:` of a network profile.
+/// `loss:` of a network profile: how 20 ms frames get lost on the way.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum LossSpec {
-    /// No loss.
+    /// No frame is lost.
     #[default]
     None,
-    /// `{ model: random, p }`.
+    /// `{ model: random, p }`: each frame is lost with probability `p`, independently.
     Random {
-        /// Loss probability per 20 ms frame.
+        /// Loss probability per 20 ms frame (0..=1).
         p: f64,
     },
-    /// `{ model: gilbert, p, r }`.
+    /// `{ model: gilbert, p, r }`: Gilbert–Elliott bursts. A good state loses nothing, a bad
+    /// state loses every frame.
     Gilbert {
-        /// Good → bad probability per frame.
+        /// Good → bad transition probability per frame.
         p: f64,
-        /// Bad → good probability per frame.
+        /// Bad → good transition probability per frame.
         r: f64,
     },
+}
+
+impl LossSpec {
+    /// The long-run share of lost frames.
+    pub fn mean_rate(&self) -> f64 {
+        match *self {
+            LossSpec::None => 0.0,
+            LossSpec::Random { p } => p,
+            LossSpec::Gilbert { p, r } if p + r > 0.0 => p / (p + r),
+            LossSpec::Gilbert { .. } => 0.0,
+        }
+    }
 }
 
 /// Which way of a call a fault hits (`way:`).
