@@ -100,7 +100,8 @@ fn numbers_are_redacted_and_logs_hold_their_own_case() {
     let first = attachment(&run_dir, literal, "commands-a.txt");
     let second = attachment(&run_dir, call, "commands-a.txt");
     assert!(first.contains("tel:*********0123"), "{first}");
-    assert!(!second.contains("0123"), "the first case's dial: {second}");
+    // (The number as the log shows it: bare digits also occur in timestamps' nanoseconds.)
+    assert!(!second.contains("*0123"), "the first case's dial: {second}");
     assert!(
         second.contains("    > Starting: Intent"),
         "replies: {second}"
