@@ -11,6 +11,7 @@ each saw as one JSON object (tests/tests/interop.rs checks it against the lab).
 import json
 import os
 import sys
+import zipfile
 
 
 def via_adbutils(port, serial):
@@ -77,8 +78,14 @@ def via_mobly(serial, logdir):
     device.services.logcat.stop()
     out["logcat_files"] = len(glob.glob(os.path.join(logdir, "logcat,*")))
     report = device.take_bug_report(destination=logdir)
-    with open(report, encoding="utf-8", errors="replace") as f:
-        text = f.read()
+    out["bugreport_zip"] = zipfile.is_zipfile(report)
+    if out["bugreport_zip"]:
+        with zipfile.ZipFile(report) as z:
+            main = z.read("main_entry.txt").decode().strip()
+            text = z.read(main).decode("utf-8", errors="replace")
+    else:
+        with open(report, encoding="utf-8", errors="replace") as f:
+            text = f.read()
     out["bugreport_dumpstate"] = "== dumpstate:" in text
     out["bugreport_registry"] = "mCallState=" in text
     return out

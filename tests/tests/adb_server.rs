@@ -173,3 +173,62 @@ fn push_pull_and_install_fail_with_androids_messages() {
         text(&install)
     );
 }
+
+#[test]
+fn adb_bugreport_pulls_the_zip_bugreportz_writes() {
+    if !require_tool("adb") {
+        return;
+    }
+    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
+        handsets: 1,
+        ..Default::default()
+    })
+    .expect("virtual lab starts");
+    let serial = lab.handsets()[0].serial.clone();
+    let server = AdbServer::start();
+    assert!(server.adb(&["connect", &serial]).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    // Debian's adb asks bugreportz for its version, runs it with progress and pulls the zip.
+    let to = dir.path().to_str().unwrap();
+    let report = server.adb(&["-s", &serial, "bugreport", to]);
+    assert!(report.status.success(), "{}", text(&report));
+    let zips: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1, "{}", text(&report));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let main = read("main_entry.txt");
+    let report_text = read(main.trim());
+    assert!(
+        report_text.contains("== dumpstate:") && report_text.contains("mCallState="),
+        "{report_text}"
+    );
+
+    // The path bugreportz prints is what `adb pull` fetches and `cat` prints, byte for byte.
+    let written = server.adb(&["-s", &serial, "shell", "bugreportz"]);
+    let stdout = String::from_utf8_lossy(&written.stdout).into_owned();
+    let path = stdout
+        .trim()
+        .strip_prefix("OK:")
+        .unwrap_or_else(|| panic!("bugreportz answers OK:PATH, not {stdout:?}"));
+    let pulled = dir.path().join("pulled.zip");
+    let pull = server.adb(&["-s", &serial, "pull", path, pulled.to_str().unwrap()]);
+    assert!(pull.status.success(), "{}", text(&pull));
+    let cat = server.adb(&["-s", &serial, "exec-out", "cat", path]);
+    assert_eq!(std::fs::read(&pulled).unwrap(), cat.stdout);
+    assert!(cat.stdout.starts_with(b"PK\x03\x04"), "a zip");
+}

@@ -147,7 +147,8 @@ fn mobly_sets_up_a_handset_reads_its_build_and_collects_logcat_and_a_bug_report(
         "{seen}"
     );
     assert_eq!(seen["logcat_files"], 1, "{seen}");
-    // `adb bugreport` finds no bugreportz and takes the plain-text report.
+    // An Android 14 handset has bugreportz: the report is its zip, pulled over sync.
+    assert_eq!(seen["bugreport_zip"], true, "{seen}");
     assert_eq!(seen["bugreport_dumpstate"], true, "{seen}");
     assert_eq!(seen["bugreport_registry"], true, "{seen}");
 }

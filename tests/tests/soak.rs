@@ -2,9 +2,10 @@
 //! virtual lab served by its own process (`farend lab serve`), as phones would be: the
 //! memory measured is the runner's alone. Every call passes; the runner holds no more
 //! threads or open files during the last calls than it did once warmed up (after 20 calls,
-//! give or take two), and its resident memory grows by less than a recording per call:
-//! nothing a case leaves behind (command logs, threads, recordings) grows without bound
-//! beyond the case's own report, which is kept until the reports are written.
+//! give or take two), and its resident memory grows by less than 10 % and by less than a
+//! recording per call: nothing a case leaves behind (command logs, threads, recordings)
+//! grows without bound beyond the case's own report, which is kept until the reports are
+//! written.
 
 use farend_e2e::*;
 use std::io::{BufRead, BufReader};
@@ -169,11 +170,18 @@ steps:
     let centre = |calls: &RangeInclusive<usize>| (calls.start() + calls.end()) as f64 / 2.0;
     let (warm, last) = (median(&WARM), median(&LAST));
     let per_call = (last - warm) / (centre(&LAST) - centre(&WARM));
+    let growth = last / warm - 1.0;
     println!(
-        "soak: {CALLS} calls, resident memory {warm} KiB during calls {WARM:?}, {last} KiB during {LAST:?}: {per_call:+.1} KiB per call"
+        "soak: {CALLS} calls, resident memory {warm} KiB during calls {WARM:?}, {last} KiB during {LAST:?}: {:+.1} %, {per_call:+.1} KiB per call",
+        growth * 100.0
     );
     assert!(
         per_call < MAX_KIB_PER_CALL,
         "memory grew {per_call:.1} KiB per call over {CALLS} calls"
+    );
+    assert!(
+        growth < 0.10,
+        "memory grew {:.1} % over {CALLS} calls",
+        growth * 100.0
     );
 }

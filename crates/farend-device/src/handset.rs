@@ -589,7 +589,8 @@ impl Handset {
 
     /// The handset's bug report, within `within` in all: `bugreportz`'s zip where the release
     /// has it (Android 7 and later: the zip it writes is read back with `cat`), else the
-    /// plain-text report of `bugreport`. Each part is bounded by [`BUG_REPORT_LIMIT`].
+    /// plain-text report of `bugreport`. Each part is bounded by [`BUG_REPORT_LIMIT`]. The
+    /// zip is removed from the handset once read.
     pub async fn bug_report(&self, within: Duration) -> Result<BugReport, DeviceError> {
         let started = Instant::now();
         let left = || within.saturating_sub(started.elapsed());
@@ -609,6 +610,10 @@ impl Handset {
                         },
                     ));
                 }
+                // Reports run to tens of megabytes: leave none behind on the handset.
+                let _ = self
+                    .shell_bytes(&["rm", "-f", path.as_str()], left(), 4096)
+                    .await;
                 Ok(BugReport::Zip(zip))
             }
             Some(Err(_)) => Err(self.failed(

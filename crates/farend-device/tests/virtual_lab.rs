@@ -259,3 +259,43 @@ async fn killed_handset_is_a_named_lab_fault_not_a_hang() {
     assert_eq!(other.call_state().await.expect("alive"), CallState::Idle);
     lab.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_android_14_handset_gives_its_bug_report_as_the_zip_bugreportz_wrote() {
+    let lab = start_lab(1);
+    let phone = handset(&lab, 0, "vh-1");
+    let report = phone
+        .bug_report(Duration::from_secs(30))
+        .await
+        .expect("bug report");
+    let farend_device::BugReport::Zip(bytes) = report else {
+        panic!("Android 14 has bugreportz: expected its zip");
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a readable zip");
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut text).unwrap();
+        text
+    };
+    let main = read("main_entry.txt");
+    assert!(
+        main.starts_with("bugreport-") && main.ends_with(".txt"),
+        "{main}"
+    );
+    let text = read(main.trim());
+    assert!(text.contains("== dumpstate:"), "{text}");
+    assert!(text.contains("DUMPSYS telecom"), "{text}");
+    // A report stays on the handset until removed; then `cat` names it missing.
+    let written = phone.shell(&["bugreportz"]).await.expect("runs");
+    let path = written.stdout.trim().strip_prefix("OK:").expect("OK:PATH");
+    assert_eq!(phone.shell(&["cat", path]).await.unwrap().exit_code, 0);
+    assert_eq!(phone.shell(&["rm", path]).await.unwrap().exit_code, 0);
+    let missing = phone.shell(&["cat", path]).await.expect("runs");
+    assert_eq!(missing.exit_code, 1);
+    assert!(
+        missing.stdout.contains("No such file"),
+        "{}",
+        missing.stdout
+    );
+    lab.shutdown();
+}

@@ -1,7 +1,7 @@
 //! The virtual mobile network: numbers, call routing, call states, call records, device
 //! logs, and the media of connected calls.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::media::{Direction, MediaError};
@@ -108,6 +108,9 @@ pub struct Phone {
     pub unresponsive: bool,
     /// The screen and lock of the handset.
     pub screen: Screen,
+    /// Files the handset wrote that a host may read (`cat`, `adb pull`), by path: the
+    /// newest bug report only, so a long run does not pile them up.
+    pub files: BTreeMap<String, Vec<u8>>,
     next_tc: u32,
 }
 
@@ -244,6 +247,7 @@ impl Network {
                 airplane: false,
                 unresponsive: false,
                 screen: Screen::default(),
+                files: BTreeMap::new(),
             })
             .collect();
         Ok(Network {

@@ -99,7 +99,13 @@ pub fn run(service: Service, mut io: StreamIo, ctx: &DeviceContext) {
     let (v2, command) = match &service {
         Service::Shell { v2, command, .. } => (*v2, command.clone()),
         Service::Exec(c) => (false, c.clone()),
-        Service::Sync => return super::sync_service::run(io),
+        Service::Sync => {
+            let file = |path: &str| {
+                let net = crate::android::lock(&ctx.net);
+                net.phones[ctx.handset.idx].files.get(path).cloned()
+            };
+            return super::sync_service::run(io, &file);
+        }
     };
     let pty = matches!(service, Service::Shell { pty: true, .. });
     if !command.trim().is_empty() {

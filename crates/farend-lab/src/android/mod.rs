@@ -1,6 +1,6 @@
 //! The Android commands a virtual handset answers, printed the way Android 13/14 prints them:
 //! `getprop`, `am start` (CALL intents), `input keyevent`, `dumpsys telephony.registry`,
-//! `dumpsys telecom` and `logcat`.
+//! `dumpsys telecom`, `logcat` and the bug reports (`bugreport`, `bugreportz`).
 
 use std::sync::Mutex;
 
@@ -10,6 +10,7 @@ use crate::shell::{Commands, Output};
 use farend_device::is_dialable;
 use farend_report::redact_number;
 
+mod bugreport;
 mod dumpsys;
 
 pub use dumpsys::fmt_time;
@@ -128,6 +129,9 @@ impl Commands for AndroidHost<'_> {
             "logcat" => self.logcat(&args, out),
             "cmd" => self.cmd(&args, out),
             "bugreport" => self.bugreport(out),
+            "bugreportz" => self.bugreportz(&args, out),
+            "cat" => self.cat(&args, out),
+            "rm" => self.rm(&args, out),
             _ => return None,
         })
     }
@@ -153,37 +157,6 @@ fn luhn_check_digit(digits: &str) -> u32 {
 }
 
 impl AndroidHost<'_> {
-    /// `bugreport`: the plain-text report of releases before Android 7's zipped one (which
-    /// `adb bugreport` falls back to when there is no `bugreportz`): the dumpstate header,
-    /// the properties, the telephony and Telecom state and the logs.
-    fn bugreport(&mut self, out: &mut Output) -> u8 {
-        let rule = "========================================================\n";
-        out.out(rule);
-        out.out(&format!(
-            "== dumpstate: {}\n",
-            dumpsys::fmt_time(crate::network::now_ms(), true)
-        ));
-        out.out(rule);
-        let section =
-            |out: &mut Output, title: &str| out.out(&format!("\n------ {title} ------\n"));
-        section(out, "SYSTEM PROPERTIES (getprop)");
-        self.getprop(&[], out);
-        section(out, "DUMPSYS telephony.registry");
-        self.dumpsys(&["telephony.registry"], out);
-        section(out, "DUMPSYS telecom");
-        self.dumpsys(&["telecom"], out);
-        section(out, "DUMPSYS iphonesubinfo");
-        self.dumpsys(&["iphonesubinfo"], out);
-        section(out, "DUMPSYS isub");
-        self.dumpsys(&["isub"], out);
-        section(
-            out,
-            "SYSTEM LOG (logcat -v threadtime -v printable -v uid -d *:v)",
-        );
-        self.logcat(&["-d"], out);
-        0
-    }
-
     /// `cmd connectivity airplane-mode [enable|disable]`, as Android 11 and later take it
     /// from the shell user; other `cmd` services are not there.
     fn cmd(&mut self, args: &[&str], out: &mut Output) -> u8 {
