@@ -122,11 +122,8 @@ fn lab_serve_prints_handsets_that_adb_can_use() {
     );
 }
 
-#[test]
-fn push_pull_and_install_fail_with_androids_messages() {
-    if !require_tool("adb") {
-        return;
-    }
+/// One virtual handset, connected to a private adb server: the lab, the server, its serial.
+fn one_handset_behind_adb() -> (farend_lab::VirtualLab, AdbServer, String) {
     let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
         handsets: 1,
         ..Default::default()
@@ -135,17 +132,28 @@ fn push_pull_and_install_fail_with_androids_messages() {
     let serial = lab.handsets()[0].serial.clone();
     let server = AdbServer::start();
     assert!(server.adb(&["connect", &serial]).status.success());
+    (lab, server, serial)
+}
+
+/// What a command printed, stdout then stderr.
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn push_pull_and_install_fail_with_androids_messages() {
+    if !require_tool("adb") {
+        return;
+    }
+    let (_lab, server, serial) = one_handset_behind_adb();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("x.txt");
     std::fs::write(&file, "hello").unwrap();
     let file = file.to_str().unwrap();
-    let text = |out: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
     // The handset's storage folders exist and are read-only, as adbd reports it.
     let push = server.adb(&["-s", &serial, "push", file, "/sdcard/"]);
     assert!(!push.status.success());
@@ -179,22 +187,8 @@ fn adb_bugreport_pulls_the_zip_bugreportz_writes() {
     if !require_tool("adb") {
         return;
     }
-    let lab = farend_lab::VirtualLab::start(farend_lab::LabConfig {
-        handsets: 1,
-        ..Default::default()
-    })
-    .expect("virtual lab starts");
-    let serial = lab.handsets()[0].serial.clone();
-    let server = AdbServer::start();
-    assert!(server.adb(&["connect", &serial]).status.success());
+    let (_lab, server, serial) = one_handset_behind_adb();
     let dir = tempfile::tempdir().unwrap();
-    let text = |out: &std::process::Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
     // Debian's adb asks bugreportz for its version, runs it with progress and pulls the zip.
     let to = dir.path().to_str().unwrap();
     let report = server.adb(&["-s", &serial, "bugreport", to]);

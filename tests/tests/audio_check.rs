@@ -25,18 +25,25 @@ fn json(out: &Output) -> serde_json::Value {
 #[test]
 fn audio_arrives_through_a_null_sink_loopback() {
     let daemon = PulseDaemon::start();
-    let out = check(
-        Some(&daemon),
-        &[
-            "--mic",
-            "pulseaudio:lab_a_mic",
-            "--ear",
-            "pulseaudio:lab_a_mic.monitor",
-            "--seconds",
-            "3",
-            "--json",
-        ],
-    );
+    let args = [
+        "--mic",
+        "pulseaudio:lab_a_mic",
+        "--ear",
+        "pulseaudio:lab_a_mic.monitor",
+        "--seconds",
+        "3",
+        "--json",
+    ];
+    // A user-space sound server on a loaded 2-core machine can be late to its own capture:
+    // farend then rightly refuses the recording as an xrun. That is the machine, not the
+    // path under test, so such a run is tried again (twice at most); any other failure counts.
+    let mut out = check(Some(&daemon), &args);
+    for _ in 0..2 {
+        if out.status.code() == Some(0) || !String::from_utf8_lossy(&out.stderr).contains("xrun") {
+            break;
+        }
+        out = check(Some(&daemon), &args);
+    }
     assert_eq!(out.status.code(), Some(0), "audio check passes");
     let v = json(&out);
     assert_eq!(v["audio_arrived"], true);
