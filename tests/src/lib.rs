@@ -46,6 +46,19 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// The text of a bug report zip's main entry (the one its `main_entry.txt` names).
+pub fn bug_report_main_entry(zip_file: &Path) -> String {
+    let bytes = std::fs::read(zip_file).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let main = read("main_entry.txt");
+    read(main.trim())
+}
+
 /// The single run folder a `farend run --out OUT` created.
 pub fn only_run_dir(out: &Path) -> PathBuf {
     let dirs: Vec<PathBuf> = std::fs::read_dir(out)

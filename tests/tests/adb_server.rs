@@ -199,14 +199,7 @@ fn adb_bugreport_pulls_the_zip_bugreportz_writes() {
         .filter(|p| p.extension().is_some_and(|e| e == "zip"))
         .collect();
     assert_eq!(zips.len(), 1, "{}", text(&report));
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
-    let mut read = |name: &str| {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
-        s
-    };
-    let main = read("main_entry.txt");
-    let report_text = read(main.trim());
+    let report_text = bug_report_main_entry(&zips[0]);
     assert!(
         report_text.contains("== dumpstate:") && report_text.contains("mCallState="),
         "{report_text}"

@@ -56,19 +56,6 @@ fn readable(file: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// The text of a bug report zip's main entry (the one `main_entry.txt` names).
-fn main_entry(file: &Path) -> String {
-    let bytes = std::fs::read(file).unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut read = |name: &str| {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
-        text
-    };
-    let main = read("main_entry.txt");
-    read(main.trim())
-}
-
 fn leaks(run_dir: &Path, needles: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for (file, bytes) in files_under(run_dir).iter().flat_map(|f| readable(f)) {
@@ -153,7 +140,7 @@ fn no_file_of_a_run_names_a_number_or_a_serial_unless_asked() {
             .iter()
             .find(|f| f.ends_with(format!("bugreport-{role}.zip")))
             .unwrap_or_else(|| panic!("the failed case kept {role}'s bug report: {files:?}"));
-        let text = main_entry(report);
+        let text = bug_report_main_entry(report);
         assert!(
             text.contains("== dumpstate:") && text.contains("mCallState="),
             "{text}"
