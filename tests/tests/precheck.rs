@@ -137,3 +137,87 @@ steps:
     let (code, results) = run_with("[NR, LTE]", "lte");
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
 }
+
+#[test]
+fn a_party_requiring_volte_on_a_circuit_switched_network_is_a_lab_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A virtual lab whose profiles differ in how voice is carried: LTE without voice over
+    // IMS (calls fall back to circuit-switched), and UMTS.
+    let lab = dir.path().join("lab.yaml");
+    std::fs::write(
+        &lab,
+        "network:\n  csfb: { codec: amr-nb, volte: false }\n  umts: { codec: amr-nb, radio: UMTS }\n  volte: { codec: amr-wb, radio: LTE }\n",
+    )
+    .unwrap();
+    let scenario = |network: &str, require: &str| {
+        format!(
+            "\
+name: {network}-{}
+network: {network}
+parties:
+  a: {{ require: {{ {require} }} }}
+  b: {{}}
+steps:
+  - dial: {{ from: a, to: b }}
+  - wait: {{ party: b, state: ringing, within: 10s }}
+  - answer: {{ party: b }}
+  - wait: {{ party: [a, b], state: active, within: 10s }}
+  - hangup: {{ party: a }}
+",
+            require.len()
+        )
+    };
+    let run_with = |network: &str, require: &str| {
+        let name = format!("{network}-{}", require.len());
+        let file = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&file, scenario(network, require)).unwrap();
+        let out = dir.path().join(&name);
+        let output = run(farend()
+            .arg("run")
+            .arg(&file)
+            .arg("--lab")
+            .arg(&lab)
+            .arg("--out")
+            .arg(&out));
+        let run_dir = only_run_dir(&out);
+        (output.status.code(), read_results(&run_dir), run_dir)
+    };
+    let (code, results, _) = run_with("csfb", "volte: true");
+    assert_eq!(code, Some(3));
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Error { message, .. } => assert!(
+            message.contains(
+                "does not meet `require: { volte: true }` (voice on SIM 1: LTE, no VoLTE: the network offers no voice over PS)"
+            ),
+            "{message}"
+        ),
+        other => panic!("expected a lab error, got {other:?}"),
+    }
+    let (code, results, _) = run_with("umts", "radio: LTE, volte: true");
+    assert_eq!(code, Some(3));
+    match &results.cases[0].verdict {
+        farend_report::Verdict::Error { message, .. } => assert!(
+            message.contains("(voice on SIM 1: UMTS, no VoLTE: no IMS PDN)"),
+            "{message}"
+        ),
+        other => panic!("expected a lab error, got {other:?}"),
+    }
+    // A circuit-switched call where one is asked for runs, and telecom says it was one.
+    let telecom_of = |results: &farend_report::RunReport, run_dir: &Path| {
+        let case = &results.cases[0];
+        let a = case
+            .attachments
+            .iter()
+            .find(|a| a.path.ends_with("telecom-a.txt"))
+            .unwrap_or_else(|| {
+                panic!("{} has a telecom snapshot: {:?}", case.id, case.attachments)
+            });
+        std::fs::read_to_string(run_dir.join(&a.path)).unwrap()
+    };
+    let (code, results, run_dir) = run_with("umts", "radio: UMTS, volte: false");
+    assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
+    assert!(telecom_of(&results, &run_dir).contains("callTechnologies: [GSM ]"));
+    let (code, results, run_dir) = run_with("volte", "volte: true");
+    assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
+    assert!(telecom_of(&results, &run_dir).contains("callTechnologies: [IMS ]"));
+}

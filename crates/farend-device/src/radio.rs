@@ -59,13 +59,51 @@ pub struct ServiceState {
     pub operator: Option<String>,
     /// The voice radio technology (`LTE`, `NR`, `UMTS`, …), when known.
     pub radio: Option<String>,
+    /// Whether the network offers voice over its packet-switched LTE bearer (VoPS), as the
+    /// PS registration's `LteVopsSupportInfo` prints it (Android 11 and later); `None`: not
+    /// printed, or "not available".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_over_ps: Option<bool>,
+    /// The state of the IMS PDN (the data connection of an APN of type `ims`) from
+    /// `mPreciseDataConnectionStates` (`CONNECTED`, `DISCONNECTED`, …), `NONE` when that
+    /// list holds no IMS connection; `None` when the release prints no such list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ims_pdn: Option<String>,
+}
+
+impl ServiceState {
+    /// A service state with nothing known about IMS.
+    pub fn new(voice: Registration, operator: Option<String>, radio: Option<String>) -> Self {
+        ServiceState {
+            voice,
+            operator,
+            radio,
+            voice_over_ps: None,
+            ims_pdn: None,
+        }
+    }
+
+    /// Whether calls can go over IMS (VoLTE, VoNR), as far as the registry shows it:
+    /// `Some(true)` when the IMS PDN is connected and the network does not deny voice over
+    /// PS, `Some(false)` when either says no, `None` when the release shows neither or the
+    /// SIM is not in service. The registry prints no IMS registration as such; these are its
+    /// two preconditions.
+    pub fn volte(&self) -> Option<bool> {
+        if self.voice != Registration::InService {
+            return None;
+        }
+        if self.voice_over_ps == Some(false) {
+            return Some(false);
+        }
+        self.ims_pdn.as_deref().map(|pdn| pdn == "CONNECTED")
+    }
 }
 
 /// The service state of every `Phone Id` block, in order (`(phone id, state)`); blocks
 /// without `mServiceState` are left out, and history sections (`local logs:` and the like)
 /// are not read.
 pub fn service_states(text: &str) -> Vec<(u32, ServiceState)> {
-    let mut out = Vec::new();
+    let mut out: Vec<(u32, ServiceState)> = Vec::new();
     let mut phone = 0;
     for line in text.lines() {
         let line = line.trim();
@@ -78,6 +116,12 @@ pub fn service_states(text: &str) -> Vec<(u32, ServiceState)> {
         }
         if let Some(id) = line.strip_prefix("Phone Id=") {
             phone = id.trim().parse().unwrap_or(phone);
+        }
+        if let Some(list) = line.strip_prefix("mPreciseDataConnectionStates=") {
+            if let Some((_, state)) = out.iter_mut().rev().find(|(id, _)| *id == phone) {
+                state.ims_pdn.get_or_insert_with(|| ims_pdn(list));
+            }
+            continue;
         }
         let Some(value) = line.strip_prefix("mServiceState=") else {
             continue;
@@ -96,11 +140,54 @@ pub fn service_state(value: &str) -> ServiceState {
     if let Some(map) = value.strip_prefix('{') {
         return brace_map(map.trim_end_matches('}'));
     }
-    legacy(value).unwrap_or_else(|| ServiceState {
-        voice: Registration::Unknown(value.chars().take(60).collect()),
-        operator: None,
-        radio: None,
+    legacy(value).unwrap_or_else(|| {
+        ServiceState::new(
+            Registration::Unknown(value.chars().take(60).collect()),
+            None,
+            None,
+        )
     })
+}
+
+/// VoPS from the PS registration's `LteVopsSupportInfo : mVopsSupport = N` (Android's
+/// `LteVopsSupportInfo`: 2 supported, 3 not supported, 1 not available).
+fn lte_voice_over_ps(map: &str) -> Option<bool> {
+    let (_, after) = map.split_once("LteVopsSupportInfo")?;
+    let (_, value) = after.split_once("mVopsSupport")?;
+    let digits: String = value
+        .trim_start_matches([' ', '=', ':'])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.as_str() {
+        "2" => Some(true),
+        "3" => Some(false),
+        _ => None,
+    }
+}
+
+/// The IMS PDN's state in one `mPreciseDataConnectionStates=` list: entries read `Pair{N
+/// [ApnSetting] NAME, …, TYPES, …}= state: STATE, …`, where TYPES joins APN types with
+/// ` | `. `CONNECTED` if any IMS entry is, else the first IMS entry's state, else `NONE`.
+fn ims_pdn(list: &str) -> String {
+    let mut first: Option<String> = None;
+    for entry in list.split("Pair{").skip(1) {
+        let Some((apn, rest)) = entry.split_once("= state:") else {
+            continue;
+        };
+        let is_ims = apn
+            .split(',')
+            .any(|field| field.split('|').any(|t| t.trim() == "ims"));
+        if !is_ims {
+            continue;
+        }
+        let state = rest.split(',').next().unwrap_or("").trim().to_owned();
+        if state == "CONNECTED" {
+            return state;
+        }
+        first.get_or_insert(state);
+    }
+    first.unwrap_or_else(|| "NONE".to_owned())
 }
 
 /// `mVoiceRegState=0(IN_SERVICE), mOperatorAlphaLong=X, getRilVoiceRadioTechnology=14(LTE)`.
@@ -132,9 +219,8 @@ fn brace_map(map: &str) -> ServiceState {
         .and_then(|v| name(v))
         .filter(|r| r != "Unknown");
     ServiceState {
-        voice,
-        operator,
-        radio,
+        voice_over_ps: lte_voice_over_ps(map),
+        ..ServiceState::new(voice, operator, radio)
     }
 }
 
@@ -160,11 +246,7 @@ fn legacy(value: &str) -> Option<ServiceState> {
     let radio = (css >= 2)
         .then(|| tokens[css - 2].to_owned())
         .filter(|r| r != "Unknown");
-    Some(ServiceState {
-        voice,
-        operator,
-        radio,
-    })
+    Some(ServiceState::new(voice, operator, radio))
 }
 
 /// One SIM slot as `getprop` describes it.

@@ -301,6 +301,25 @@ fn telephony_registry_of_android_7_and_16() {
         ],
         "the local-logs history (out of service at boot) is not the state"
     );
+    // SIM 1 at home: the network offers voice over PS (`mVopsSupport = 2`) and the IMS PDN
+    // is up; SIM 2 roaming: no VoPS (`= 3`) and an empty data-connection list.
+    let ims: Vec<(Option<bool>, Option<&str>, Option<bool>)> = service
+        .iter()
+        .map(|(_, s)| (s.voice_over_ps, s.ims_pdn.as_deref(), s.volte()))
+        .collect();
+    assert_eq!(
+        ims,
+        [
+            (Some(true), Some("CONNECTED"), Some(true)),
+            (Some(false), Some("NONE"), Some(false)),
+        ]
+    );
+    // Android 7 shows neither.
+    let v2_service = service_states(&v2);
+    assert_eq!(
+        (v2_service[0].1.voice_over_ps, v2_service[0].1.volte()),
+        (None, None)
+    );
     let precise = parse_precise_call_state(&pixel);
     assert!(
         precise.is_none_or(|p| p.foreground == CallPhase::Idle && p.ringing == CallPhase::Idle),

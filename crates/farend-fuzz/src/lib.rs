@@ -2,9 +2,10 @@
 //!
 //! Each function takes arbitrary bytes and hands them to the parser that meets such input in
 //! use: scenario files, lab files, WAV files, ADB transport frames from a host, and the text
-//! a device prints (`getprop`, `dumpsys telephony.registry`, `dumpsys telecom`, precise call
-//! states, command output with its exit marker). None may panic, hang or allocate without
-//! bound, whatever the bytes; an error is a fine answer.
+//! a device prints (`getprop` with its per-SIM values, `dumpsys telephony.registry` with its
+//! service states, `dumpsys telecom`, precise call states, command output with its exit
+//! marker). None may panic, hang or allocate without bound, whatever the bytes; an error is a
+//! fine answer.
 //!
 //! The coverage-guided fuzzers in `fuzz/` (cargo-fuzz, `make fuzz`) call these functions; the
 //! crate's own test feeds them mutated samples on stable Rust in every test run.
@@ -39,8 +40,10 @@ pub fn device_output(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = farend_device::parse::split_exit_marker(&text);
     let _ = farend_device::parse::telephony_registry(&text);
+    let _ = farend_device::service_states(&text);
     let props = farend_device::parse::getprop(&text);
     let _ = farend_device::parse::identity(&props);
+    let _ = farend_device::sim_slots(&props);
     let _ = farend_device::parse::telecom_calls(&text);
     let _ = farend_device::parse_precise_call_state(&text);
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use farend_codec::{AmrNbMode, AmrWbMode, CodecSpec, OpusBandwidth, OpusSettings};
 
-pub use farend_scenario::{FaultSpec, FaultWay, LossSpec as Loss};
+pub use farend_scenario::{FaultSpec, FaultWay, LossSpec as Loss, RadioAccess};
 
 /// Whether `fault` silences audio of the way `uplink` (caller → callee) at `elapsed` after
 /// the answer.
@@ -52,6 +52,11 @@ pub struct NetworkProfile {
     pub clock_ppm: f64,
     /// Faults of the call.
     pub faults: Vec<FaultSpec>,
+    /// The radio access the handsets on it are registered on.
+    pub radio: RadioAccess,
+    /// Whether voice goes over IMS (VoLTE, VoNR): the network offers voice over PS and the
+    /// handsets' IMS PDN is up; otherwise calls are circuit-switched.
+    pub volte: bool,
 }
 
 impl NetworkProfile {
@@ -67,6 +72,8 @@ impl NetworkProfile {
             noise_dbfs: None,
             clock_ppm: 0.0,
             faults: Vec::new(),
+            radio: RadioAccess::Lte,
+            volte: true,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct CallRecord {
     pub remote: String,
     /// Disconnect cause code name (LOCAL, REMOTE, BUSY, ERROR, MISSED, REJECTED) once ended.
     pub cause: &'static str,
+    /// Whether the call went over IMS (VoLTE, VoNR) rather than circuit-switched.
+    pub ims: bool,
 }
 
 /// One log line (logcat threadtime fields).
@@ -304,6 +306,14 @@ impl Network {
         }
     }
 
+    /// The profile handset `idx` is on: its own, else the network's default.
+    pub fn profile_of(&self, idx: usize) -> &NetworkProfile {
+        self.phones[idx]
+            .profile
+            .as_ref()
+            .unwrap_or(&self.default_profile)
+    }
+
     /// Whether handset `idx` can place and receive calls.
     pub fn has_service(&self, idx: usize) -> bool {
         self.phones[idx].in_service && !self.phones[idx].airplane
@@ -376,7 +386,13 @@ impl Network {
         }
     }
 
-    fn new_record(&mut self, idx: usize, direction: CallDirection, remote: &str) -> usize {
+    fn new_record(
+        &mut self,
+        idx: usize,
+        direction: CallDirection,
+        remote: &str,
+        ims: bool,
+    ) -> usize {
         let p = &mut self.phones[idx];
         let tc = p.next_tc;
         p.next_tc += 1;
@@ -393,6 +409,7 @@ impl Network {
             },
             remote: remote.to_string(),
             cause: "",
+            ims,
         });
         p.records.len() - 1
     }
@@ -422,7 +439,8 @@ impl Network {
             );
             return DialResult::AlreadyInCall;
         }
-        let rec = self.new_record(from, CallDirection::Outgoing, number);
+        let ims = self.profile_of(from).volte;
+        let rec = self.new_record(from, CallDirection::Outgoing, number, ims);
         let tc = self.phones[from].records[rec].tc;
         self.log(
             from,
@@ -461,10 +479,7 @@ impl Network {
             ),
             Some(_) => (Phase::Alerting, DialResult::Ringing),
         };
-        let profile = self.phones[from]
-            .profile
-            .clone()
-            .unwrap_or_else(|| self.default_profile.clone());
+        let profile = self.profile_of(from).clone();
         let now = Instant::now();
         let mut faults = Vec::new();
         let (mut phase, mut result) = (phase, result);
@@ -518,7 +533,8 @@ impl Network {
         };
         if let (Some(c), true) = (callee, rings_now) {
             let from_number = self.phones[from].number.clone();
-            let crec = self.new_record(c, CallDirection::Incoming, &from_number);
+            let crec =
+                self.new_record(c, CallDirection::Incoming, &from_number, call.profile.volte);
             let ctc = self.phones[c].records[crec].tc;
             call.callee = Some(c);
             call.callee_rec = Some(crec);
@@ -743,7 +759,8 @@ impl Network {
                 continue;
             }
             let from_number = self.phones[self.calls[ci].caller].number.clone();
-            let crec = self.new_record(c, CallDirection::Incoming, &from_number);
+            let ims = self.calls[ci].profile.volte;
+            let crec = self.new_record(c, CallDirection::Incoming, &from_number, ims);
             let ctc = self.phones[c].records[crec].tc;
             let call = &mut self.calls[ci];
             call.callee = Some(c);

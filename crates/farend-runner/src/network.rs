@@ -81,6 +81,8 @@ fn from_spec(spec: &NetworkSpec, file: &Path) -> Result<NetworkProfile, NetworkE
         noise_dbfs: spec.noise_dbfs,
         clock_ppm: spec.clock_ppm,
         faults: spec.faults.clone(),
+        radio: spec.radio,
+        volte: spec.volte,
         ..clean
     })
 }

@@ -79,35 +79,82 @@ fn in_service(sims: &Sims) -> Result<(), String> {
     Ok(())
 }
 
-/// The party's `require:`: a SIM in service on one of the radio technologies it names. A
-/// handset whose SIMs in service show no radio technology cannot be said to meet it.
+/// The party's `require:`: one SIM in service that is on one of the radio technologies it
+/// names and ready (or not) for voice over IMS as it asks. A handset whose SIMs in service
+/// do not show what is asked cannot be said to meet it.
 fn meets(sims: &Sims, requirement: &Requirement) -> Result<(), String> {
-    let serving: Vec<(usize, Option<&str>)> = sims
+    let serving: Vec<(usize, &ServiceState)> = sims
         .iter()
         .filter_map(|(slot, s)| {
             let s = s.as_ref()?;
-            (s.voice == Registration::InService).then_some((slot.slot + 1, s.radio.as_deref()))
+            (s.voice == Registration::InService).then_some((slot.slot + 1, s))
         })
         .collect();
-    let wanted = requirement.radio.join(" or ");
-    if serving.iter().any(|(_, radio)| {
-        radio.is_some_and(|r| requirement.radio.iter().any(|w| w.eq_ignore_ascii_case(r)))
-    }) {
+    let radio_ok = |s: &ServiceState| {
+        requirement.radio.is_empty()
+            || s.radio
+                .as_deref()
+                .is_some_and(|r| requirement.radio.iter().any(|w| w.eq_ignore_ascii_case(r)))
+    };
+    let volte_ok = |s: &ServiceState| requirement.volte.is_none_or(|want| s.volte() == Some(want));
+    if serving.iter().any(|(_, s)| radio_ok(s) && volte_ok(s)) {
         return Ok(());
     }
-    if serving.iter().all(|(_, radio)| radio.is_none()) {
+    let written = requirement_text(requirement);
+    let unshown = if !requirement.radio.is_empty() && serving.iter().all(|(_, s)| s.radio.is_none())
+    {
+        Some("no voice radio technology")
+    } else if requirement.volte.is_some() && serving.iter().all(|(_, s)| s.volte().is_none()) {
+        Some("neither voice over PS nor an IMS PDN")
+    } else {
+        None
+    };
+    if let Some(unshown) = unshown {
         return Err(format!(
-            "cannot be checked against `require: {{ radio: {wanted} }}`: its release shows no voice radio technology"
+            "cannot be checked against `require: {{ {written} }}`: its release shows {unshown}"
         ));
     }
     let shown: Vec<String> = serving
         .iter()
-        .map(|(slot, radio)| format!("SIM {slot}: {}", radio.unwrap_or("unknown")))
+        .map(|(slot, s)| {
+            let ims = if requirement.volte.is_some() {
+                format!(", {}", ims_text(s))
+            } else {
+                String::new()
+            };
+            format!(
+                "SIM {slot}: {}{ims}",
+                s.radio.as_deref().unwrap_or("unknown")
+            )
+        })
         .collect();
     Err(format!(
-        "does not meet `require: {{ radio: {wanted} }}` (voice on {})",
+        "does not meet `require: {{ {written} }}` (voice on {})",
         shown.join(", ")
     ))
+}
+
+/// `radio: LTE or NR, volte: true`, as the messages quote a requirement.
+fn requirement_text(requirement: &Requirement) -> String {
+    let mut parts = Vec::new();
+    if !requirement.radio.is_empty() {
+        parts.push(format!("radio: {}", requirement.radio.join(" or ")));
+    }
+    if let Some(volte) = requirement.volte {
+        parts.push(format!("volte: {volte}"));
+    }
+    parts.join(", ")
+}
+
+/// What a SIM shows about voice over IMS, for messages.
+fn ims_text(s: &ServiceState) -> String {
+    match (s.volte(), s.voice_over_ps, s.ims_pdn.as_deref()) {
+        (Some(true), _, _) => "VoLTE ready".to_owned(),
+        (_, Some(false), _) => "no VoLTE: the network offers no voice over PS".to_owned(),
+        (Some(false), _, Some("NONE")) => "no VoLTE: no IMS PDN".to_owned(),
+        (Some(false), _, Some(pdn)) => format!("no VoLTE: IMS PDN {pdn}"),
+        _ => "VoLTE not shown".to_owned(),
+    }
 }
 
 /// Screen on and keyguard gone. A handset that is asleep or shows a keyguard is woken and
@@ -167,11 +214,11 @@ mod tests {
                         operator: None,
                         radio: None,
                     },
-                    Some(ServiceState {
-                        voice: voice.clone(),
-                        operator: None,
-                        radio: radio.map(str::to_string),
-                    }),
+                    Some(ServiceState::new(
+                        voice.clone(),
+                        None,
+                        radio.map(str::to_string),
+                    )),
                 )
             })
             .collect()
@@ -181,6 +228,7 @@ mod tests {
     fn a_requirement_is_met_by_a_sim_in_service_on_a_named_radio() {
         let lte_or_nr = Requirement {
             radio: vec!["LTE".into(), "NR".into()],
+            volte: None,
             location: farend_scenario::Location::new(1, 1),
         };
         let ok = sims(&[
@@ -201,6 +249,60 @@ mod tests {
         let unknown = sims(&[(Registration::InService, None)]);
         let err = meets(&unknown, &lte_or_nr).unwrap_err();
         assert!(err.contains("shows no voice radio technology"), "{err}");
+    }
+
+    #[test]
+    fn a_volte_requirement_needs_one_sim_ready_for_voice_over_ims() {
+        let require = |radio: &[&str], volte| Requirement {
+            radio: radio.iter().map(|r| r.to_string()).collect(),
+            volte: Some(volte),
+            location: farend_scenario::Location::new(1, 1),
+        };
+        let with_ims = |vops: Option<bool>, pdn: Option<&str>, radio: &str| {
+            let mut state = ServiceState::new(Registration::InService, None, Some(radio.into()));
+            state.voice_over_ps = vops;
+            state.ims_pdn = pdn.map(str::to_string);
+            state
+        };
+        let slot = |slot| SimSlot {
+            slot,
+            state: None,
+            operator: None,
+            radio: None,
+        };
+        let ready = with_ims(Some(true), Some("CONNECTED"), "LTE");
+        let no_vops = with_ims(Some(false), Some("CONNECTED"), "LTE");
+        let no_pdn = with_ims(None, Some("NONE"), "NR");
+        let unshown = with_ims(None, None, "LTE");
+        let one = |s: &ServiceState| vec![(slot(0), Some(s.clone()))];
+        assert_eq!(meets(&one(&ready), &require(&[], true)), Ok(()));
+        assert_eq!(meets(&one(&no_vops), &require(&[], false)), Ok(()));
+        let err = meets(&one(&no_vops), &require(&[], true)).unwrap_err();
+        assert!(
+            err.contains("`require: { volte: true }`") && err.contains("no voice over PS"),
+            "{err}"
+        );
+        let err = meets(&one(&no_pdn), &require(&["NR"], true)).unwrap_err();
+        assert!(
+            err.contains("radio: NR, volte: true")
+                && err.contains("SIM 1: NR, no VoLTE: no IMS PDN"),
+            "{err}"
+        );
+        let err = meets(&one(&unshown), &require(&[], true)).unwrap_err();
+        assert!(
+            err.contains("shows neither voice over PS nor an IMS PDN"),
+            "{err}"
+        );
+        // Radio and VoLTE must hold on the same SIM.
+        let two = vec![
+            (
+                slot(0),
+                Some(with_ims(Some(true), Some("CONNECTED"), "LTE")),
+            ),
+            (slot(1), Some(with_ims(None, Some("NONE"), "UMTS"))),
+        ];
+        assert!(meets(&two, &require(&["UMTS"], true)).is_err());
+        assert_eq!(meets(&two, &require(&["UMTS"], false)), Ok(()));
     }
 
     #[test]

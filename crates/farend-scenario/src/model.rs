@@ -58,8 +58,11 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     /// `radio: LTE` or `radio: [LTE, NR]`: the voice radio technologies (upper case, as
-    /// Android names them) one of which a SIM in service must be on.
+    /// Android names them) one of which a SIM in service must be on; empty: any.
     pub radio: Vec<String>,
+    /// `volte: true` (a SIM in service must be ready for voice over IMS) or `volte: false`
+    /// (it must not be: calls go circuit-switched); `None`: either.
+    pub volte: Option<bool>,
     /// Where `require:` is written.
     pub location: Location,
 }
@@ -604,6 +607,60 @@ pub struct NetworkSpec {
     pub clock_ppm: f64,
     /// Faults, in file order.
     pub faults: Vec<FaultSpec>,
+    /// The radio access its handsets are registered on (`radio:`).
+    pub radio: RadioAccess,
+    /// Whether the network carries voice over IMS on that access (`volte:`; VoLTE, VoNR);
+    /// without it, calls are circuit-switched.
+    pub volte: bool,
+}
+
+/// `radio:` of a network profile: the access technology its handsets are registered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RadioAccess {
+    /// GSM (2G).
+    Gsm,
+    /// UMTS (3G).
+    Umts,
+    /// LTE (4G).
+    #[default]
+    Lte,
+    /// NR (5G).
+    Nr,
+}
+
+impl RadioAccess {
+    /// Every access, in the order `radio:` lists them.
+    pub const ALL: [RadioAccess; 4] = [
+        RadioAccess::Gsm,
+        RadioAccess::Umts,
+        RadioAccess::Lte,
+        RadioAccess::Nr,
+    ];
+
+    /// Android's name of the radio technology (`getRilVoiceRadioTechnology`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RadioAccess::Gsm => "GSM",
+            RadioAccess::Umts => "UMTS",
+            RadioAccess::Lte => "LTE",
+            RadioAccess::Nr => "NR",
+        }
+    }
+
+    /// Android's `ServiceState` radio technology number for it.
+    pub fn android_code(self) -> u32 {
+        match self {
+            RadioAccess::Gsm => 16,
+            RadioAccess::Umts => 3,
+            RadioAccess::Lte => 14,
+            RadioAccess::Nr => 20,
+        }
+    }
+
+    /// Whether voice can go over IMS on it (LTE and NR carry no circuit-switched voice).
+    pub fn carries_ims_voice(self) -> bool {
+        matches!(self, RadioAccess::Lte | RadioAccess::Nr)
+    }
 }
 
 /// `loss:` of a network profile: how 20 ms frames get lost on the way.

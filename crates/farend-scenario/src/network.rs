@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::diag::Collector;
-use crate::model::{FaultSpec, FaultWay, LossSpec, NetworkSpec};
+use crate::model::{FaultSpec, FaultWay, LossSpec, NetworkSpec, RadioAccess};
 use crate::scenario::{duration, is_valid_scenario_name};
 use crate::yaml::{self, Node, Value};
 
@@ -18,6 +18,8 @@ const PROFILE_KEYS: &[&str] = &[
     "faults",
     "jitter_ms",
     "clock_ppm",
+    "radio",
+    "volte",
 ];
 /// Largest sample-clock offset between two cards a profile may ask for, in ppm (sound
 /// cards are specified to about ±100).
@@ -114,6 +116,28 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         Some(n) => read_faults(c, n)?,
         None => Vec::new(),
     };
+    let radio = match f.get("radio") {
+        Some(n) => read_radio(c, n)?,
+        None => RadioAccess::default(),
+    };
+    let volte = match f.get("volte") {
+        Some(n) => {
+            let volte = yaml::boolean(c, n, "`volte`")?;
+            if volte && !radio.carries_ims_voice() {
+                c.error(
+                    n.loc,
+                    format!(
+                        "`volte: true` needs `radio: LTE` or `NR`; {} carries voice circuit-switched",
+                        radio.name()
+                    ),
+                );
+                return None;
+            }
+            volte
+        }
+        // LTE and NR networks carry voice over IMS unless the profile says otherwise.
+        None => radio.carries_ims_voice(),
+    };
     ok.then(|| NetworkSpec {
         name: name.to_owned(),
         location: key.loc,
@@ -126,7 +150,28 @@ fn read_profile(c: &mut Collector<'_>, name: &str, key: &Node, node: &Node) -> O
         noise_dbfs,
         clock_ppm,
         faults,
+        radio,
+        volte,
     })
+}
+
+/// `radio: GSM | UMTS | LTE | NR`.
+fn read_radio(c: &mut Collector<'_>, node: &Node) -> Option<RadioAccess> {
+    let text = yaml::text(c, node, "`radio`")?;
+    let found = RadioAccess::ALL
+        .into_iter()
+        .find(|r| r.name().eq_ignore_ascii_case(&text));
+    if found.is_none() {
+        let names: Vec<&str> = RadioAccess::ALL.iter().map(|r| r.name()).collect();
+        c.error(
+            node.loc,
+            format!(
+                "unknown radio access `{text}` (expected {})",
+                names.join(", ")
+            ),
+        );
+    }
+    found
 }
 
 /// A number in `min..=max`.
@@ -281,7 +326,7 @@ fn read_fault(c: &mut Collector<'_>, node: &Node) -> Option<FaultSpec> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{FaultSpec, FaultWay, LossSpec};
+    use crate::model::{FaultSpec, FaultWay, LossSpec, RadioAccess};
     use crate::parse_lab;
     use std::path::Path;
     use std::time::Duration;
@@ -325,6 +370,23 @@ mod tests {
             panic!("{:?}", lab.networks)
         };
         assert_eq!(poor.codec, "amr-wb:12.65");
+        // LTE with voice over IMS unless a profile says otherwise.
+        assert_eq!((poor.radio, poor.volte), (RadioAccess::Lte, true));
+        let access = parse_lab(
+            "network:\n  csfb: { codec: amr-nb, volte: false }\n  threeg: { codec: amr-nb, radio: umts }\n  sa: { codec: amr-wb, radio: NR }\n",
+            Path::new("lab.yaml"),
+        )
+        .unwrap();
+        let read: Vec<(RadioAccess, bool)> =
+            access.networks.iter().map(|n| (n.radio, n.volte)).collect();
+        assert_eq!(
+            read,
+            [
+                (RadioAccess::Lte, false),
+                (RadioAccess::Umts, false),
+                (RadioAccess::Nr, true)
+            ]
+        );
         assert_eq!(poor.loss, LossSpec::Gilbert { p: 0.02, r: 0.3 });
         assert_eq!(poor.delay, Some(Duration::from_millis(120)));
         assert_eq!(
@@ -369,6 +431,16 @@ mod tests {
                 "network:\n  x: { codec: g711a }\n  x: { codec: g711u }\n",
                 "3:3",
                 "duplicate key `x`",
+            ),
+            (
+                "network:\n  x: { codec: amr-nb, radio: 6G }\n",
+                "2:30",
+                "unknown radio access `6G` (expected GSM, UMTS, LTE, NR)",
+            ),
+            (
+                "network:\n  x: { codec: amr-nb, radio: umts, volte: true }\n",
+                "2:43",
+                "`volte: true` needs `radio: LTE` or `NR`; UMTS carries voice circuit-switched",
             ),
             (
                 "network:\n  x: { codec: g711a }\nhandsets:\n  - id: p\n",

@@ -309,11 +309,34 @@ const RADIO_TECHNOLOGIES: &[&str] = &[
     "EVDO_A", "EVDO_B", "1XRTT", "EHRPD", "LTE", "LTE_CA", "NR", "IWLAN",
 ];
 
-/// Reads a party's `require: { radio: LTE | [LTE, NR] }`.
+/// Reads a party's `require: { radio: LTE | [LTE, NR], volte: true | false }`.
 fn read_requirement(c: &mut Collector<'_>, node: &Node, party: &str) -> Option<Requirement> {
     let what = format!("`require` of party `{party}`");
-    let f = yaml::fields(c, node, &what, &["radio"])?;
-    let radio_node = f.require(c, "radio", &what)?;
+    let f = yaml::fields(c, node, &what, &["radio", "volte"])?;
+    if f.get("radio").is_none() && f.get("volte").is_none() {
+        c.error(
+            node.loc,
+            format!("{what} names nothing to require (`radio` or `volte`)"),
+        );
+        return None;
+    }
+    let radio = match f.get("radio") {
+        Some(n) => read_required_radio(c, n)?,
+        None => Vec::new(),
+    };
+    let volte = match f.get("volte") {
+        Some(n) => Some(yaml::boolean(c, n, "`require.volte`")?),
+        None => None,
+    };
+    Some(Requirement {
+        radio,
+        volte,
+        location: node.loc,
+    })
+}
+
+/// `require.radio`: one name or a non-empty list of names.
+fn read_required_radio(c: &mut Collector<'_>, radio_node: &Node) -> Option<Vec<String>> {
     let items: Vec<&Node> = match &radio_node.value {
         Value::Seq(items) if !items.is_empty() => items.iter().collect(),
         Value::Seq(_) => {
@@ -337,10 +360,7 @@ fn read_requirement(c: &mut Collector<'_>, node: &Node, party: &str) -> Option<R
         }
         radio.push(name);
     }
-    Some(Requirement {
-        radio,
-        location: node.loc,
-    })
+    Some(radio)
 }
 
 fn read_parties(

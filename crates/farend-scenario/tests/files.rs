@@ -614,6 +614,27 @@ steps:
         .collect();
     assert_eq!(radios, [("a", vec!["LTE", "NR"]), ("b", vec!["UMTS"])]);
     assert_eq!(s.requires[0].1.location, Location::new(3, 17));
+    assert_eq!(s.requires[0].1.volte, None);
+    // VoLTE on its own, or with a radio: `volte: false` asks for a circuit-switched call.
+    let volte = text
+        .replace("radio: [lte, NR] }", "volte: true }")
+        .replace("radio: UMTS }", "radio: LTE, volte: false }");
+    let s = parse_one(&volte, Path::new("s/r.yaml"), &refs).unwrap();
+    let read: Vec<(&str, Vec<&str>, Option<bool>)> = s
+        .requires
+        .iter()
+        .map(|(p, r)| {
+            (
+                p.as_str(),
+                r.radio.iter().map(String::as_str).collect(),
+                r.volte,
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [("a", vec![], Some(true)), ("b", vec!["LTE"], Some(false))]
+    );
 
     for (bad, at, says) in [
         (
@@ -622,7 +643,17 @@ steps:
             "unknown radio technology `6G`",
         ),
         ("  a: { require: { radio: [] } }\n", (3, 26), "empty list"),
-        ("  a: { require: { volte: true } }\n", (3, 19), "volte"),
+        (
+            "  a: { require: { volte: yes-please } }\n",
+            (3, 26),
+            "`require.volte`",
+        ),
+        (
+            "  a: { require: {} }\n",
+            (3, 17),
+            "names nothing to require",
+        ),
+        ("  a: { require: { band: 3 } }\n", (3, 19), "band"),
         (
             "  a: { needs: { radio: LTE } }\n",
             (3, 8),

@@ -1,6 +1,7 @@
 //! `dumpsys telephony.registry`, `dumpsys telecom` and `logcat`, as Android 13/14 print them.
 
 use super::{AndroidHost, lock};
+use crate::netprofile::RadioAccess;
 use crate::network::CallDirection;
 use crate::shell::Output;
 use farend_report::redact_number;
@@ -75,15 +76,36 @@ impl AndroidHost<'_> {
             ));
             out.out(&format!("    mCallDisconnectCause={cause}\n"));
             out.out(&format!("    mCallIncomingNumber={incoming}\n"));
+            let serving = phone == 0 && net.phones[idx].in_service && !net.phones[idx].airplane;
             let (svc, op) = if net.phones[idx].airplane {
                 ("3(POWER_OFF)", "")
-            } else if phone == 0 && net.phones[idx].in_service {
+            } else if serving {
                 ("0(IN_SERVICE)", p.operator)
             } else {
                 ("1(OUT_OF_SERVICE)", "")
             };
+            let profile = net.profile_of(idx);
+            let (radio, volte) = (profile.radio, profile.volte);
+            let rat = if serving {
+                format!("{}({})", radio.android_code(), radio.name())
+            } else {
+                "0(Unknown)".to_owned()
+            };
+            let registrations = if serving {
+                registration_infos(radio, volte, p.operator)
+            } else {
+                String::new()
+            };
             out.out(&format!(
-                "    mServiceState={{mVoiceRegState={svc}, mDataRegState={svc}, mOperatorAlphaLong={op}, mOperatorAlphaShort={op}, isManualNetworkSelection=false(automatic), getRilVoiceRadioTechnology=14(LTE), getRilDataRadioTechnology=14(LTE), mIsEmergencyOnly=false}}\n"
+                "    mServiceState={{mVoiceRegState={svc}, mDataRegState={svc}, mOperatorAlphaLong={op}, mOperatorAlphaShort={op}, isManualNetworkSelection=false(automatic), getRilVoiceRadioTechnology={rat}, getRilDataRadioTechnology={rat}, mIsEmergencyOnly=false{registrations}}}\n"
+            ));
+            out.out(&format!(
+                "    mPreciseDataConnectionStates={{{}}}\n",
+                if serving {
+                    data_connections(radio, volte)
+                } else {
+                    String::new()
+                }
             ));
             out.out("    mVoiceActivationState=0\n    mDataActivationState=0\n    mUserMobileDataState=true\n");
             out.out("    mSignalStrength=SignalStrength:{mLte=CellSignalStrengthLte: rssi=-67 rsrp=-97 rsrq=-10 rssnr=13 cqi=2147483647 ta=2147483647 level=3 parametersUseForLevel=0,primary=CellSignalStrengthLte}\n");
@@ -93,7 +115,8 @@ impl AndroidHost<'_> {
                 if phone == 0 { 2 } else { 0 }
             ));
             out.out(&format!(
-                "    mSrvccState=-1\n    mCallPreciseDisconnectCause={cause}\n    mCallNetworkType=13\n"
+                "    mSrvccState=-1\n    mCallPreciseDisconnectCause={cause}\n    mCallNetworkType={}\n",
+                network_type(radio)
             ));
             out.out(
                 "    mOutgoingCallEmergencyNumber=null\n    mOutgoingSmsEmergencyNumber=null\n",
@@ -134,7 +157,12 @@ impl AndroidHost<'_> {
             out.out(&format!("        direction: {dir}\n"));
             out.out(&format!("        state: {}\n", r.state));
             out.out("        isAddedViaApi: false\n        isInterrupted: false\n");
-            out.out("        callTechnologies: [PSTN]\n");
+            // As Android 15/16 print it (`[IMS ]`, the space included).
+            out.out(if r.ims {
+                "        callTechnologies: [IMS ]\n"
+            } else {
+                "        callTechnologies: [GSM ]\n"
+            });
             if r.cause.is_empty() {
                 out.out("        callTerminationReason: null\n");
             } else {
@@ -189,6 +217,55 @@ impl AndroidHost<'_> {
 }
 
 /// Parses logcat's `-T` time in its `SECONDS.MILLIS` (since the epoch) form.
+/// `, mNetworkRegistrationInfos=[…]` of a SIM in service: the CS and PS registrations on
+/// `radio`, after the Android 16 capture (Pixel 8, `36_google_pixel8-shiba_telephony-registry_…`
+/// in the device corpus). The PS one carries `LteVopsSupportInfo` on LTE: voice over PS
+/// supported (2) when the network carries voice over IMS, not supported (3) when not; GSM and
+/// UMTS print "not available" (1), NR nothing (no capture shows NR's form).
+fn registration_infos(radio: RadioAccess, volte: bool, operator: &str) -> String {
+    let rat = radio.name();
+    let vops = match radio {
+        RadioAccess::Lte => Some(if volte { 2 } else { 3 }),
+        RadioAccess::Gsm | RadioAccess::Umts => Some(1),
+        RadioAccess::Nr => None,
+    };
+    let data_specific = match vops {
+        Some(v) => format!(
+            "android.telephony.DataSpecificRegistrationInfo :{{ maxDataCalls = 16 isDcNrRestricted = false isNrAvailable = false isEnDcAvailable = false mLteAttachResultType = 1 mLteAttachExtraInfo = 0 LteVopsSupportInfo :  mVopsSupport = {v} mEmcBearerSupport = {v} }}"
+        ),
+        None => "null".to_owned(),
+    };
+    let cell = format!("mMcc=231 mMnc=01 mAlphaLong={operator} mAlphaShort={operator}");
+    format!(
+        ", mNetworkRegistrationInfos=[NetworkRegistrationInfo{{ domain=CS transportType=WWAN registrationState=HOME networkRegistrationState=HOME roamingType=NOT_ROAMING accessNetworkTechnology={rat} rejectCause=0 emergencyEnabled=false availableServices=[VOICE,SMS,VIDEO] cellIdentity={{ {cell} }} voiceSpecificInfo=VoiceSpecificRegistrationInfo {{ mCssSupported=false mRoamingIndicator=0 mSystemIsInPrl=0 mDefaultRoamingIndicator=0}} dataSpecificInfo=null}}, NetworkRegistrationInfo{{ domain=PS transportType=WWAN registrationState=HOME networkRegistrationState=HOME roamingType=NOT_ROAMING accessNetworkTechnology={rat} rejectCause=0 emergencyEnabled=false availableServices=[DATA,MMS] cellIdentity={{ {cell} }} voiceSpecificInfo=null dataSpecificInfo={data_specific}}}]"
+    )
+}
+
+/// The entries of `mPreciseDataConnectionStates` (after the same capture): the internet
+/// PDN, and the IMS PDN when voice goes over IMS.
+fn data_connections(radio: RadioAccess, volte: bool) -> String {
+    let kind = radio.name();
+    let internet = format!(
+        "Pair{{1 [ApnSetting] internet, 3, , internet, , null, , null, null, 0, default | supl, IPV4V6, IPV4V6, true, 0, false}}= state: CONNECTED, transport: WWAN, id: 2, netId: 100, network type: {kind}, fail cause: NONE(0x0)"
+    );
+    if !volte {
+        return internet;
+    }
+    format!(
+        "{internet}, Pair{{1 [ApnSetting] IMS, 0, null, ims, null, null, null, null, null, 0, ims, IPV4V6, IPV4V6, true, 0, false}}= state: CONNECTED, transport: WWAN, id: 3, netId: 103, network type: {kind}, fail cause: NONE(0x0)"
+    )
+}
+
+/// `TelephonyManager`'s network type number of `radio` (`mCallNetworkType`).
+fn network_type(radio: RadioAccess) -> u32 {
+    match radio {
+        RadioAccess::Gsm => 16,
+        RadioAccess::Umts => 3,
+        RadioAccess::Lte => 13,
+        RadioAccess::Nr => 20,
+    }
+}
+
 fn epoch_ms(text: &str) -> Option<u64> {
     let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
     let secs: u64 = secs.parse().ok()?;

@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use crate::netprofile::RadioAccess;
 use crate::network::Network;
 use crate::profile::Profile;
 use crate::shell::{Commands, Output};
@@ -46,8 +47,8 @@ impl Handset {
         format!("8942101{:012}", self.idx + 1)
     }
 
-    /// All system properties, sorted by name.
-    pub fn props(&self) -> Vec<(String, String)> {
+    /// All system properties, sorted by name, for a handset registered on `radio`.
+    pub fn props(&self, radio: RadioAccess) -> Vec<(String, String)> {
         let p = self.profile;
         let dual = p.sim_slots > 1;
         let pair = |a: &str, b: &str| {
@@ -59,7 +60,7 @@ impl Handset {
         };
         let mut v: Vec<(String, String)> = vec![
             ("gsm.current.phone-type", pair("1", "1")),
-            ("gsm.network.type", pair("LTE", "Unknown")),
+            ("gsm.network.type", pair(radio.name(), "Unknown")),
             ("gsm.operator.alpha", pair(p.operator, "")),
             ("gsm.operator.iso-country", pair("sk", "")),
             ("gsm.operator.numeric", pair(p.operator_numeric, "")),
@@ -211,7 +212,8 @@ fn safe_uri(data: &str) -> String {
 
 impl AndroidHost<'_> {
     fn getprop(&self, args: &[&str], out: &mut Output) -> u8 {
-        let props = self.handset.props();
+        let radio = lock(self.net).profile_of(self.handset.idx).radio;
+        let props = self.handset.props(radio);
         match args.first() {
             None => {
                 for (k, v) in &props {

@@ -2,6 +2,7 @@
 
 use super::{CliError, Outcome};
 use clap::Args;
+use farend_device::ServiceState;
 use farend_runner::Lab;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +19,10 @@ pub struct DevicesArgs {
     /// Print JSON (one object per handset) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Virtual lab only: put the handsets on this network profile (built in or from the lab
+    /// file's `network:`) before listing them, to see what they report on it.
+    #[arg(long, value_name = "NAME")]
+    pub network: Option<String>,
 }
 
 /// Runs `farend devices`.
@@ -26,18 +31,36 @@ pub fn run(args: DevicesArgs) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| CliError::LabFault(format!("async runtime: {e}")))?;
+    let lab_file = match &args.lab {
+        Some(path) => Some(farend_scenario::load_lab(path).map_err(super::load_error)?),
+        None => None,
+    };
+    // A lab file of `network:` profiles (and `virtual:`) describes the built-in virtual lab.
+    let real_lab = lab_file.as_ref().filter(|f| !f.handsets.is_empty());
     let mut _virtual = None;
-    let lab = match &args.lab {
-        Some(path) => {
-            let file = farend_scenario::load_lab(path).map_err(super::load_error)?;
-            Lab::from_file(&file, Default::default())
+    let lab = match real_lab {
+        Some(file) => {
+            if args.network.is_some() {
+                return Err(CliError::BadInput(
+                    "--network applies to the virtual lab only; a lab of real handsets is on the network it is on".into(),
+                ));
+            }
+            Lab::from_file(file, Default::default())
                 .map_err(|e| CliError::BadInput(e.to_string()))?
         }
         None => {
+            let profile = chosen_profile(lab_file.as_ref(), args.network.as_deref())?;
+            let config = super::virtual_config(Default::default(), lab_file.as_ref());
             let vl = std::sync::Arc::new(
-                farend_lab::VirtualLab::start(Default::default())
+                farend_lab::VirtualLab::start(config)
                     .map_err(|e| CliError::LabFault(format!("virtual lab: {e}")))?,
             );
+            if let Some(profile) = profile {
+                for h in vl.handsets() {
+                    vl.set_profile(&h.id, Some(profile.clone()))
+                        .map_err(|e| CliError::BadInput(format!("network profile: {e}")))?;
+                }
+            }
             let lab = Lab::from_virtual(&vl, Default::default())
                 .map_err(|e| CliError::LabFault(e.to_string()))?;
             _virtual = Some(vl);
@@ -80,6 +103,26 @@ pub fn run(args: DevicesArgs) -> Outcome {
     })
 }
 
+/// The profile `--network` names, among the built-in ones and the lab file's.
+fn chosen_profile(
+    lab_file: Option<&farend_scenario::Lab>,
+    name: Option<&str>,
+) -> Result<Option<farend_lab::NetworkProfile>, CliError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let profiles = farend_runner::network::profiles(lab_file)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    match profiles.iter().find(|p| p.name == name) {
+        Some(p) => Ok(Some(p.clone())),
+        None => Err(CliError::BadInput(format!(
+            "--network {name}: no such profile (known: {})",
+            names.join(", ")
+        ))),
+    }
+}
+
 /// Everything `farend devices` says about one handset, as JSON.
 async fn describe(h: &farend_runner::LabHandset, number: String) -> serde_json::Value {
     let identity = match h.device.identity().await {
@@ -101,7 +144,10 @@ async fn describe(h: &farend_runner::LabHandset, number: String) -> serde_json::
                     "sim_state": slot.state,
                     "operator": service.as_ref().and_then(|s| s.operator.clone()).or(slot.operator),
                     "radio": service.as_ref().and_then(|s| s.radio.clone()).or(slot.radio),
-                    "voice": service.map(|s| s.voice.to_string()),
+                    "voice": service.as_ref().map(|s| s.voice.to_string()),
+                    "voice_over_ps": service.as_ref().and_then(|s| s.voice_over_ps),
+                    "ims_pdn": service.as_ref().and_then(|s| s.ims_pdn.clone()),
+                    "volte": service.as_ref().and_then(ServiceState::volte),
                 })
             })
             .collect(),
@@ -140,10 +186,17 @@ fn table_row(e: &serde_json::Value) -> String {
         .unwrap_or_default()
         .iter()
         .map(|s| {
-            let parts: Vec<String> = ["operator", "radio", "voice"]
+            let mut parts: Vec<String> = ["operator", "radio", "voice"]
                 .iter()
                 .filter_map(|k| s[*k].as_str().map(str::to_owned))
                 .collect();
+            // Voice over IMS is VoNR on NR, VoLTE elsewhere.
+            let ims_voice = if s["radio"] == "NR" { "VoNR" } else { "VoLTE" };
+            match s["volte"].as_bool() {
+                Some(true) => parts.push(ims_voice.to_owned()),
+                Some(false) => parts.push(format!("no {ims_voice}")),
+                None => {}
+            }
             let body = if parts.is_empty() {
                 s["sim_state"].as_str().unwrap_or("?").to_lowercase()
             } else {

@@ -106,6 +106,20 @@ impl VirtualLabArgs {
     }
 }
 
+/// `config` with what a lab file's `virtual:` sets (handsets, sample rate).
+pub fn virtual_config(
+    mut config: farend_lab::LabConfig,
+    lab_file: Option<&farend_scenario::Lab>,
+) -> farend_lab::LabConfig {
+    if let Some(n) = lab_file.and_then(|f| f.virtual_handsets) {
+        config.handsets = n;
+    }
+    if let Some(hz) = lab_file.and_then(|f| f.virtual_sample_rate) {
+        config.sample_rate = hz;
+    }
+    config
+}
+
 /// Turns a scenario or lab file error into the binary's bad-input error.
 pub fn load_error(err: farend_scenario::LoadError) -> CliError {
     CliError::BadInput(err.to_string())

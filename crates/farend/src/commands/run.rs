@@ -151,13 +151,8 @@ pub fn run(args: RunArgs) -> Outcome {
     let lab = match real_lab {
         Some(file) => Lab::from_file(file, Default::default()),
         None => {
-            let mut config = args.virtual_lab.config(args.jobs);
-            if let Some(n) = lab_file.as_ref().and_then(|f| f.virtual_handsets) {
-                config.handsets = n;
-            }
-            if let Some(hz) = lab_file.as_ref().and_then(|f| f.virtual_sample_rate) {
-                config.sample_rate = hz;
-            }
+            let config =
+                super::virtual_config(args.virtual_lab.config(args.jobs), lab_file.as_ref());
             let vl =
                 std::sync::Arc::new(farend_lab::VirtualLab::start(config).map_err(|e| {
                     CliError::LabFault(format!("cannot start the virtual lab: {e}"))
