@@ -23,56 +23,17 @@ pub fn score(
     rate: u32,
     options: &ScoreOptions,
 ) -> Result<Score, QualityError> {
-    if !(4000..=384_000).contains(&rate) {
-        return Err(QualityError::UnsupportedRate(rate));
-    }
-    let processed_rate = match (options.band, rate) {
-        (Band::Narrow, 8000 | 16000) => rate,
-        (Band::Narrow, _) => 8000,
-        (Band::Wide, _) => 16000,
-    };
-    for (which, signal) in [("reference", &reference), ("degraded", &degraded)] {
-        let seconds = signal.len() as f64 / rate as f64;
-        if seconds < MIN_SECONDS {
-            return Err(QualityError::TooShort {
-                which,
-                seconds,
-                min_seconds: MIN_SECONDS,
-            });
-        }
-    }
-    if is_silent(&reference) {
-        return Err(QualityError::SilentReference);
-    }
-    if is_silent(&degraded) {
-        return Err(QualityError::SilentDegraded);
-    }
-    let (reference, degraded, resampled_from) = if processed_rate == rate {
-        (reference, degraded, None)
-    } else {
-        let note =
-            format!("{rate} Hz resampled to {processed_rate} Hz (windowed-sinc, farend-dsp)");
-        (
-            resample(&reference, rate, processed_rate),
-            resample(&degraded, rate, processed_rate),
-            Some(note),
-        )
-    };
+    check_input(&reference, &degraded, rate)?;
     let input_rate = rate;
-    let rate = processed_rate;
+    let (reference, degraded, rate, resampled_from) =
+        to_processing_rate(reference, degraded, rate, options.band);
     let listening = match options.band {
         Band::Narrow => Listening::Handset,
         Band::Wide => Listening::Headphones,
     };
-    // Level alignment and the listening device's filter share one transform per signal.
-    let prepare = |signal: &[f64]| {
-        let spectrum = WholeSpectrum::new(signal, rate);
-        let gain = level::gain(&spectrum);
-        input_filter::apply(spectrum, gain, listening)
-    };
     let active = active_interval(&reference);
-    let reference = prepare(&reference);
-    let degraded = prepare(&degraded);
+    let reference = level_and_filter(&reference, rate, listening);
+    let degraded = level_and_filter(&degraded, rate, listening);
 
     let alignment = align::align(&reference, &degraded, rate);
     if alignment.utterances.is_empty() {
@@ -82,86 +43,37 @@ pub fn score(
         rate,
         (options.band == Band::Wide).then_some(options.wideband_version),
     );
-    let frame_len = perceptual::frame_len(rate);
-    let hop = frame_len / 2;
-    let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
-    let utterance_delays = frame_delays(&alignment.utterances, frame_count, hop, frame_len);
-    let mut delays = utterance_delays.clone();
-    let mut analysis = FrameAnalysis::new(&model, &reference, &degraded, hop);
-    let powers = analysis.powers(&delays);
-    let mut disturbances = model.disturbances(&mut powers.clone());
-    realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
-    // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
-    // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
-    // after it would leave lost frames out and score loss too high.
-    let reread = rereading_frames(&utterance_delays, hop);
-    let frames: Vec<Option<Disturbance>> = disturbances
-        .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            // Frames that touch the reference's active interval count (P.862 §10.2.3).
-            let start = n * hop;
-            let inside = start + frame_len > active.0 && start < active.1;
-            (inside && !reread[n]).then_some(*d)
-        })
-        .collect();
-    let (symmetric, asymmetric) = aggregate::indicators(&frames);
+    let frames = perceive(
+        &model,
+        (&reference, &degraded),
+        rate,
+        &alignment.utterances,
+        active,
+    );
+    let (symmetric, asymmetric) = aggregate::indicators(&frames.counted);
     let raw = aggregate::raw_score(symmetric, asymmetric);
-    let map = |raw: f64| match options.band {
-        Band::Narrow => mos_lqo_narrowband(raw),
-        Band::Wide => mos_lqo_wideband(raw),
+    let mos_lqo = mos_lqo(options.band, raw);
+    let report = FrameReport {
+        frames: &frames,
+        rate,
+        band: options.band,
     };
-    let mos_lqo = map(raw);
-    let seconds = |samples: f64| samples / rate as f64;
     let utterances: Vec<Utterance> = alignment
         .utterances
         .iter()
         .map(|u| Utterance {
-            start_s: seconds(u.start as f64),
-            end_s: seconds(u.end as f64),
+            start_s: report.seconds(u.start),
+            end_s: report.seconds(u.end),
             delay_ms: u.delay as f64 * 1000.0 / rate as f64,
             confidence: u.confidence,
         })
         .collect();
-    let stretch = |start: usize, end: usize| -> Option<TrackPoint> {
-        let first = start / hop;
-        let last = (end / hop).min(frames.len());
-        if first >= last {
-            return None;
-        }
-        let (s, a) = aggregate::indicators(&frames[first..last]);
-        let raw = aggregate::raw_score(s, a);
-        Some(TrackPoint {
-            start_s: seconds(start as f64),
-            end_s: seconds(end as f64),
-            raw,
-            mos_lqo: map(raw),
-        })
-    };
     let utterance_scores = alignment
         .utterances
         .iter()
-        .filter_map(|u| stretch(u.start, u.end))
+        .filter_map(|u| report.stretch(u.start, u.end))
         .collect();
-    let window = (options.track_window_s * rate as f64) as usize;
-    let mut track = Vec::new();
-    if window > 0 {
-        let mut start = 0;
-        while start < reference.len() {
-            let end = (start + window).min(reference.len());
-            track.extend(stretch(start, end));
-            start = end;
-        }
-    }
-    let frame_report = disturbances
-        .iter()
-        .enumerate()
-        .map(|(n, d)| FrameDisturbance {
-            t_s: seconds((n * hop) as f64),
-            symmetric: d.symmetric,
-            asymmetric: d.asymmetric,
-        })
-        .collect();
+    let track = report.track(options.track_window_s, reference.len());
     let spans: Vec<(std::ops::Range<usize>, isize)> = alignment
         .utterances
         .iter()
@@ -182,9 +94,184 @@ pub fn score(
         utterances,
         utterance_scores,
         track,
-        frames: frame_report,
+        frames: report.disturbances(),
         warnings,
     })
+}
+
+/// MOS-LQO of a raw score by the band's mapping (P.862.1 or P.862.2).
+fn mos_lqo(band: Band, raw: f64) -> f64 {
+    match band {
+        Band::Narrow => mos_lqo_narrowband(raw),
+        Band::Wide => mos_lqo_wideband(raw),
+    }
+}
+
+/// What the method cannot score: a rate out of range, a signal under a second, silence.
+fn check_input(reference: &[f64], degraded: &[f64], rate: u32) -> Result<(), QualityError> {
+    if !(4000..=384_000).contains(&rate) {
+        return Err(QualityError::UnsupportedRate(rate));
+    }
+    for (which, signal) in [("reference", reference), ("degraded", degraded)] {
+        let seconds = signal.len() as f64 / rate as f64;
+        if seconds < MIN_SECONDS {
+            return Err(QualityError::TooShort {
+                which,
+                seconds,
+                min_seconds: MIN_SECONDS,
+            });
+        }
+    }
+    if is_silent(reference) {
+        return Err(QualityError::SilentReference);
+    }
+    if is_silent(degraded) {
+        return Err(QualityError::SilentDegraded);
+    }
+    Ok(())
+}
+
+/// Both signals at the rate the band is scored at (narrowband: 8 or 16 kHz as given, else
+/// 8 kHz; wideband: 16 kHz), with that rate and a note when they were resampled.
+fn to_processing_rate(
+    reference: Vec<f64>,
+    degraded: Vec<f64>,
+    rate: u32,
+    band: Band,
+) -> (Vec<f64>, Vec<f64>, u32, Option<String>) {
+    let processed_rate = match (band, rate) {
+        (Band::Narrow, 8000 | 16000) => rate,
+        (Band::Narrow, _) => 8000,
+        (Band::Wide, _) => 16000,
+    };
+    if processed_rate == rate {
+        return (reference, degraded, rate, None);
+    }
+    let note = format!("{rate} Hz resampled to {processed_rate} Hz (windowed-sinc, farend-dsp)");
+    (
+        resample(&reference, rate, processed_rate),
+        resample(&degraded, rate, processed_rate),
+        processed_rate,
+        Some(note),
+    )
+}
+
+/// Level alignment and the listening device's filter, which share one transform.
+fn level_and_filter(signal: &[f64], rate: u32, listening: Listening) -> Vec<f64> {
+    let spectrum = WholeSpectrum::new(signal, rate);
+    let gain = level::gain(&spectrum);
+    input_filter::apply(spectrum, gain, listening)
+}
+
+/// The perceptual model's verdict on every frame of the reference.
+struct Frames {
+    /// Each frame's disturbance (after bad-interval realignment).
+    all: Vec<Disturbance>,
+    /// The frames that count towards the score (`None`: left out).
+    counted: Vec<Option<Disturbance>>,
+    /// Samples between frame starts.
+    hop: usize,
+}
+
+/// Runs the perceptual model over the aligned signals: a delay per frame from the
+/// utterances, bad intervals realigned, and the frames that count chosen.
+fn perceive(
+    model: &Model,
+    (reference, degraded): (&[f64], &[f64]),
+    rate: u32,
+    utterances: &[Aligned],
+    active: (usize, usize),
+) -> Frames {
+    let frame_len = perceptual::frame_len(rate);
+    let hop = frame_len / 2;
+    let frame_count = (reference.len().saturating_sub(frame_len)) / hop + 1;
+    let utterance_delays = frame_delays(utterances, frame_count, hop, frame_len);
+    let mut delays = utterance_delays.clone();
+    let mut analysis = FrameAnalysis::new(model, reference, degraded, hop);
+    let powers = analysis.powers(&delays);
+    let mut disturbances = model.disturbances(&mut powers.clone());
+    realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
+    // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
+    // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
+    // after it would leave lost frames out and score loss too high.
+    let reread = rereading_frames(&utterance_delays, hop);
+    let counted = disturbances
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            // Frames that touch the reference's active interval count (P.862 §10.2.3).
+            let start = n * hop;
+            let inside = start + frame_len > active.0 && start < active.1;
+            (inside && !reread[n]).then_some(*d)
+        })
+        .collect();
+    Frames {
+        all: disturbances,
+        counted,
+        hop,
+    }
+}
+
+/// The per-stretch and per-frame parts of a [`Score`].
+struct FrameReport<'a> {
+    frames: &'a Frames,
+    rate: u32,
+    band: Band,
+}
+
+impl FrameReport<'_> {
+    fn seconds(&self, samples: usize) -> f64 {
+        samples as f64 / self.rate as f64
+    }
+
+    /// The score of the frames from sample `start` to `end`, when there are any.
+    fn stretch(&self, start: usize, end: usize) -> Option<TrackPoint> {
+        let hop = self.frames.hop;
+        let counted = &self.frames.counted;
+        let first = start / hop;
+        let last = (end / hop).min(counted.len());
+        if first >= last {
+            return None;
+        }
+        let (s, a) = aggregate::indicators(&counted[first..last]);
+        let raw = aggregate::raw_score(s, a);
+        Some(TrackPoint {
+            start_s: self.seconds(start),
+            end_s: self.seconds(end),
+            raw,
+            mos_lqo: mos_lqo(self.band, raw),
+        })
+    }
+
+    /// The score of consecutive windows of `window_s` seconds over `len` samples (none for a
+    /// zero window).
+    fn track(&self, window_s: f64, len: usize) -> Vec<TrackPoint> {
+        let window = (window_s * self.rate as f64) as usize;
+        let mut track = Vec::new();
+        if window > 0 {
+            let mut start = 0;
+            while start < len {
+                let end = (start + window).min(len);
+                track.extend(self.stretch(start, end));
+                start = end;
+            }
+        }
+        track
+    }
+
+    /// Every frame's disturbance with its time.
+    fn disturbances(&self) -> Vec<FrameDisturbance> {
+        self.frames
+            .all
+            .iter()
+            .enumerate()
+            .map(|(n, d)| FrameDisturbance {
+                t_s: self.seconds(n * self.frames.hop),
+                symmetric: d.symmetric,
+                asymmetric: d.asymmetric,
+            })
+            .collect()
+    }
 }
 
 fn standard(options: &ScoreOptions) -> &'static str {
