@@ -571,79 +571,21 @@ impl<'a> State<'a> {
         )
         .await;
         let stem = format!("step{index:02}-{into}-to-{record}");
-        let save =
-            |ev: &mut Evidence, kind: &str, suffix: &str, party: &str, pcm: &farend_audio::Pcm| {
-                ev.save_wav(
-                    kind,
-                    &format!("{stem}-{suffix}.wav"),
-                    Some(party),
-                    index,
-                    pcm,
-                )
-                .map_err(|e| {
-                    Stop::Error(
-                        ErrorKind::Internal,
-                        format!("saving {stem}-{suffix}.wav: {e}"),
-                        None,
-                    )
-                })
-            };
         let capture = match capture {
             Ok(c) => c,
             Err(e) => {
                 // A card that ran dry while playing still recorded the far end: keep it.
                 if let farend_audio::AudioError::PlaybackFailed { capture, .. } = &e {
-                    let _ = save(
-                        &mut self.evidence,
-                        "reference",
-                        "reference",
-                        into,
-                        &capture.reference,
-                    );
-                    let _ = save(
-                        &mut self.evidence,
-                        "recording",
-                        "recording",
-                        record,
-                        &capture.recording,
-                    );
+                    let _ = self.save_capture(&stem, index, (into, record), capture);
                 }
-                // A sound card that vanished mid-call is usually a handset that vanished: say which.
-                for h in [talker, listener] {
-                    if let Err(dev) = h.device.call_state().await {
-                        return Err(device_stop(dev));
-                    }
-                }
-                return Err(Stop::Error(
-                    ErrorKind::SoundCardFailure,
-                    format!("{direction}: {e}"),
-                    Some(talker.id.clone()),
-                ));
+                return Err(sound_card_stop(&e, &direction, talker, listener).await);
             }
         };
         self.audio += t0.elapsed().min(record_len);
-        save(
-            &mut self.evidence,
-            "reference",
-            "reference",
-            into,
-            &capture.reference,
-        )?;
-        save(
-            &mut self.evidence,
-            "recording",
-            "recording",
-            record,
-            &capture.recording,
-        )?;
-        // The analysis (P.862, delay, fingerprint) runs while the call goes on; its verdict is
-        // applied to this step as soon as it is ready (see `settle`).
-        let reference_f32 = capture.reference.to_f32();
-        let recording_f32 = capture.recording.to_f32();
-        let rate = capture.recording.rate;
+        self.save_capture(&stem, index, (into, record), &capture)?;
         let picture = crate::picture::play_picture(
-            (&reference_f32, capture.reference.rate),
-            (&recording_f32, rate),
+            (&capture.reference.to_f32(), capture.reference.rate),
+            (&capture.recording.to_f32(), capture.recording.rate),
         );
         // The picture only illustrates the report: failing to write it stops nothing.
         let _ = self.evidence.save_bytes(
@@ -653,11 +595,60 @@ impl<'a> State<'a> {
             index,
             &picture,
         );
+        let task = self.analysis(reference, &capture, expect);
+        self.pending.push_back(PendingAnalysis {
+            step: index,
+            direction,
+            expect: expect.clone(),
+            fixed_delay: talker.mic_delay + listener.ear_delay,
+            task,
+        });
+        Ok(())
+    }
+
+    /// Keeps a play's reference (as the talker's) and recording (as the listener's).
+    fn save_capture(
+        &mut self,
+        stem: &str,
+        index: usize,
+        (talker, listener): (&str, &str),
+        capture: &farend_audio::Capture,
+    ) -> Result<(), Stop> {
+        // Both are tried, so one that cannot be written does not lose the other.
+        let mut first_error = Ok(());
+        for (kind, party, pcm) in [
+            ("reference", talker, &capture.reference),
+            ("recording", listener, &capture.recording),
+        ] {
+            let name = format!("{stem}-{kind}.wav");
+            if let Err(e) = self.evidence.save_wav(kind, &name, Some(party), index, pcm) {
+                first_error = first_error.and(Err(Stop::Error(
+                    ErrorKind::Internal,
+                    format!("saving {name}: {e}"),
+                    None,
+                )));
+            }
+        }
+        first_error
+    }
+
+    /// Starts the analysis of a play (P.862, delay, fingerprint) on a blocking thread: it runs
+    /// while the call goes on, and its verdict is applied to the step as soon as it is ready
+    /// (see `settle`).
+    fn analysis(
+        &self,
+        reference: &str,
+        capture: &farend_audio::Capture,
+        expect: &farend_scenario::Expectations,
+    ) -> tokio::task::JoinHandle<expect::PlayAnalysis> {
+        let reference_f32 = capture.reference.to_f32();
+        let recording_f32 = capture.recording.to_f32();
+        let rate = capture.recording.rate;
         let speech = !reference.starts_with("tones/");
         let fingerprints = self.run.fingerprints.clone();
         let played = reference.to_string();
         let wanted = expect.clone();
-        let task = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let library = fingerprints.as_deref().map(|index| expect::Library {
                 index,
                 played: &played,
@@ -670,16 +661,28 @@ impl<'a> State<'a> {
                 &wanted,
                 library,
             )
-        });
-        self.pending.push_back(PendingAnalysis {
-            step: index,
-            direction,
-            expect: expect.clone(),
-            fixed_delay: talker.mic_delay + listener.ear_delay,
-            task,
-        });
-        Ok(())
+        })
     }
+}
+
+/// Why a play's sound card failed: a handset that vanished (a card that vanished mid-call
+/// usually is one) names the handset, anything else is a sound-card failure.
+async fn sound_card_stop(
+    e: &farend_audio::AudioError,
+    direction: &str,
+    talker: &LabHandset,
+    listener: &LabHandset,
+) -> Stop {
+    for h in [talker, listener] {
+        if let Err(dev) = h.device.call_state().await {
+            return device_stop(dev);
+        }
+    }
+    Stop::Error(
+        ErrorKind::SoundCardFailure,
+        format!("{direction}: {e}"),
+        Some(talker.id.clone()),
+    )
 }
 
 /// The failure a stop brings to step `step`, if it is a network failure (not a lab fault).
