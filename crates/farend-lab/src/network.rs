@@ -455,67 +455,32 @@ impl Network {
             .phones
             .iter()
             .position(|p| p.alive && p.number == number);
-        let reachable = callee.is_some_and(|c| self.has_service(c));
-        let (phase, result) = match callee {
-            Some(_) if !reachable => (
-                Phase::Failing(
-                    Instant::now() + FAIL_DELAY,
-                    "ERROR",
-                    CAUSE_SUBSCRIBER_ABSENT,
-                ),
-                DialResult::Unknown,
-            ),
-            None => (
-                Phase::Failing(
-                    Instant::now() + FAIL_DELAY,
-                    "ERROR",
-                    CAUSE_UNASSIGNED_NUMBER,
-                ),
-                DialResult::Unknown,
-            ),
-            Some(c) if c == from || self.find_call(c).is_some() => (
-                Phase::Failing(Instant::now() + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
-                DialResult::Busy,
-            ),
-            Some(_) => (Phase::Alerting, DialResult::Ringing),
-        };
         let profile = self.profile_of(from).clone();
         let now = Instant::now();
+        let (mut phase, mut result) = self.routing(from, callee);
         let mut faults = Vec::new();
-        let (mut phase, mut result) = (phase, result);
         let mut pending_callee = None;
         if !self.has_service(from) {
             (phase, result) = (
                 Phase::Failing(now, "ERROR", CAUSE_NORMAL_UNSPECIFIED),
                 DialResult::Rejected,
             );
-        } else if result == DialResult::Ringing {
-            for fault in &profile.faults {
-                let (p, r) = match *fault {
-                    FaultSpec::Busy => (
-                        Phase::Failing(now + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
-                        DialResult::Busy,
-                    ),
-                    FaultSpec::Reject { cause } => (
-                        Phase::Failing(now + FAIL_DELAY, "ERROR", cause),
-                        DialResult::Rejected,
-                    ),
-                    FaultSpec::SlowSetup { after } => {
-                        pending_callee = callee;
-                        (Phase::Setup(now + after), DialResult::Ringing)
-                    }
-                    _ => continue,
-                };
-                faults.push(FaultTruth {
-                    kind: fault.kind(),
-                    at_ms: ms(fault.at()),
-                });
-                (phase, result) = (p, r);
-                break;
+        } else if result == DialResult::Ringing
+            && let Some((fault, fault_phase, fault_result)) = setup_fault(&profile, now)
+        {
+            (phase, result) = (fault_phase, fault_result);
+            if matches!(fault, FaultSpec::SlowSetup { .. }) {
+                pending_callee = callee;
             }
+            faults.push(FaultTruth {
+                kind: fault.kind(),
+                at_ms: ms(fault.at()),
+            });
         }
-        let rings_now = result == DialResult::Ringing && pending_callee.is_none();
-        let mut call = Call {
+        let held = pending_callee.is_some();
+        let rings_now = result == DialResult::Ringing && !held;
+        self.phones[from].records[rec].state = "DIALING";
+        self.calls.push(Call {
             caller: from,
             callee: None,
             phase,
@@ -530,24 +495,11 @@ impl Network {
             answered_ms: 0,
             faults,
             crossed: (false, false),
-        };
+        });
+        let ci = self.calls.len() - 1;
         if let (Some(c), true) = (callee, rings_now) {
-            let from_number = self.phones[from].number.clone();
-            let crec =
-                self.new_record(c, CallDirection::Incoming, &from_number, call.profile.volte);
-            let ctc = self.phones[c].records[crec].tc;
-            call.callee = Some(c);
-            call.callee_rec = Some(crec);
-            self.log(
-                c,
-                'I',
-                "Telecom",
-                format!(
-                    "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
-                    redact_number(&from_number)
-                ),
-            );
-        } else if pending_callee.is_none() {
+            self.ring(ci, c);
+        } else if !held {
             let why = match result {
                 DialResult::Busy => "busy",
                 DialResult::Rejected => "call rejected",
@@ -564,13 +516,52 @@ impl Network {
                 ),
             );
         }
-        self.phones[from].records[rec].state = "DIALING";
-        self.calls.push(call);
         self.state_log(from);
         if let Some(c) = callee.filter(|_| rings_now) {
             self.state_log(c);
         }
         result
+    }
+
+    /// How the network routes a dial from `from` to `callee` (the handset with the number
+    /// dialled, if any), before any fault: ringing, busy, or failing with the cause.
+    fn routing(&self, from: usize, callee: Option<usize>) -> (Phase, DialResult) {
+        let fail_at = Instant::now() + FAIL_DELAY;
+        match callee {
+            None => (
+                Phase::Failing(fail_at, "ERROR", CAUSE_UNASSIGNED_NUMBER),
+                DialResult::Unknown,
+            ),
+            Some(c) if !self.has_service(c) => (
+                Phase::Failing(fail_at, "ERROR", CAUSE_SUBSCRIBER_ABSENT),
+                DialResult::Unknown,
+            ),
+            Some(c) if c == from || self.find_call(c).is_some() => (
+                Phase::Failing(fail_at, "BUSY", CAUSE_USER_BUSY),
+                DialResult::Busy,
+            ),
+            Some(_) => (Phase::Alerting, DialResult::Ringing),
+        }
+    }
+
+    /// Makes handset `c` ring with call `ci`: its incoming call record and Telecom's log line.
+    fn ring(&mut self, ci: usize, c: usize) {
+        let from_number = self.phones[self.calls[ci].caller].number.clone();
+        let ims = self.calls[ci].profile.volte;
+        let crec = self.new_record(c, CallDirection::Incoming, &from_number, ims);
+        let ctc = self.phones[c].records[crec].tc;
+        let call = &mut self.calls[ci];
+        call.callee = Some(c);
+        call.callee_rec = Some(crec);
+        self.log(
+            c,
+            'I',
+            "Telecom",
+            format!(
+                "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
+                redact_number(&from_number)
+            ),
+        );
     }
 
     /// Answers a ringing call on handset `idx`; false when nothing rings.
@@ -758,25 +749,11 @@ impl Network {
                 call.phase = Phase::Failing(now, "BUSY", CAUSE_USER_BUSY);
                 continue;
             }
-            let from_number = self.phones[self.calls[ci].caller].number.clone();
-            let ims = self.calls[ci].profile.volte;
-            let crec = self.new_record(c, CallDirection::Incoming, &from_number, ims);
-            let ctc = self.phones[c].records[crec].tc;
+            self.ring(ci, c);
             let call = &mut self.calls[ci];
-            call.callee = Some(c);
-            call.callee_rec = Some(crec);
             call.phase = Phase::Alerting;
             call.alerting_since = Some(now);
             let caller = call.caller;
-            self.log(
-                c,
-                'I',
-                "Telecom",
-                format!(
-                    "CallsManager: processIncomingCallIntent: TC@{ctc} from tel:{}",
-                    redact_number(&from_number)
-                ),
-            );
             self.state_log(c);
             self.state_log(caller);
         }
@@ -893,6 +870,26 @@ fn ms(d: Duration) -> u64 {
 }
 
 /// Checks that `profile`'s media path can be built at `rate`.
+/// The profile's first fault of call setup that answers a dial (busy, reject, slow setup),
+/// with the phase and result it gives.
+fn setup_fault(profile: &NetworkProfile, now: Instant) -> Option<(&FaultSpec, Phase, DialResult)> {
+    profile.faults.iter().find_map(|fault| {
+        let (phase, result) = match *fault {
+            FaultSpec::Busy => (
+                Phase::Failing(now + FAIL_DELAY, "BUSY", CAUSE_USER_BUSY),
+                DialResult::Busy,
+            ),
+            FaultSpec::Reject { cause } => (
+                Phase::Failing(now + FAIL_DELAY, "ERROR", cause),
+                DialResult::Rejected,
+            ),
+            FaultSpec::SlowSetup { after } => (Phase::Setup(now + after), DialResult::Ringing),
+            _ => return None,
+        };
+        Some((fault, phase, result))
+    })
+}
+
 fn check_profile(profile: &NetworkProfile, rate: u32) -> Result<(), MediaError> {
     Direction::new(&profile.codec, rate, transport_samples(profile, rate)).map(|_| ())
 }
