@@ -97,15 +97,28 @@ fn a_sleeping_handset_is_woken_and_a_pin_locked_one_is_a_lab_error_naming_it() {
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
 }
 
-#[test]
-fn a_party_requiring_another_radio_is_a_lab_error_and_a_matching_one_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = |radio: &str| {
-        format!(
-            "\
-name: radio-{}
-parties:
-  a: {{ require: {{ radio: {radio} }} }}
+/// Runs one call whose party `a` has `require: { REQUIRE }`, on `network` when given, in a
+/// lab described by `lab` when given (else the built-in virtual lab); returns the exit code,
+/// the results and the run folder.
+fn call_requiring(
+    dir: &Path,
+    require: &str,
+    network: Option<&str>,
+    lab: Option<&Path>,
+) -> (Option<i32>, farend_report::RunReport, std::path::PathBuf) {
+    let name = format!(
+        "{}-{}",
+        network.unwrap_or("default"),
+        require
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    );
+    let network_line = network.map_or(String::new(), |n| format!("network: {n}\n"));
+    let scenario = format!(
+        "\
+name: {name}
+{network_line}parties:
+  a: {{ require: {{ {require} }} }}
   b: {{}}
 steps:
   - dial: {{ from: a, to: b }}
@@ -113,28 +126,41 @@ steps:
   - answer: {{ party: b }}
   - wait: {{ party: [a, b], state: active, within: 10s }}
   - hangup: {{ party: a }}
-",
-            radio.len()
-        )
-    };
-    let run_with = |radio: &str, name: &str| {
-        let file = dir.path().join(format!("{name}.yaml"));
-        std::fs::write(&file, scenario(radio)).unwrap();
-        let out = dir.path().join(name);
-        let output = run(farend().arg("run").arg(&file).arg("--out").arg(&out));
-        (output.status.code(), read_results(&only_run_dir(&out)))
-    };
-    // The virtual handsets are on LTE.
-    let (code, results) = run_with("NR", "nr");
-    assert_eq!(code, Some(3));
+"
+    );
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, scenario).unwrap();
+    let out = dir.join(&name);
+    let mut command = farend();
+    command.arg("run").arg(&file).arg("--out").arg(&out);
+    if let Some(lab) = lab {
+        command.arg("--lab").arg(lab);
+    }
+    let output = run(&mut command);
+    let run_dir = only_run_dir(&out);
+    (output.status.code(), read_results(&run_dir), run_dir)
+}
+
+/// The message of the first case's lab error (panics on any other verdict).
+fn lab_error(results: &farend_report::RunReport) -> &str {
     match &results.cases[0].verdict {
-        farend_report::Verdict::Error { message, .. } => assert!(
-            message.contains("does not meet `require: { radio: NR }` (voice on SIM 1: LTE)"),
-            "{message}"
-        ),
+        farend_report::Verdict::Error { message, .. } => message,
         other => panic!("expected a lab error, got {other:?}"),
     }
-    let (code, results) = run_with("[NR, LTE]", "lte");
+}
+
+#[test]
+fn a_party_requiring_another_radio_is_a_lab_error_and_a_matching_one_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    // The virtual handsets are on LTE.
+    let (code, results, _) = call_requiring(dir.path(), "radio: NR", None, None);
+    assert_eq!(code, Some(3));
+    let message = lab_error(&results);
+    assert!(
+        message.contains("does not meet `require: { radio: NR }` (voice on SIM 1: LTE)"),
+        "{message}"
+    );
+    let (code, results, _) = call_requiring(dir.path(), "radio: [NR, LTE]", None, None);
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
 }
 
@@ -149,59 +175,25 @@ fn a_party_requiring_volte_on_a_circuit_switched_network_is_a_lab_error() {
         "network:\n  csfb: { codec: amr-nb, volte: false }\n  umts: { codec: amr-nb, radio: UMTS }\n  volte: { codec: amr-wb, radio: LTE }\n",
     )
     .unwrap();
-    let scenario = |network: &str, require: &str| {
-        format!(
-            "\
-name: {network}-{}
-network: {network}
-parties:
-  a: {{ require: {{ {require} }} }}
-  b: {{}}
-steps:
-  - dial: {{ from: a, to: b }}
-  - wait: {{ party: b, state: ringing, within: 10s }}
-  - answer: {{ party: b }}
-  - wait: {{ party: [a, b], state: active, within: 10s }}
-  - hangup: {{ party: a }}
-",
-            require.len()
-        )
+    let on = |network: &str, require: &str| {
+        call_requiring(dir.path(), require, Some(network), Some(&lab))
     };
-    let run_with = |network: &str, require: &str| {
-        let name = format!("{network}-{}", require.len());
-        let file = dir.path().join(format!("{name}.yaml"));
-        std::fs::write(&file, scenario(network, require)).unwrap();
-        let out = dir.path().join(&name);
-        let output = run(farend()
-            .arg("run")
-            .arg(&file)
-            .arg("--lab")
-            .arg(&lab)
-            .arg("--out")
-            .arg(&out));
-        let run_dir = only_run_dir(&out);
-        (output.status.code(), read_results(&run_dir), run_dir)
-    };
-    let (code, results, _) = run_with("csfb", "volte: true");
+    let (code, results, _) = on("csfb", "volte: true");
     assert_eq!(code, Some(3));
-    match &results.cases[0].verdict {
-        farend_report::Verdict::Error { message, .. } => assert!(
-            message.contains(
-                "does not meet `require: { volte: true }` (voice on SIM 1: LTE, no VoLTE: the network offers no voice over PS)"
-            ),
-            "{message}"
+    let message = lab_error(&results);
+    assert!(
+        message.contains(
+            "does not meet `require: { volte: true }` (voice on SIM 1: LTE, no VoLTE: the network offers no voice over PS)"
         ),
-        other => panic!("expected a lab error, got {other:?}"),
-    }
-    let (code, results, _) = run_with("umts", "radio: LTE, volte: true");
+        "{message}"
+    );
+    let (code, results, _) = on("umts", "radio: LTE, volte: true");
     assert_eq!(code, Some(3));
-    match &results.cases[0].verdict {
-        farend_report::Verdict::Error { message, .. } => assert!(
-            message.contains("(voice on SIM 1: UMTS, no VoLTE: no IMS PDN)"),
-            "{message}"
-        ),
-        other => panic!("expected a lab error, got {other:?}"),
-    }
+    let message = lab_error(&results);
+    assert!(
+        message.contains("(voice on SIM 1: UMTS, no VoLTE: no IMS PDN)"),
+        "{message}"
+    );
     // A circuit-switched call where one is asked for runs, and telecom says it was one.
     let telecom_of = |results: &farend_report::RunReport, run_dir: &Path| {
         let case = &results.cases[0];
@@ -214,10 +206,10 @@ steps:
             });
         std::fs::read_to_string(run_dir.join(&a.path)).unwrap()
     };
-    let (code, results, run_dir) = run_with("umts", "radio: UMTS, volte: false");
+    let (code, results, run_dir) = on("umts", "radio: UMTS, volte: false");
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
     assert!(telecom_of(&results, &run_dir).contains("callTechnologies: [GSM ]"));
-    let (code, results, run_dir) = run_with("volte", "volte: true");
+    let (code, results, run_dir) = on("volte", "volte: true");
     assert_eq!(code, Some(0), "{:?}", results.cases[0].verdict);
     assert!(telecom_of(&results, &run_dir).contains("callTechnologies: [IMS ]"));
 }

@@ -149,145 +149,155 @@ fn describe_tone(t: &ToneSegment) -> String {
 /// Runs `farend detect`.
 pub fn run(args: DetectArgs) -> super::Outcome {
     match args.what {
-        DetectWhat::Dtmf(a) => {
-            // 16-bit samples straight in: an hour of audio is not copied to floats first.
-            let pcm = load_pcm(&a.file)?;
-            let r = detect_dtmf_i16(&pcm.samples, pcm.rate);
-            if a.json {
-                print_json(&r)?;
+        DetectWhat::Dtmf(a) => dtmf(&a)?,
+        DetectWhat::Tones(a) => tones(&a)?,
+        DetectWhat::Progress(a) => progress(&a)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `farend detect dtmf`: the digits and their times.
+fn dtmf(a: &DtmfArgs) -> Result<(), CliError> {
+    // 16-bit samples straight in: an hour of audio is not copied to floats first.
+    let pcm = load_pcm(&a.file)?;
+    let r = detect_dtmf_i16(&pcm.samples, pcm.rate);
+    if a.json {
+        print_json(&r)?;
+    } else {
+        crate::commands::print_line(&format!(
+            "digits: {}",
+            if r.digits.is_empty() {
+                "(none)"
             } else {
-                crate::commands::print_line(&format!(
-                    "digits: {}",
-                    if r.digits.is_empty() {
-                        "(none)"
-                    } else {
-                        &r.digits
-                    }
-                ));
-                for e in &r.events {
-                    crate::commands::print_line(&format!(
-                        "  {}  {:>9.1} – {:>9.1} ms",
-                        e.digit, e.start_ms, e.end_ms
-                    ));
-                }
+                &r.digits
             }
+        ));
+        for e in &r.events {
+            crate::commands::print_line(&format!(
+                "  {}  {:>9.1} – {:>9.1} ms",
+                e.digit, e.start_ms, e.end_ms
+            ));
         }
-        DetectWhat::Tones(a) => {
-            let pattern = a
-                .pattern
-                .as_deref()
-                .map(TonePattern::parse)
-                .transpose()
-                .map_err(|e| CliError::BadInput(format!("--pattern: {e}")))?;
-            let ok = |v: f64| v.is_finite() && v >= 0.0;
-            if ![
-                a.freq_tolerance_pct,
-                a.timing_tolerance_ms,
-                a.min_duration_ms,
-            ]
-            .into_iter()
-            .all(ok)
-            {
-                return Err(CliError::BadInput(
-                    "tolerances and durations must be non-negative numbers".into(),
-                ));
-            }
-            let (x, rate) = load(&a.file)?;
-            let cfg = ToneConfig {
-                min_duration_ms: a.min_duration_ms,
-                ..ToneConfig::default()
-            };
-            let tones = detect_tones_with(&x, rate, &cfg);
-            let tol = PatternTolerance {
-                freq: a.freq_tolerance_pct / 100.0,
-                timing_ms: a.timing_tolerance_ms,
-            };
-            let found = pattern.as_ref().map(|p| match_pattern(&tones, p, &tol));
-            if a.json {
-                let pattern = match (&a.pattern, found.clone()) {
-                    (Some(text), Some(m)) => Some(PatternOutput {
-                        pattern: text,
-                        found: m.is_some(),
-                        found_at: m,
-                    }),
-                    _ => None,
-                };
-                print_json(&TonesOutput {
-                    tones: &tones,
-                    pattern,
-                })?;
-            } else {
-                if tones.is_empty() {
-                    crate::commands::print_line("no steady tones");
-                }
-                for t in &tones {
-                    crate::commands::print_line(&describe_tone(t).to_string());
-                }
-                if let (Some(text), Some(m)) = (&a.pattern, found) {
-                    match m {
-                        Some(m) => crate::commands::print_line(&format!(
-                            "pattern {text}: found at {:.1} ms (max error {:.2}%, {:.1} ms)",
-                            m.start_ms,
-                            m.max_freq_error * 100.0,
-                            m.max_timing_error_ms
-                        )),
-                        None => crate::commands::print_line(&format!("pattern {text}: not found")),
-                    }
-                }
-            }
+    }
+    Ok(())
+}
+
+/// `farend detect tones`: every steady tone, and where `--pattern` is found.
+fn tones(a: &TonesArgs) -> Result<(), CliError> {
+    let pattern = a
+        .pattern
+        .as_deref()
+        .map(TonePattern::parse)
+        .transpose()
+        .map_err(|e| CliError::BadInput(format!("--pattern: {e}")))?;
+    let ok = |v: f64| v.is_finite() && v >= 0.0;
+    if ![
+        a.freq_tolerance_pct,
+        a.timing_tolerance_ms,
+        a.min_duration_ms,
+    ]
+    .into_iter()
+    .all(ok)
+    {
+        return Err(CliError::BadInput(
+            "tolerances and durations must be non-negative numbers".into(),
+        ));
+    }
+    let (x, rate) = load(&a.file)?;
+    let cfg = ToneConfig {
+        min_duration_ms: a.min_duration_ms,
+        ..ToneConfig::default()
+    };
+    let tones = detect_tones_with(&x, rate, &cfg);
+    let tol = PatternTolerance {
+        freq: a.freq_tolerance_pct / 100.0,
+        timing_ms: a.timing_tolerance_ms,
+    };
+    let found = pattern.as_ref().map(|p| match_pattern(&tones, p, &tol));
+    if a.json {
+        let pattern = match (&a.pattern, found.clone()) {
+            (Some(text), Some(m)) => Some(PatternOutput {
+                pattern: text,
+                found: m.is_some(),
+                found_at: m,
+            }),
+            _ => None,
+        };
+        print_json(&TonesOutput {
+            tones: &tones,
+            pattern,
+        })?;
+    } else {
+        if tones.is_empty() {
+            crate::commands::print_line("no steady tones");
         }
-        DetectWhat::Progress(a) => {
-            if let Some(c) = &a.country {
-                let c = normalize_country(c);
-                if !countries().contains(&c.as_str()) {
-                    return Err(CliError::BadInput(format!(
-                        "unknown country '{c}' (known: {})",
-                        countries().join(", ")
-                    )));
-                }
-            }
-            let (x, rate) = load(&a.file)?;
-            let tones = detect_tones_with(&x, rate, &ToneConfig::default());
-            let total_ms = x.len() as f64 * 1000.0 / f64::from(rate);
-            let m = classify_segments(&tones, total_ms, a.country.as_deref());
-            if a.json {
-                print_json(&ProgressOutput {
-                    found: m.as_ref(),
-                    tones: &tones,
-                })?;
-            } else {
-                match &m {
-                    Some(m) => {
-                        let freqs: Vec<String> =
-                            m.freqs_hz.iter().map(|f| format!("{f:.1}")).collect();
-                        let cadence: Vec<String> =
-                            m.cadence_ms.iter().map(|c| format!("{c:.0}")).collect();
-                        let code = m.sit_code.map(|c| format!(" {c:?}")).unwrap_or_default();
-                        crate::commands::print_line(&format!(
-                            "{} {}{code}: {} Hz, cadence {} ms, from {:.1} ms",
-                            m.country,
-                            m.kind.name(),
-                            freqs.join("+"),
-                            if cadence.is_empty() {
-                                "continuous".to_owned()
-                            } else {
-                                cadence.join("/")
-                            },
-                            m.start_ms
-                        ));
-                        if !m.alternatives.is_empty() {
-                            crate::commands::print_line(&format!(
-                                "  identical to: {}",
-                                m.alternatives.join(", ")
-                            ));
-                        }
-                    }
-                    None => crate::commands::print_line("no call-progress tone recognised"),
-                }
+        for t in &tones {
+            crate::commands::print_line(&describe_tone(t).to_string());
+        }
+        if let (Some(text), Some(m)) = (&a.pattern, found) {
+            match m {
+                Some(m) => crate::commands::print_line(&format!(
+                    "pattern {text}: found at {:.1} ms (max error {:.2}%, {:.1} ms)",
+                    m.start_ms,
+                    m.max_freq_error * 100.0,
+                    m.max_timing_error_ms
+                )),
+                None => crate::commands::print_line(&format!("pattern {text}: not found")),
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// `farend detect progress`: the call-progress tone recognised, with its country.
+fn progress(a: &ProgressArgs) -> Result<(), CliError> {
+    if let Some(c) = &a.country {
+        let c = normalize_country(c);
+        if !countries().contains(&c.as_str()) {
+            return Err(CliError::BadInput(format!(
+                "unknown country '{c}' (known: {})",
+                countries().join(", ")
+            )));
+        }
+    }
+    let (x, rate) = load(&a.file)?;
+    let tones = detect_tones_with(&x, rate, &ToneConfig::default());
+    let total_ms = x.len() as f64 * 1000.0 / f64::from(rate);
+    let m = classify_segments(&tones, total_ms, a.country.as_deref());
+    if a.json {
+        print_json(&ProgressOutput {
+            found: m.as_ref(),
+            tones: &tones,
+        })?;
+    } else {
+        match &m {
+            Some(m) => {
+                let freqs: Vec<String> = m.freqs_hz.iter().map(|f| format!("{f:.1}")).collect();
+                let cadence: Vec<String> = m.cadence_ms.iter().map(|c| format!("{c:.0}")).collect();
+                let code = m.sit_code.map(|c| format!(" {c:?}")).unwrap_or_default();
+                crate::commands::print_line(&format!(
+                    "{} {}{code}: {} Hz, cadence {} ms, from {:.1} ms",
+                    m.country,
+                    m.kind.name(),
+                    freqs.join("+"),
+                    if cadence.is_empty() {
+                        "continuous".to_owned()
+                    } else {
+                        cadence.join("/")
+                    },
+                    m.start_ms
+                ));
+                if !m.alternatives.is_empty() {
+                    crate::commands::print_line(&format!(
+                        "  identical to: {}",
+                        m.alternatives.join(", ")
+                    ));
+                }
+            }
+            None => crate::commands::print_line("no call-progress tone recognised"),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
