@@ -1,5 +1,6 @@
 //! The radio side of a handset as real releases print it: service state per SIM from
-//! `dumpsys telephony.registry`, and per-SIM operator, radio technology and SIM state from
+//! `dumpsys telephony.registry` (with what it shows of voice over IMS: the network's VoPS
+//! support and the IMS PDN), and per-SIM operator, radio technology and SIM state from
 //! `getprop`'s comma-joined `gsm.*` properties.
 //!
 //! Two service-state formats exist: Android 8 and later print a brace map
