@@ -61,7 +61,7 @@ pub struct ServiceState {
     /// The voice radio technology (`LTE`, `NR`, `UMTS`, …), when known.
     pub radio: Option<String>,
     /// Whether the network offers voice over its packet-switched LTE bearer (VoPS), as the
-    /// PS registration's `LteVopsSupportInfo` prints it (Android 11 and later); `None`: not
+    /// PS registration's `LteVopsSupportInfo` prints it (as Android 16 does); `None`: not
     /// printed, or "not available".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice_over_ps: Option<bool>,
