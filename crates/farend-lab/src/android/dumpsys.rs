@@ -1,4 +1,5 @@
-//! `dumpsys telephony.registry`, `dumpsys telecom` and `logcat`, as Android 13/14 print them.
+//! `dumpsys telephony.registry`, `dumpsys telecom` and `logcat`, as Android 13/14 print them
+//! (the service state's registrations and the data connections after the Android 16 capture).
 
 use super::{AndroidHost, lock};
 use crate::netprofile::RadioAccess;
