@@ -647,16 +647,6 @@ impl RadioAccess {
         }
     }
 
-    /// Android's `ServiceState` radio technology number for it.
-    pub fn android_code(self) -> u32 {
-        match self {
-            RadioAccess::Gsm => 16,
-            RadioAccess::Umts => 3,
-            RadioAccess::Lte => 14,
-            RadioAccess::Nr => 20,
-        }
-    }
-
     /// Whether voice can go over IMS on it (LTE and NR carry no circuit-switched voice).
     pub fn carries_ims_voice(self) -> bool {
         matches!(self, RadioAccess::Lte | RadioAccess::Nr)

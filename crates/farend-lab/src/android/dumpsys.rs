@@ -88,7 +88,7 @@ impl AndroidHost<'_> {
             let profile = net.profile_of(idx);
             let (radio, volte) = (profile.radio, profile.volte);
             let rat = if serving {
-                format!("{}({})", radio.android_code(), radio.name())
+                format!("{}({})", radio_technology(radio), radio.name())
             } else {
                 "0(Unknown)".to_owned()
             };
@@ -255,6 +255,16 @@ fn data_connections(radio: RadioAccess, volte: bool) -> String {
     format!(
         "{internet}, Pair{{1 [ApnSetting] IMS, 0, null, ims, null, null, null, null, null, 0, ims, IPV4V6, IPV4V6, true, 0, false}}= state: CONNECTED, transport: WWAN, id: 3, netId: 103, network type: {kind}, fail cause: NONE(0x0)"
     )
+}
+
+/// `ServiceState`'s radio technology number of `radio` (`getRilVoiceRadioTechnology`).
+fn radio_technology(radio: RadioAccess) -> u32 {
+    match radio {
+        RadioAccess::Gsm => 16,
+        RadioAccess::Umts => 3,
+        RadioAccess::Lte => 14,
+        RadioAccess::Nr => 20,
+    }
 }
 
 /// `TelephonyManager`'s network type number of `radio` (`mCallNetworkType`).
