@@ -55,16 +55,6 @@ const CENTRE_HZ: [f64; 49] = [
     7796.473633,
 ];
 
-/// Band widths in Hz (bands 0–41); the upper seven are derived in [`layout`].
-const WIDTH_HZ: [f64; 42] = [
-    15.734426, 31.799497, 32.244068, 32.693306, 33.147774, 33.60708, 34.071609, 34.54174,
-    35.017841, 35.499737, 35.987407, 36.481117, 36.980564, 37.486042, 38.75436, 45.309948,
-    42.09816, 56.140923, 49.254829, 63.553562, 50.746464, 71.572266, 54.139767, 80.604713,
-    64.991608, 94.554947, 80.688065, 109.015755, 91.769951, 119.012779, 96.026337, 126.777161,
-    108.823402, 141.64241, 125.608505, 159.813339, 156.087692, 176.864899, 169.733689, 199.305817,
-    213.385181, 237.569458,
-];
-
 /// Band centres on the Bark scale.
 const CENTRE_BARK: [f64; 49] = [
     0.078672, 0.316341, 0.636559, 0.961246, 1.290450, 1.624217, 1.962597, 2.305636, 2.653383,
@@ -154,21 +144,18 @@ pub fn layout(rate: u32) -> Vec<Band> {
     let fft_len = super::frame_len(rate);
     let hz_per_bin = rate as f64 / fft_len as f64;
     let max_bin = fft_len / 2;
+    let edges = edges_hz();
     (0..count)
         .map(|i| {
             let width_bark = bark_width(i);
-            let width_hz = if i < WIDTH_HZ.len() {
-                WIDTH_HZ[i]
-            } else {
-                // Above 3.9 kHz: the Bark width times the local Hz-per-Bark slope of the centres.
-                let slope = (CENTRE_HZ[i.min(47) + 1] - CENTRE_HZ[i - 1])
-                    / (CENTRE_BARK[i.min(47) + 1] - CENTRE_BARK[i - 1]);
-                width_bark * slope
-            };
-            let low = CENTRE_HZ[i] - width_hz / 2.0;
-            let high = CENTRE_HZ[i] + width_hz / 2.0;
+            let (low, high) = (edges[i], edges[i + 1].min(rate as f64 / 2.0));
             let first_bin = ((low / hz_per_bin).ceil().max(0.0) as usize).min(max_bin);
-            let last_bin = (((high / hz_per_bin).ceil() as usize).saturating_sub(1)).min(max_bin);
+            // The top band takes the Nyquist bin too.
+            let last_bin = if i + 1 == count {
+                max_bin
+            } else {
+                (((high / hz_per_bin).ceil() as usize).saturating_sub(1)).min(max_bin)
+            };
             let centre_bark = CENTRE_BARK[i];
             let low_frequency_boost = (6.0 / (centre_bark + 2.0)).clamp(1.0, 2.0).powf(0.15);
             Band {
@@ -181,6 +168,17 @@ pub fn layout(rate: u32) -> Vec<Band> {
             }
         })
         .collect()
+}
+
+/// Edges of the bands in Hz: the bands tile the spectrum, each centre midway between its
+/// edges, from 0 Hz up (the 42nd band of the 8 kHz layout then ends at 4001 Hz, which checks
+/// the published centres).
+fn edges_hz() -> [f64; 50] {
+    let mut edges = [0.0; 50];
+    for (i, centre) in CENTRE_HZ.iter().enumerate() {
+        edges[i + 1] = 2.0 * centre - edges[i];
+    }
+    edges
 }
 
 /// Width of band `i` on the Bark scale, from the spacing of the published centres.
@@ -199,6 +197,27 @@ fn bark_width(i: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_fft_bin_belongs_to_exactly_one_band() {
+        for rate in [8000, 16000] {
+            let bands = layout(rate);
+            assert_eq!(bands[0].first_bin, 0);
+            for pair in bands.windows(2) {
+                assert_eq!(pair[1].first_bin, pair[0].last_bin + 1, "{rate} Hz");
+            }
+            assert_eq!(
+                bands.last().unwrap().last_bin,
+                super::super::frame_len(rate) / 2
+            );
+        }
+    }
+
+    #[test]
+    fn the_published_centres_tile_the_narrowband_spectrum_up_to_4_khz() {
+        let top = edges_hz()[42];
+        assert!((top - 4000.0).abs() < 2.0, "top edge {top} Hz");
+    }
 
     #[test]
     fn bands_cover_the_spectrum_in_order() {
