@@ -187,7 +187,7 @@ impl Model {
                 if *v == 0.0 {
                     0.0
                 } else {
-                    b.width_bark * v.abs().powf(p)
+                    b.width_bark * power(v.abs(), p)
                 }
             })
             .sum();
@@ -246,6 +246,18 @@ impl Model {
                 *y *= ratio;
             }
         }
+    }
+}
+
+/// `a`^`p` for a ≥ 0, without `powf` for the exponents the model uses (it is the costliest
+/// step of the norm).
+fn power(a: f64, p: f64) -> f64 {
+    if p == 1.0 {
+        a
+    } else if p == 2.5 {
+        a * a * a.sqrt()
+    } else {
+        a.powf(p)
     }
 }
 
