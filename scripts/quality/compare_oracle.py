@@ -849,15 +849,15 @@ def main():
 
 
 # Regression bounds per group at today's agreement with the oracle (mean |delta| and max
-# |delta| in MOS-LQO, measured on this corpus: nb8 0.091 / 0.90, nb16 0.101 / 1.05,
-# wb 0.104 / 0.94, wb2005 0.128 / 0.83), with a small margin. They keep any change from
+# |delta| in MOS-LQO, measured on this corpus: nb8 0.089 / 0.68, nb16 0.099 / 1.05,
+# wb 0.101 / 0.71, wb2005 0.130 / 0.74), with a small margin. They keep any change from
 # making the scorer worse unnoticed; tighten them as it improves. `--gate target` applies
 # the gate the scorer is meant to meet instead.
 REGRESSION_BOUNDS = {
-    "nb8": (0.10, 1.0),
+    "nb8": (0.10, 0.8),
     "nb16": (0.11, 1.15),
-    "wb": (0.115, 1.0),
-    "wb2005": (0.14, 0.9),
+    "wb": (0.11, 0.85),
+    "wb2005": (0.14, 0.85),
 }
 
 

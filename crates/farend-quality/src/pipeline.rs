@@ -190,7 +190,14 @@ fn perceive(
     let mut analysis = FrameAnalysis::new(model, reference, degraded, hop);
     let powers = analysis.powers(&delays);
     let mut disturbances = model.disturbances(&mut powers.clone());
-    realign_bad_intervals(&mut analysis, &powers, &mut delays, &mut disturbances, rate);
+    let held = inserted_stretches(utterances, frame_count, hop, frame_len);
+    realign_bad_intervals(
+        &mut analysis,
+        &powers,
+        (&mut delays, &held),
+        &mut disturbances,
+        rate,
+    );
     // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
     // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
     // after it would leave lost frames out and score loss too high.
@@ -347,6 +354,30 @@ fn frame_delays(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -
         .collect()
 }
 
+/// Frames whose reference was compared on purpose with audio the network inserted: where the
+/// delay grows by `J` between two parts of a split utterance, the last `J` samples of the
+/// first part (see `align::split`). Bad-interval realignment leaves them at their delay: it
+/// would otherwise find the displaced speech `J` later and hide the insertion, which the
+/// oracle charges like a dropout (PROVENANCE.md).
+fn inserted_stretches(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -> Vec<bool> {
+    let mut held = vec![false; frames];
+    for pair in utterances.windows(2) {
+        let (first, second) = (&pair[0], &pair[1]);
+        let growth = second.delay - first.delay;
+        if first.end != second.start || growth <= 0 {
+            continue;
+        }
+        let from = first.end - (growth as usize).min(first.end - first.start);
+        for (n, slot) in held.iter_mut().enumerate() {
+            let centre = n * hop + len / 2;
+            if (from..first.end).contains(&centre) {
+                *slot = true;
+            }
+        }
+    }
+    held
+}
+
 /// Band powers of the frames of a signal pair at given delays.
 struct FrameAnalysis<'a> {
     model: &'a Model,
@@ -399,7 +430,7 @@ impl<'a> FrameAnalysis<'a> {
 fn realign_bad_intervals(
     analysis: &mut FrameAnalysis,
     powers: &[FramePowers],
-    delays: &mut [isize],
+    (delays, held): (&mut [isize], &[bool]),
     disturbances: &mut [Disturbance],
     rate: u32,
 ) {
@@ -425,8 +456,12 @@ fn realign_bad_intervals(
             search,
         ) && delay != around
         {
-            trial[interval.clone()].fill(delay);
-            changed = true;
+            for n in interval.clone() {
+                if !held[n] {
+                    trial[n] = delay;
+                    changed = true;
+                }
+            }
         }
     }
     if !changed {
@@ -479,6 +514,31 @@ fn warnings(utterances: &[Aligned], rate: u32, relatedness: Relatedness) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utterance(start: usize, end: usize, delay: isize) -> Aligned {
+        Aligned {
+            start,
+            end,
+            delay,
+            confidence: 1.0,
+        }
+    }
+
+    #[test]
+    fn only_the_stretch_before_a_grown_delay_inside_a_split_utterance_is_held() {
+        // Frames of 256 with a hop of 128: frame n's centre is 128 n + 128.
+        let utterances = [
+            utterance(0, 4000, 0),
+            utterance(4000, 8000, 960),
+            utterance(8000, 12000, 0),
+            utterance(13000, 16000, 500),
+        ];
+        let held = inserted_stretches(&utterances, 124, 128, 256);
+        let held: Vec<usize> = (0..124).filter(|&n| held[n]).collect();
+        // Centres in 3040..4000: frames 23 to 30. The fall at 8000 and the gap before 13000
+        // hold nothing.
+        assert_eq!(held, (23..=30).collect::<Vec<_>>());
+    }
 
     #[test]
     fn the_active_interval_runs_from_the_first_to_the_last_loud_samples() {

@@ -98,7 +98,11 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
     for span in utterances::find(&env.reference_active, rate) {
         fine.forget();
         let u = align_span(&env, &mut fine, span, crude, search);
-        utterances.extend(split::split(&env, &mut fine, u, search, rate));
+        let signals = split::Signals {
+            reference,
+            degraded,
+        };
+        utterances.extend(split::split(&env, signals, &mut fine, u, search, rate));
     }
     Alignment {
         utterances,

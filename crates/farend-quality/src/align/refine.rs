@@ -26,8 +26,11 @@ const NO_VOTE: Vote = Vote {
     weight: 0.0,
 };
 
-/// Exponent applied to the normalised correlation peak to weight a window's vote.
-const VOTE_EXPONENT: f64 = 0.125;
+/// A window's vote weighs the normalised correlation peak to the power 1/8 (computed as
+/// three square roots, which costs less than a power).
+fn vote_weight(peak: f64) -> f64 {
+    peak.sqrt().sqrt().sqrt()
+}
 
 /// Cross-correlates windows of a reference and a degraded signal.
 ///
@@ -137,11 +140,7 @@ impl<'a> WindowCorrelator<'a> {
         let peak = f64::from(value) / full as f64 / (energy_a * energy_b).sqrt();
         Vote {
             lag,
-            weight: if peak > 0.0 {
-                peak.powf(VOTE_EXPONENT)
-            } else {
-                0.0
-            },
+            weight: if peak > 0.0 { vote_weight(peak) } else { 0.0 },
         }
     }
 }
