@@ -204,7 +204,7 @@ fn blocks_to(env: &Envelopes, end: usize) -> usize {
 ///
 /// The envelope delay of a short part is often wrong (its few blocks correlate best with
 /// some loud stretch elsewhere), while its true delay usually lies near the whole
-/// utterance's. Trying both: P.862 Annex A mean |Δraw| 0.285 → 0.259 (8 kHz) and 0.289 →
+/// utterance's. Trying both: P.862 Annex A mean |Δraw| 0.285 → 0.258 (8 kHz) and 0.289 →
 /// 0.288 (16 kHz), the oracle corpus's mean |ΔMOS| equal or lower in every group
 /// (PROVENANCE.md).
 fn part(
