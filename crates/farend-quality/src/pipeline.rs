@@ -354,23 +354,17 @@ fn frame_delays(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -
         .collect()
 }
 
-/// Frames whose reference was compared on purpose with audio the network inserted: where the
-/// delay grows by `J` between two parts of a split utterance, the last `J` samples of the
-/// first part (see `align::split`). Bad-interval realignment leaves them at their delay: it
-/// would otherwise find the displaced speech `J` later and hide the insertion, which the
-/// oracle charges like a dropout (PROVENANCE.md).
+/// Frames whose reference was compared on purpose with audio the network inserted: the
+/// stretch each utterance records (`align::Utterance::inserted`, set where a split finds the
+/// delay growing). Bad-interval realignment leaves them at their delay: it would otherwise
+/// find the displaced speech later and hide the insertion, which the oracle charges like a
+/// dropout (PROVENANCE.md).
 fn inserted_stretches(utterances: &[Aligned], frames: usize, hop: usize, len: usize) -> Vec<bool> {
     let mut held = vec![false; frames];
-    for pair in utterances.windows(2) {
-        let (first, second) = (&pair[0], &pair[1]);
-        let growth = second.delay - first.delay;
-        if first.end != second.start || growth <= 0 {
-            continue;
-        }
-        let from = first.end - (growth as usize).min(first.end - first.start);
+    for u in utterances.iter().filter(|u| u.inserted > 0) {
+        let stretch = u.end - u.inserted.min(u.end - u.start)..u.end;
         for (n, slot) in held.iter_mut().enumerate() {
-            let centre = n * hop + len / 2;
-            if (from..first.end).contains(&centre) {
+            if stretch.contains(&(n * hop + len / 2)) {
                 *slot = true;
             }
         }
@@ -521,23 +515,31 @@ mod tests {
             end,
             delay,
             confidence: 1.0,
+            inserted: 0,
         }
     }
 
     #[test]
-    fn only_the_stretch_before_a_grown_delay_inside_a_split_utterance_is_held() {
+    fn only_the_recorded_inserted_stretches_are_held() {
         // Frames of 256 with a hop of 128: frame n's centre is 128 n + 128.
         let utterances = [
-            utterance(0, 4000, 0),
+            Aligned {
+                inserted: 960,
+                ..utterance(0, 4000, 0)
+            },
             utterance(4000, 8000, 960),
-            utterance(8000, 12000, 0),
+            Aligned {
+                inserted: 9000,
+                ..utterance(8000, 12000, 0)
+            },
             utterance(13000, 16000, 500),
         ];
         let held = inserted_stretches(&utterances, 124, 128, 256);
         let held: Vec<usize> = (0..124).filter(|&n| held[n]).collect();
-        // Centres in 3040..4000: frames 23 to 30. The fall at 8000 and the gap before 13000
-        // hold nothing.
-        assert_eq!(held, (23..=30).collect::<Vec<_>>());
+        // Centres in 3040..4000: frames 23 to 30; a stretch longer than its utterance is
+        // held over the utterance alone (centres 8000..12000: frames 62 to 92).
+        let expected: Vec<usize> = (23..=30).chain(62..=92).collect();
+        assert_eq!(held, expected);
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct Utterance {
     pub delay: isize,
     /// Share of the window votes that agree with the delay (0..1).
     pub confidence: f64,
+    /// Samples at the end compared on purpose with audio the network inserted: where the
+    /// delay grows into the next part of a split utterance, this part keeps its delay over
+    /// the growth (see `split`).
+    pub inserted: usize,
 }
 
 /// Search range around the crude delay for an utterance's envelope delay: 300 ms.
@@ -98,11 +102,17 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
     for span in utterances::find(&env.reference_active, rate) {
         fine.forget();
         let u = align_span(&env, &mut fine, span, crude, search);
-        let signals = split::Signals {
-            reference,
-            degraded,
+        let mut splitter = split::Splitter {
+            env: &env,
+            signals: split::Signals {
+                reference,
+                degraded,
+            },
+            fine: &mut fine,
+            search,
+            rate,
         };
-        utterances.extend(split::split(&env, signals, &mut fine, u, search, rate));
+        utterances.extend(splitter.split(u));
     }
     Alignment {
         utterances,
@@ -131,5 +141,6 @@ fn align_span(
         end,
         delay: coarse + lag,
         confidence,
+        inserted: 0,
     }
 }

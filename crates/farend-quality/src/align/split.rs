@@ -17,20 +17,6 @@ const SAME_DELAY_MS: f64 = 1.0;
 /// How often a part may be split again.
 const MAX_DEPTH: usize = 5;
 
-/// Splits `u` where a delay change inside it is found; returns the parts in order.
-pub(crate) fn split(
-    env: &Envelopes,
-    signals: Signals,
-    fine: &mut FineDelay,
-    u: Utterance,
-    search: isize,
-    rate: u32,
-) -> Vec<Utterance> {
-    let mut out = Vec::new();
-    split_into(env, signals, fine, u, search, rate, 0, &mut out);
-    out
-}
-
 /// The two signals being aligned (level-aligned and filtered).
 #[derive(Clone, Copy)]
 pub(crate) struct Signals<'a> {
@@ -40,79 +26,96 @@ pub(crate) struct Signals<'a> {
     pub degraded: &'a [f64],
 }
 
-#[allow(clippy::too_many_arguments)]
-fn split_into(
-    env: &Envelopes,
-    signals: Signals,
-    fine: &mut FineDelay,
-    u: Utterance,
-    search: isize,
-    rate: u32,
-    depth: usize,
-    out: &mut Vec<Utterance>,
-) {
-    if depth >= MAX_DEPTH {
-        out.push(u);
-        return;
-    }
-    match best_split(env, fine, &u, search, rate) {
-        Some((a, b)) => {
-            let min_part = MIN_PART_MS * rate as usize / 1000;
-            let (a, b) = refined_boundary(signals, a, b, min_part, rate);
-            let (a, b) = grown_delay_boundary(a, b, min_part);
-            split_into(env, signals, fine, a, search, rate, depth + 1, out);
-            split_into(env, signals, fine, b, search, rate, depth + 1, out);
-        }
-        None => out.push(u),
-    }
+/// Everything a split search needs besides the utterance: both signals, their envelopes,
+/// the window-vote delay finder, and the search range.
+pub(crate) struct Splitter<'a, 'f> {
+    /// Envelopes of both signals.
+    pub env: &'a Envelopes,
+    /// Both signals.
+    pub signals: Signals<'a>,
+    /// Window votes for the delay of a stretch.
+    pub fine: &'f mut FineDelay<'a>,
+    /// Envelope search range either side of an utterance's delay, in blocks.
+    pub search: isize,
+    /// Sample rate.
+    pub rate: u32,
 }
 
-/// The best split of `u`, if any split is better than the whole.
-fn best_split(
-    env: &Envelopes,
-    fine: &mut FineDelay,
-    u: &Utterance,
-    search: isize,
-    rate: u32,
-) -> Option<(Utterance, Utterance)> {
-    let block = env.block;
-    let min_part = MIN_PART_MS * rate as usize / 1000;
-    let step = (STEP_MS * rate as usize / 1000).max(block);
-    if u.end - u.start < 2 * min_part {
-        return None;
+impl Splitter<'_, '_> {
+    /// Splits `u` where a delay change inside it is found; returns the parts in order.
+    pub(crate) fn split(&mut self, u: Utterance) -> Vec<Utterance> {
+        let mut out = Vec::new();
+        self.split_into(u, 0, &mut out);
+        out
     }
-    let around = u.delay / block as isize;
-    let lags = around - search..=around + search;
-    let same = (SAME_DELAY_MS * rate as f64 / 1000.0) as isize;
-    // The first part only grows from one split point to the next: its envelope sums are
-    // extended rather than computed again.
-    let mut first_sums = LagSums::new(u.start / block, lags.clone());
-    let mut best: Option<(f64, Utterance, Utterance)> = None;
-    let mut point = u.start + min_part;
-    while point + min_part <= u.end {
-        first_sums.extend(&env.reference, &env.degraded, blocks_to(env, point));
-        let a = part(fine, &first_sums, around, block, u.start..point);
-        // Only a first part more confident than the whole, and than the best split so far,
-        // can make this split the best: otherwise the second part need not be aligned.
-        let beats = |a: &Utterance| {
-            a.confidence > u.confidence && best.as_ref().is_none_or(|(c, _, _)| a.confidence > *c)
-        };
-        if let Some(a) = a.filter(beats) {
-            let mut second_sums = LagSums::new(point / block, lags.clone());
-            second_sums.extend(&env.reference, &env.degraded, blocks_to(env, u.end));
-            if let Some(b) = part(fine, &second_sums, around, block, point..u.end)
-                && b.confidence > u.confidence
-                && (a.delay - b.delay).abs() > same
-            {
-                let combined = a.confidence.min(b.confidence);
-                if best.as_ref().is_none_or(|(c, _, _)| combined > *c) {
-                    best = Some((combined, a, b));
+
+    fn min_part(&self) -> usize {
+        MIN_PART_MS * self.rate as usize / 1000
+    }
+
+    fn split_into(&mut self, u: Utterance, depth: usize, out: &mut Vec<Utterance>) {
+        if depth >= MAX_DEPTH {
+            out.push(u);
+            return;
+        }
+        match self.best_split(&u) {
+            Some((a, b)) => {
+                let min_part = self.min_part();
+                let (a, mut b) = refined_boundary(self.signals, a, b, min_part, self.rate);
+                // The second part ends where the whole did, and keeps what was inserted there.
+                b.inserted = u.inserted;
+                let (a, b) = grown_delay_boundary(a, b, min_part);
+                self.split_into(a, depth + 1, out);
+                self.split_into(b, depth + 1, out);
+            }
+            None => out.push(u),
+        }
+    }
+
+    /// The best split of `u`, if any split is better than the whole.
+    fn best_split(&mut self, u: &Utterance) -> Option<(Utterance, Utterance)> {
+        let env = self.env;
+        let block = env.block;
+        let min_part = self.min_part();
+        let step = (STEP_MS * self.rate as usize / 1000).max(block);
+        if u.end - u.start < 2 * min_part {
+            return None;
+        }
+        let around = u.delay / block as isize;
+        let lags = around - self.search..=around + self.search;
+        let same = (SAME_DELAY_MS * self.rate as f64 / 1000.0) as isize;
+        // The first part only grows from one split point to the next: its envelope sums are
+        // extended rather than computed again.
+        let mut first_sums = LagSums::new(u.start / block, lags.clone());
+        let mut best: Option<(f64, Utterance, Utterance)> = None;
+        let mut point = u.start + min_part;
+        while point + min_part <= u.end {
+            first_sums.extend(&env.reference, &env.degraded, blocks_to(env, point));
+            let a = part(self.fine, &first_sums, around, block, u.start..point);
+            // Only a first part more confident than the whole, and than the best split so
+            // far, can make this split the best: otherwise the second part need not be
+            // aligned.
+            let beats = |a: &Utterance| {
+                a.confidence > u.confidence
+                    && best.as_ref().is_none_or(|(c, _, _)| a.confidence > *c)
+            };
+            if let Some(a) = a.filter(beats) {
+                let mut second_sums = LagSums::new(point / block, lags.clone());
+                second_sums.extend(&env.reference, &env.degraded, blocks_to(env, u.end));
+                if let Some(b) = part(self.fine, &second_sums, around, block, point..u.end)
+                    && b.confidence > u.confidence
+                    && (a.delay - b.delay).abs() > same
+                {
+                    let combined = a.confidence.min(b.confidence);
+                    if best.as_ref().is_none_or(|(c, _, _)| combined > *c) {
+                        best = Some((combined, a, b));
+                    }
                 }
             }
+            point += step;
         }
-        point += step;
+        best.map(|(_, a, b)| (a, b))
     }
-    best.map(|(_, a, b)| (a, b))
 }
 
 /// How far either side of the trial split point the boundary is looked for: 250 ms.
@@ -189,6 +192,8 @@ fn grown_delay_boundary(
         let shift = (growth as usize).min((second.end - second.start).saturating_sub(min_part));
         first.end += shift;
         second.start += shift;
+        first.inserted = shift;
+        second.inserted = second.inserted.min(second.end - second.start);
     }
     (first, second)
 }
@@ -232,6 +237,7 @@ fn part(
                 end,
                 delay: coarse + lag,
                 confidence,
+                inserted: 0,
             });
         }
     }
@@ -248,6 +254,7 @@ mod tests {
             end,
             delay,
             confidence: 1.0,
+            inserted: 0,
         }
     }
 
@@ -285,17 +292,20 @@ mod tests {
         let (a, b) = grown_delay_boundary(part(0, 8000, 0), part(8000, 24000, 960), 1600);
         assert_eq!((a.end, b.start), (8960, 8960));
         assert_eq!((a.delay, b.delay), (0, 960));
+        assert_eq!((a.inserted, b.inserted), (960, 0));
     }
 
     #[test]
     fn a_fallen_delay_keeps_the_boundary() {
         let (a, b) = grown_delay_boundary(part(0, 8000, 960), part(8000, 24000, 0), 1600);
         assert_eq!((a.end, b.start), (8000, 8000));
+        assert_eq!(a.inserted, 0);
     }
 
     #[test]
     fn the_second_part_keeps_its_shortest_length() {
         let (a, b) = grown_delay_boundary(part(0, 8000, 0), part(8000, 10000, 960), 1600);
         assert_eq!((a.end, b.start, b.end), (8400, 8400, 10000));
+        assert_eq!(a.inserted, 400);
     }
 }
