@@ -17,7 +17,7 @@ const ANNEX_BAR: f64 = 0.05;
 /// ... may be at most one of 40, and none may be off by more than this.
 const ANNEX_MAX: f64 = 0.5;
 /// Regression bound: mean |delta| over the 40 pairs of one rate.
-const MEAN_BOUND: f64 = 0.3;
+const MEAN_BOUND: f64 = 0.28;
 /// Regression bound: largest |delta|.
 const MAX_BOUND: f64 = 1.25;
 /// Regression bound: fewest pairs of one rate within the Annex's 0.05.
@@ -78,12 +78,16 @@ fn report(rows: &[(String, f64, f64)]) -> (f64, f64, usize) {
 
 #[test]
 fn conformance_8k_and_16k_within_the_regression_bound() {
+    // Both tables are printed before anything is asserted: a failing run shows them all.
+    let mut results = Vec::new();
     for csv in ["expected_8k.csv", "expected_16k.csv"] {
         let Some(rows) = run_set(csv) else {
             return;
         };
         assert_eq!(rows.len(), 40, "{csv}");
-        let (mean, worst, within) = report(&rows);
+        results.push((csv, report(&rows)));
+    }
+    for (csv, (mean, worst, within)) in results {
         assert!(
             within >= MIN_WITHIN_BAR,
             "{csv}: {within} pairs within {ANNEX_BAR}, fewer than {MIN_WITHIN_BAR}"

@@ -118,12 +118,46 @@ impl LagSums {
         self.end = self.end.max(end);
     }
 
+    /// The sums of the rest of this span after `head`, a span over the same lags that starts
+    /// where this one does and ends earlier: this span's sums less the head's.
+    ///
+    /// The split search asks for the second part at every trial point; taking it from the
+    /// whole saves summing it again each time. Differences within rounding of zero are
+    /// zero, so that a rest without correlation has no best lag, as a fresh sum would.
+    pub fn rest_after(&self, head: &LagSums) -> LagSums {
+        debug_assert_eq!(
+            (self.first_lag, self.sums.len()),
+            (head.first_lag, head.sums.len())
+        );
+        let scale = self.sums.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+        let floor = scale * 1e-9;
+        LagSums {
+            first_lag: self.first_lag,
+            end: self.end,
+            sums: self
+                .sums
+                .iter()
+                .zip(&head.sums)
+                .map(|(whole, head)| {
+                    let rest = whole - head;
+                    if rest.abs() <= floor { 0.0 } else { rest }
+                })
+                .collect(),
+        }
+    }
+
     /// The lag with the largest positive sum (the first of equals), with its sum.
     pub fn best(&self) -> Option<(isize, f64)> {
+        self.best_within(self.first_lag..=self.first_lag + self.sums.len() as isize - 1)
+    }
+
+    /// The lag of `lags` with the largest positive sum (the first of equals), with its sum.
+    pub fn best_within(&self, lags: std::ops::RangeInclusive<isize>) -> Option<(isize, f64)> {
         let mut best: Option<(isize, f64)> = None;
         for (i, &sum) in self.sums.iter().enumerate() {
-            if best.is_none_or(|(_, s)| sum > s) {
-                best = Some((self.first_lag + i as isize, sum));
+            let lag = self.first_lag + i as isize;
+            if lags.contains(&lag) && best.is_none_or(|(_, s)| sum > s) {
+                best = Some((lag, sum));
             }
         }
         best.filter(|(_, s)| *s > 0.0)
@@ -150,4 +184,43 @@ pub fn best_lag_anywhere(
         }
     }
     best.filter(|(_, s)| *s > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(seed: u64, len: usize) -> Vec<f64> {
+        (0..len as u64)
+            .map(|n| ((n.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 9) % 1000) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn the_rest_of_a_span_sums_as_a_fresh_span_does() {
+        let (reference, degraded) = (envelope(1, 400), envelope(7, 450));
+        let mut whole = LagSums::new(50, -20..=20);
+        whole.extend(&reference, &degraded, 300);
+        let mut head = LagSums::new(50, -20..=20);
+        head.extend(&reference, &degraded, 180);
+        let mut fresh = LagSums::new(180, -20..=20);
+        fresh.extend(&reference, &degraded, 300);
+        let rest = whole.rest_after(&head);
+        for (r, f) in rest.sums.iter().zip(&fresh.sums) {
+            assert!((r - f).abs() <= 1e-9 * f.abs().max(1.0), "{r} against {f}");
+        }
+        assert_eq!(rest.best().map(|b| b.0), fresh.best().map(|b| b.0));
+    }
+
+    #[test]
+    fn a_rest_without_correlation_has_no_best_lag() {
+        let mut reference = envelope(3, 300);
+        reference[150..].fill(0.0);
+        let degraded = envelope(5, 300);
+        let mut whole = LagSums::new(0, -10..=10);
+        whole.extend(&reference, &degraded, 300);
+        let mut head = LagSums::new(0, -10..=10);
+        head.extend(&reference, &degraded, 150);
+        assert_eq!(whole.rest_after(&head).best(), None);
+    }
 }
