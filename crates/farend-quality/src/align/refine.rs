@@ -186,14 +186,34 @@ fn correlation_peak(out: &[f32], half: usize) -> (isize, f32) {
     let (positive, negative) = (&out[..=half], &out[full - half..]);
     // The largest value first, in independent lanes so that the search vectorises; then
     // the first lag holding it.
-    let peak = lane_max(negative).max(lane_max(positive));
-    match negative.iter().position(|&v| v == peak) {
-        Some(i) => (i as isize - half as isize, peak),
-        None => (
-            positive.iter().position(|&v| v == peak).unwrap_or(0) as isize,
-            peak,
-        ),
+    let (negative_peak, positive_peak) = (lane_max(negative), lane_max(positive));
+    if negative_peak >= positive_peak {
+        let i = first_position(negative, negative_peak);
+        (i as isize - half as isize, negative_peak)
+    } else {
+        (
+            first_position(positive, positive_peak) as isize,
+            positive_peak,
+        )
     }
+}
+
+/// Index of the first of `values` equal to `target` (0 when none), looked for eight at a
+/// time so that the comparisons vectorise.
+fn first_position(values: &[f32], target: f32) -> usize {
+    const LANES: usize = 8;
+    let mut chunks = values.chunks_exact(LANES);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &v| any | (v == target)) {
+            break;
+        }
+        offset += LANES;
+    }
+    values[offset..]
+        .iter()
+        .position(|&v| v == target)
+        .map_or(0, |i| offset + i)
 }
 
 /// The largest of `values` (which hold no NaN), or `f32::MIN` for none.
