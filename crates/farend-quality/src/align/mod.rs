@@ -33,10 +33,34 @@ pub struct Utterance {
 const UTTERANCE_SEARCH_MS: usize = 300;
 /// Wider search range around the crude delay, tried as well for an utterance: 1 s.
 const WIDE_SEARCH_MS: usize = 1000;
-/// How much more of the window votes the wide range's delay must win to be kept.
-const WIDE_MARGIN: f64 = 0.1;
-/// Least window-vote confidence a delay beyond the near range needs to be kept: 0.3.
-pub(crate) const WIDE_FLOOR: f64 = 0.3;
+
+/// When a delay found beyond the near search range replaces the near one: its window votes
+/// must be more confident by `margin`, and at least 0.3 confident (a short or noisy stretch
+/// matches some far stretch weakly by chance).
+pub(crate) struct FarDelay {
+    margin: f64,
+}
+
+impl FarDelay {
+    /// Least confidence a far delay needs.
+    const FLOOR: f64 = 0.3;
+    /// For a whole utterance: a margin of 0.1.
+    pub(crate) const UTTERANCE: FarDelay = FarDelay { margin: 0.1 };
+    /// For a part of a trial split: a margin of 0.3, of those measured on P.862 Annex A the
+    /// one that agreed best.
+    pub(crate) const PART: FarDelay = FarDelay { margin: 0.3 };
+
+    /// Whether a far delay could still win against the near one's confidence (`None`: no
+    /// near delay); a confidence is at most 1, so past `1 - margin` none can.
+    pub(crate) fn may_win(&self, near: Option<f64>) -> bool {
+        near.is_none_or(|c| c + self.margin < 1.0)
+    }
+
+    /// Whether a far delay of confidence `far` replaces the near one.
+    pub(crate) fn wins(&self, near: Option<f64>, far: f64) -> bool {
+        far >= Self::FLOOR && near.is_none_or(|c| far > c + self.margin)
+    }
+}
 
 /// What the alignment found.
 pub struct Alignment {
@@ -135,8 +159,7 @@ pub fn align(reference: &[f64], degraded: &[f64], rate: u32) -> Alignment {
 /// The network may change the delay by more than the near search range between two
 /// utterances (a jitter buffer re-synchronising, a handover). The envelope delay over the
 /// wide range is then tried as well and kept when its window votes are clearly more
-/// confident, and at least `WIDE_FLOOR` confident (a short or noisy utterance matches some
-/// far stretch weakly by chance). Measured against the oracle: a silence of 0.1–1.1 s
+/// confident (`FarDelay::UTTERANCE`). Measured against the oracle: a silence of 0.1–1.1 s
 /// inserted in the pause between the two utterances of P.862 Annex A `u_am1s03` (8 and
 /// 16 kHz) is found by the oracle up to 1.1 s (MOS 4.47–4.48 against 4.55 without it), by
 /// farend with the near range alone up to 0.3 s (MOS 1.7–1.8 beyond 0.6 s); with the wide
@@ -160,13 +183,11 @@ fn align_span(
             .map(|(lag, confidence)| (blocks * block + lag, confidence))
     };
     let mut best = at(fine, near).unwrap_or((near * block, 0.0));
-    // A confidence is at most 1: past `1 - WIDE_MARGIN` the wide range cannot win.
-    if best.1 + WIDE_MARGIN < 1.0
+    if FarDelay::UTTERANCE.may_win(Some(best.1))
         && let Some((far, _)) = env.delay(span, around, wide)
         && far != near
         && let Some(found) = at(fine, far)
-        && found.1 > best.1 + WIDE_MARGIN
-        && found.1 >= WIDE_FLOOR
+        && FarDelay::UTTERANCE.wins(Some(best.1), found.1)
     {
         best = found;
     }
@@ -177,5 +198,21 @@ fn align_span(
         delay,
         confidence,
         inserted: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FarDelay;
+
+    #[test]
+    fn a_far_delay_must_win_by_the_margin_and_reach_the_floor() {
+        let rule = FarDelay::UTTERANCE;
+        assert!(rule.wins(Some(0.5), 0.61));
+        assert!(!rule.wins(Some(0.5), 0.59));
+        assert!(!rule.wins(Some(0.1), 0.25), "under the floor");
+        assert!(rule.wins(None, 0.3));
+        assert!(!rule.may_win(Some(0.95)));
+        assert!(FarDelay::PART.may_win(Some(0.65)) && !FarDelay::PART.may_win(Some(0.75)));
     }
 }

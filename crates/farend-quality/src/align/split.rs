@@ -6,11 +6,8 @@
 
 use super::envelope::LagSums;
 use super::refine::FineDelay;
-use super::{Envelopes, Utterance};
+use super::{Envelopes, FarDelay, Utterance};
 
-/// How much more of the window votes a part's delay beyond the near range must win by: of
-/// the margins measured on P.862 Annex A, 0.3 agreed best.
-const PART_WIDE_MARGIN: f64 = 0.3;
 /// Shortest part a split may leave: 200 ms.
 const MIN_PART_MS: usize = 200;
 /// Split points are tried on this grid: 20 ms.
@@ -291,18 +288,13 @@ fn part(
     {
         best = Some(u);
     }
-    // A delay beyond the near range must win clearly (see `super::align_span`); a confidence
-    // is at most 1, so past `1 - PART_WIDE_MARGIN` nothing can.
-    if best
-        .as_ref()
-        .is_none_or(|b| b.confidence + PART_WIDE_MARGIN < 1.0)
+    // A delay beyond the near range must win clearly (see `super::align_span`).
+    let near_confidence = best.as_ref().map(|b| b.confidence);
+    if FarDelay::PART.may_win(near_confidence)
         && let Some((far, _)) = wide_sums.best()
         && !near.contains(&far)
         && let Some(u) = aligned_at(far)
-        && u.confidence >= super::WIDE_FLOOR
-        && best
-            .as_ref()
-            .is_none_or(|b| u.confidence > b.confidence + PART_WIDE_MARGIN)
+        && FarDelay::PART.wins(near_confidence, u.confidence)
     {
         best = Some(u);
     }
