@@ -168,8 +168,8 @@ thread_local! {
         const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The spectrum of a whole signal, zero-padded to a power of two: computed once, then
-/// measured in a band and filtered as often as needed.
+/// The spectrum of a whole signal, zero-padded to a length of small prime factors: computed
+/// once, then measured in a band and filtered as often as needed.
 ///
 /// Single precision: the signals come from 16-bit samples, whose quantisation lies 30 dB
 /// above the transform's rounding noise, and half the memory of a transform of the whole
@@ -184,7 +184,7 @@ pub struct WholeSpectrum {
 impl WholeSpectrum {
     /// Transforms `signal` sampled at `rate`.
     pub fn new(signal: &[f64], rate: u32) -> Self {
-        let len = signal.len().next_power_of_two().max(2);
+        let len = transform_len(signal.len());
         let plan = forward_single(len);
         let mut bins = plan.make_output_vec();
         WHOLE_SIGNAL_BUFFERS.with(|buffers| {
@@ -243,6 +243,26 @@ impl WholeSpectrum {
     }
 }
 
+/// The shortest even length of the form 2^a·3^b that holds `samples`: beyond a thousand
+/// samples at most 1.125 times `samples`, where the next power of two may be twice it, and
+/// as fast per point. A whole
+/// file's transform, its plan (whose twiddle factors a process computes afresh) and its
+/// memory shrink with it; the bins then lie on another frequency grid, which moves the
+/// tabulated filter responses by less than their own interpolation does.
+fn transform_len(samples: usize) -> usize {
+    let mut best = samples.max(2).next_power_of_two();
+    let mut threes = 1;
+    while threes < best {
+        let mut len = threes * 2;
+        while len < samples {
+            len *= 2;
+        }
+        best = best.min(len);
+        threes *= 3;
+    }
+    best
+}
+
 /// `out[k] = Σ a[i] · b[i + k]` for `k` in `0..lags`, by FFT (`b` may be longer than `a`).
 pub fn cross_correlation(a: &[f64], b: &[f64], lags: usize) -> Vec<f64> {
     let len = (a.len() + b.len()).next_power_of_two().max(2);
@@ -270,6 +290,24 @@ pub fn cross_correlation(a: &[f64], b: &[f64], lags: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_transform_is_short_and_of_small_factors() {
+        for samples in [1, 2, 3, 100, 64_001, 67_200, 131_072, 134_440, 999_999] {
+            let len = transform_len(samples);
+            assert!(len >= samples && len.is_multiple_of(2), "{samples} -> {len}");
+            if samples >= 1000 {
+                assert!(len <= samples * 9 / 8, "{samples} -> {len}");
+            }
+            let mut rest = len;
+            for p in [2, 3] {
+                while rest.is_multiple_of(p) {
+                    rest /= p;
+                }
+            }
+            assert_eq!(rest, 1, "{samples} -> {len}");
+        }
+    }
 
     /// Gain in dB of `response` at `hz`, looked up on its own.
     fn gain_db(response: Response, hz: f64) -> f64 {
