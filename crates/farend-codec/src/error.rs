@@ -46,6 +46,16 @@ pub enum CodecError {
         /// `encoder` or `decoder`.
         what: &'static str,
     },
+    /// A codec library opened at run time could not be loaded.
+    #[error("could not load {library} ({reason}); install the Debian package {package}")]
+    Load {
+        /// The library's file name.
+        library: &'static str,
+        /// The package that ships it.
+        package: &'static str,
+        /// What the loader said.
+        reason: String,
+    },
     /// The codec library refused to encode a frame.
     #[error("{codec} encoder failed: {reason}")]
     Encode {

@@ -8,7 +8,7 @@
 //! so a lost frame is played as silence and the decoder's ADPCM state carries on unchanged,
 //! what a plain RTP receiver without PLC does.
 
-use crate::ffi::g722::{FRAME_BYTES, G722Decoder, G722Encoder, SAMPLES};
+use crate::ffi::g722::{FRAME_BYTES, G722Decoder, G722Encoder, LIBRARY, SAMPLES};
 use crate::{Codec, CodecError, CodecSpec, frame_array, payload_array};
 
 /// G.722 codec for one call direction.
@@ -24,9 +24,18 @@ impl G722 {
             library: "SpanDSP G.722",
             what,
         };
+        let load = |reason| CodecError::Load {
+            library: LIBRARY,
+            package: "libspandsp2",
+            reason,
+        };
         Ok(G722 {
-            encoder: G722Encoder::new().ok_or_else(|| init("encoder"))?,
-            decoder: G722Decoder::new().ok_or_else(|| init("decoder"))?,
+            encoder: G722Encoder::new()
+                .map_err(load)?
+                .ok_or_else(|| init("encoder"))?,
+            decoder: G722Decoder::new()
+                .map_err(load)?
+                .ok_or_else(|| init("decoder"))?,
         })
     }
 }

@@ -295,7 +295,10 @@ mod tests {
     fn a_whole_transform_is_short_and_of_small_factors() {
         for samples in [1, 2, 3, 100, 64_001, 67_200, 131_072, 134_440, 999_999] {
             let len = transform_len(samples);
-            assert!(len >= samples && len.is_multiple_of(2), "{samples} -> {len}");
+            assert!(
+                len >= samples && len.is_multiple_of(2),
+                "{samples} -> {len}"
+            );
             if samples >= 1000 {
                 assert!(len <= samples * 9 / 8, "{samples} -> {len}");
             }
