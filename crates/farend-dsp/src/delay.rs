@@ -4,8 +4,7 @@
 //! delay. The correlation is taken on magnitudes, so a polarity-inverted path is found as
 //! well (its `correlation` is still reported as a positive number).
 
-use realfft::RealFftPlanner;
-use realfft::num_complex::Complex;
+use crate::correlation::cross_correlation;
 use serde::{Deserialize, Serialize};
 
 /// Mean power below which a signal is treated as digital silence (−150 dBov).
@@ -61,7 +60,8 @@ pub fn estimate_delay(
     let lo = (-max_lag).max(-(reference.len() as i64 - 1));
     let hi = max_lag.min(recording.len() as i64 - 1);
 
-    let corr = cross_correlation(reference, recording);
+    let widen = |x: &[f32]| x.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
+    let corr = cross_correlation(&widen(reference), &widen(recording));
     let len = corr.len() as i64;
     let at = |k: i64| -> f64 { corr[k.rem_euclid(len) as usize].abs() };
 
@@ -113,43 +113,6 @@ pub fn estimate_delay(
         ms: (best_k as f64 + frac) * 1000.0 / f64::from(rate),
         correlation: correlation.min(1.0),
     })
-}
-
-/// Circular cross-correlation `c[k] = Σ ref[n]·rec[n+k]`, zero-padded so that it is linear;
-/// negative lags are stored at the end (index `len + k`).
-fn cross_correlation(reference: &[f32], recording: &[f32]) -> Vec<f64> {
-    let n = (reference.len() + recording.len()).next_power_of_two();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(n);
-    let inv = planner.plan_fft_inverse(n);
-
-    let mut a = fwd.make_input_vec();
-    for (d, &s) in a.iter_mut().zip(reference) {
-        *d = f64::from(s);
-    }
-    let mut b = fwd.make_input_vec();
-    for (d, &s) in b.iter_mut().zip(recording) {
-        *d = f64::from(s);
-    }
-    let mut fa = fwd.make_output_vec();
-    let mut fb = fwd.make_output_vec();
-    // Lengths come from make_*_vec, so these cannot fail.
-    if fwd.process(&mut a, &mut fa).is_err() || fwd.process(&mut b, &mut fb).is_err() {
-        return vec![0.0; n];
-    }
-    for (x, y) in fa.iter_mut().zip(&fb) {
-        *x = x.conj() * y;
-    }
-    let last = fa.len() - 1;
-    fa[0] = Complex::new(fa[0].re, 0.0);
-    fa[last] = Complex::new(fa[last].re, 0.0);
-    let mut out = inv.make_output_vec();
-    if inv.process(&mut fa, &mut out).is_err() {
-        return vec![0.0; n];
-    }
-    let scale = 1.0 / n as f64;
-    out.iter_mut().for_each(|v| *v *= scale);
-    out
 }
 
 fn energy(x: &[f32]) -> f64 {

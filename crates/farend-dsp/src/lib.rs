@@ -4,6 +4,7 @@
 //! Every function takes samples (`&[f32]` in −1.0..1.0, or `&[i16]`) and a sample rate and
 //! returns plain structs. Nothing here does I/O, spawns threads or knows about scenarios.
 
+pub mod correlation;
 pub mod delay;
 pub mod dtmf;
 pub mod fingerprint;

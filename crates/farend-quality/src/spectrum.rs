@@ -1,6 +1,7 @@
 //! FFT helpers shared by the method's steps: one planner per thread, Hann-windowed power
 //! spectra of frames, the spectrum of a whole signal (its band power and zero-phase
-//! filtering by a tabulated frequency response) and cross-correlation.
+//! filtering by a tabulated frequency response). Cross-correlation is
+//! `farend_dsp::correlation`'s.
 
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
@@ -16,11 +17,6 @@ thread_local! {
 /// The forward real transform of `len` points, planned once per thread.
 pub fn forward(len: usize) -> Arc<dyn RealToComplex<f64>> {
     PLANNER.with(|p| p.borrow_mut().plan_fft_forward(len))
-}
-
-/// The inverse real transform of `len` points, planned once per thread.
-pub fn inverse(len: usize) -> Arc<dyn ComplexToReal<f64>> {
-    PLANNER.with(|p| p.borrow_mut().plan_fft_inverse(len))
 }
 
 thread_local! {
@@ -261,30 +257,6 @@ fn transform_len(samples: usize) -> usize {
         threes *= 3;
     }
     best
-}
-
-/// `out[k] = Σ a[i] · b[i + k]` for `k` in `0..lags`, by FFT (`b` may be longer than `a`).
-pub fn cross_correlation(a: &[f64], b: &[f64], lags: usize) -> Vec<f64> {
-    let len = (a.len() + b.len()).next_power_of_two().max(2);
-    let (fwd, inv) = (forward(len), inverse(len));
-    let mut x = vec![0.0; len];
-    x[..a.len()].copy_from_slice(a);
-    let mut y = vec![0.0; len];
-    y[..b.len()].copy_from_slice(b);
-    let mut fx = fwd.make_output_vec();
-    let mut fy = fwd.make_output_vec();
-    let _ = fwd.process(&mut x, &mut fx);
-    let _ = fwd.process(&mut y, &mut fy);
-    for (p, q) in fx.iter_mut().zip(&fy) {
-        *p = p.conj() * q / len as f64;
-    }
-    let last = fx.len() - 1;
-    fx[0].im = 0.0;
-    fx[last].im = 0.0;
-    let mut out = inv.make_output_vec();
-    let _ = inv.process(&mut fx, &mut out);
-    out.truncate(lags.min(len));
-    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Energy envelopes on 4 ms blocks, the voice-activity threshold, and envelope
 //! cross-correlation (P.862 §10.1.3.1; Rix et al., Part I, §3).
 
+use farend_dsp::correlation::cross_correlation;
+
 /// Block length: 4 ms.
 pub fn block_len(rate: u32) -> usize {
     rate as usize / 250
@@ -176,7 +178,7 @@ pub fn best_lag_anywhere(
     let pad = max_lag.max(0) as usize;
     let mut shifted = vec![0.0; pad];
     shifted.extend_from_slice(degraded);
-    let out = crate::spectrum::cross_correlation(reference, &shifted, 2 * pad + 1);
+    let out = &cross_correlation(reference, &shifted)[..2 * pad + 1];
     let mut best: Option<(isize, f64)> = None;
     for (k, &sum) in out.iter().enumerate() {
         if best.is_none_or(|(_, s)| sum > s + 1e-9 * s.abs().max(1.0)) {

@@ -2,6 +2,8 @@
 //! badly disturbed frames, the delay of that stretch is searched again by cross-correlating
 //! it with the degraded signal, and the model is asked again with the new delay.
 
+use farend_dsp::correlation::cross_correlation;
+
 /// Frames whose symmetric disturbance exceeds this start a bad interval.
 pub const BAD_FRAME_DISTURBANCE: f64 = 20.0;
 /// Search range around the frame's delay: 300 ms.
@@ -66,7 +68,7 @@ pub fn best_delay(
         len + 2 * search,
     );
     // out[k]: the degraded template against the reference from `start - search + k`.
-    let out = crate::spectrum::cross_correlation(&template, &window, 2 * search + 1);
+    let out = &cross_correlation(&template, &window)[..2 * search + 1];
     let (k, value) =
         out.iter().enumerate().fold(
             (0, f64::MIN),
