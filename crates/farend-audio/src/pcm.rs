@@ -3,11 +3,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rubato::{
-    Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
-    calculate_cutoff,
-};
-
 use crate::AudioError;
 
 /// Mono 16-bit PCM audio at a sample rate.
@@ -235,86 +230,26 @@ pub fn write_wav(path: impl AsRef<Path>, pcm: &Pcm) -> Result<(), AudioError> {
     writer.finalize().map_err(wav_err)
 }
 
-/// Length of the windowed-sinc filter used by [`resample`], in taps.
-const SINC_LEN: usize = 256;
-/// Input chunk size fed to the resampler.
-const CHUNK: usize = 1024;
-
-/// Converts `pcm` to `to_rate` Hz with a band-limited (windowed-sinc) resampler.
-///
-/// Uses rubato's `SincFixedIn` with a 256-tap sinc filter, a Blackman-Harris² window, the
-/// cut-off rubato computes for that filter and window (`calculate_cutoff`, relative to the
-/// lower of the two Nyquist frequencies), 256× oversampled filter tables and cubic
-/// interpolation between them. The filter delay is removed exactly, so output sample `j`
-/// lies at input time `j × rate / to_rate` and the output has `round(len × to_rate / rate)`
-/// samples. Returns a copy when the
-/// rates are equal.
+/// Converts `pcm` to `to_rate` Hz with `farend_dsp::resample` (rubato's windowed sinc, the
+/// filter delay removed: output sample `j` lies at input time `j × rate / to_rate`, and the
+/// output has `round(len × to_rate / rate)` samples). Returns a copy when the rates are
+/// equal.
 pub fn resample(pcm: &Pcm, to_rate: u32) -> Result<Pcm, AudioError> {
     if pcm.rate == to_rate {
         return Ok(pcm.clone());
     }
-    let err = |detail: String| AudioError::Resample {
-        from: pcm.rate,
-        to: to_rate,
-        detail,
-    };
     if pcm.rate == 0 || to_rate == 0 {
-        return Err(err("sample rates must be positive".into()));
+        return Err(AudioError::Resample {
+            from: pcm.rate,
+            to: to_rate,
+            detail: "sample rates must be positive".into(),
+        });
     }
-    let ratio = f64::from(to_rate) / f64::from(pcm.rate);
-    let expected = (pcm.samples.len() as f64 * ratio).round() as usize;
-    if expected == 0 {
-        return Ok(Pcm::new(to_rate, Vec::new()));
-    }
-    let params = SincInterpolationParameters {
-        sinc_len: SINC_LEN,
-        f_cutoff: calculate_cutoff::<f32>(SINC_LEN, WindowFunction::BlackmanHarris2),
-        interpolation: SincInterpolationType::Cubic,
-        oversampling_factor: 256,
-        window: WindowFunction::BlackmanHarris2,
-    };
-    let mut rs =
-        SincFixedIn::<f64>::new(ratio, 1.0, params, CHUNK, 1).map_err(|e| err(e.to_string()))?;
-    // SincFixedIn already centres its filter: output k lies at input time (k + 1)/ratio - 1.
-    // Prepending `pad` zeros (pad + 1 = from/g) makes the offset a whole number of output
-    // samples (to/g - 1), which is then skipped, so output j lies exactly at input j/ratio.
-    let g = gcd(pcm.rate, to_rate);
-    let pad = (pcm.rate / g - 1) as usize;
-    let skip = (to_rate / g - 1) as usize;
-    let mut input: Vec<f64> = vec![0.0; pad];
-    input.extend(pcm.samples.iter().map(|&s| f64::from(s) / 32768.0));
-    let mut out: Vec<f64> = Vec::with_capacity(expected + skip + CHUNK * 2);
-    let mut pos = 0;
-    while out.len() < skip + expected {
-        let block = if pos + CHUNK <= input.len() {
-            let r = rs.process(&[&input[pos..pos + CHUNK]], None);
-            pos += CHUNK;
-            r
-        } else if pos < input.len() {
-            let r = rs.process_partial(Some(&[&input[pos..]]), None);
-            pos = input.len();
-            r
-        } else {
-            rs.process_partial::<&[f64]>(None, None)
-        }
-        .map_err(|e| err(e.to_string()))?;
-        match block.into_iter().next() {
-            Some(ch) => out.extend(ch),
-            None => return Err(err("resampler returned no channel".into())),
-        }
-    }
-    let samples = out[skip..skip + expected]
+    let samples = farend_dsp::resample::resample(&pcm.to_f32(), pcm.rate, to_rate)
         .iter()
-        .map(|&v| f32_to_i16(v as f32))
+        .map(|&v| f32_to_i16(v))
         .collect();
     Ok(Pcm::new(to_rate, samples))
-}
-
-fn gcd(mut a: u32, mut b: u32) -> u32 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
 
 #[cfg(test)]

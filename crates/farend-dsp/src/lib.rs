@@ -10,6 +10,7 @@ pub mod dtmf;
 pub mod fingerprint;
 pub mod level;
 pub mod progress;
+pub mod resample;
 pub mod spectrogram;
 mod stats;
 pub mod tone;

@@ -16,7 +16,6 @@
 pub mod detect;
 pub mod music;
 pub mod pattern;
-pub mod resample;
 
 pub use detect::{ToneComponent, ToneConfig, ToneSegment, detect_tones, detect_tones_with};
 pub use pattern::{PatternMatch, PatternStep, PatternTolerance, TonePattern, match_pattern};

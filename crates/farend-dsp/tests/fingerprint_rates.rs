@@ -2,7 +2,7 @@
 //! real cards run at 44.1 and 48 kHz while references are kept at 8 or 16 kHz.
 
 use farend_dsp::fingerprint::Extractor;
-use farend_dsp::tone::resample::resample;
+use farend_dsp::resample::resample;
 
 fn speech_16k() -> Vec<f32> {
     let path = concat!(

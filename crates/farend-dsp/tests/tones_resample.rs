@@ -1,7 +1,7 @@
 //! Resampler: tones keep frequency and level, content above the new Nyquist is removed.
 
+use farend_dsp::resample::resample;
 use farend_dsp::tone::generate_tone;
-use farend_dsp::tone::resample::resample;
 
 fn rms_dbov(x: &[f32]) -> f64 {
     let p: f64 = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;

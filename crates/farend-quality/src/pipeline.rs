@@ -330,7 +330,7 @@ fn is_silent(signal: &[f64]) -> bool {
 
 fn resample(signal: &[f64], from: u32, to: u32) -> Vec<f64> {
     let as_f32: Vec<f32> = signal.iter().map(|&v| (v / 32768.0) as f32).collect();
-    farend_dsp::tone::resample::resample(&as_f32, from, to)
+    farend_dsp::resample::resample(&as_f32, from, to)
         .iter()
         .map(|&v| f64::from(v) * 32768.0)
         .collect()

@@ -110,7 +110,7 @@ mod validate;
 
 pub use receiver::DtmfReceiver;
 
-use crate::tone::resample::resample;
+use crate::resample::resample;
 use serde::Serialize;
 
 /// Analysis rate of the receiver; other rates are resampled to it.

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use farend_codec::{CodecSpec, transcode};
-use farend_dsp::tone::resample::resample;
+use farend_dsp::resample::resample;
 
 /// Every codec and mode the DTMF receiver is held to, in `CodecSpec` notation.
 pub const CODECS: [&str; 24] = [

@@ -87,7 +87,7 @@ pub fn speech_corpus() -> Vec<f32> {
     let mut out = Vec::new();
     for (gain, rate) in [(1.0f32, 8000u32), (0.5, 7692), (1.78, 8247)] {
         for f in &files {
-            let y = farend_dsp::tone::resample::resample(f, 8000, rate);
+            let y = farend_dsp::resample::resample(f, 8000, rate);
             out.extend(y.iter().map(|&v| (v * gain).clamp(-1.0, 1.0)));
             out.extend_from_slice(&gap);
         }
