@@ -1,5 +1,6 @@
 //! Pure signal analysis for farend: levels, delay, tones, DTMF, call-progress tones and
-//! acoustic fingerprints.
+//! acoustic fingerprints, and the two operations other crates share with them: FFT
+//! cross-correlation ([`correlation`]) and sample-rate conversion ([`resample`]).
 //!
 //! Every function takes samples (`&[f32]` in −1.0..1.0, or `&[i16]`) and a sample rate and
 //! returns plain structs. Nothing here does I/O, spawns threads or knows about scenarios.
