@@ -19,19 +19,23 @@ thread_local! {
     static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
-/// `c[k] = Σ a[n] · b[n + k]`, zero-padded so that it is linear: lags `k ≥ 0` at index `k`,
+/// `c[k] = Σ a[n] · b[n + k]` (samples of any type that widens to `f64`), zero-padded so that it is linear: lags `k ≥ 0` at index `k`,
 /// negative lags at index `c.len() + k`. The length is a power of two of at least
 /// `a.len() + b.len()`, so every lag at which the two overlap has its own index.
-pub fn cross_correlation(a: &[f64], b: &[f64]) -> Vec<f64> {
+pub fn cross_correlation<T: Copy + Into<f64>>(a: &[T], b: &[T]) -> Vec<f64> {
     let len = (a.len() + b.len()).next_power_of_two().max(2);
     let (forward, inverse) = PLANNER.with(|p| {
         let mut p = p.borrow_mut();
         (p.plan_fft_forward(len), p.plan_fft_inverse(len))
     });
     let mut x = forward.make_input_vec();
-    x[..a.len()].copy_from_slice(a);
+    for (slot, &v) in x.iter_mut().zip(a) {
+        *slot = v.into();
+    }
     let mut y = forward.make_input_vec();
-    y[..b.len()].copy_from_slice(b);
+    for (slot, &v) in y.iter_mut().zip(b) {
+        *slot = v.into();
+    }
     let mut fx = forward.make_output_vec();
     let mut fy = forward.make_output_vec();
     // Lengths come from the plan's own vectors, so the transforms cannot fail.

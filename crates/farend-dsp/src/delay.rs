@@ -60,8 +60,7 @@ pub fn estimate_delay(
     let lo = (-max_lag).max(-(reference.len() as i64 - 1));
     let hi = max_lag.min(recording.len() as i64 - 1);
 
-    let widen = |x: &[f32]| x.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
-    let corr = cross_correlation(&widen(reference), &widen(recording));
+    let corr = cross_correlation(reference, recording);
     let len = corr.len() as i64;
     let at = |k: i64| -> f64 { corr[k.rem_euclid(len) as usize].abs() };
 

@@ -180,7 +180,7 @@ pub struct WholeSpectrum {
 impl WholeSpectrum {
     /// Transforms `signal` sampled at `rate`.
     pub fn new(signal: &[f64], rate: u32) -> Self {
-        let len = transform_len(signal.len());
+        let len = whole_signal_len(signal.len());
         let plan = forward_single(len);
         let mut bins = plan.make_output_vec();
         WHOLE_SIGNAL_BUFFERS.with(|buffers| {
@@ -245,7 +245,7 @@ impl WholeSpectrum {
 /// file's transform, its plan (whose twiddle factors a process computes afresh) and its
 /// memory shrink with it; the bins then lie on another frequency grid, which moves the
 /// tabulated filter responses by less than their own interpolation does.
-fn transform_len(samples: usize) -> usize {
+fn whole_signal_len(samples: usize) -> usize {
     let mut best = samples.max(2).next_power_of_two();
     let mut threes = 1;
     while threes < best {
@@ -266,7 +266,7 @@ mod tests {
     #[test]
     fn a_whole_transform_is_short_and_of_small_factors() {
         for samples in [1, 2, 3, 100, 64_001, 67_200, 131_072, 134_440, 999_999] {
-            let len = transform_len(samples);
+            let len = whole_signal_len(samples);
             assert!(
                 len >= samples && len.is_multiple_of(2),
                 "{samples} -> {len}"

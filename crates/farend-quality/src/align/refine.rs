@@ -55,8 +55,8 @@ impl<'a> WindowCorrelator<'a> {
     /// A correlator for windows of 64 ms at `rate` of `reference` against `degraded`.
     pub fn new(reference: &'a [f64], degraded: &'a [f64], rate: u32) -> Self {
         let len = window_len(rate);
-        let forward = crate::spectrum::forward_single(transform_len(len));
-        let inverse = crate::spectrum::inverse_single(transform_len(len));
+        let forward = crate::spectrum::forward_single(correlation_len(len));
+        let inverse = crate::spectrum::inverse_single(correlation_len(len));
         WindowCorrelator {
             len,
             window: hann(len).into_iter().map(|w| w as f32).collect(),
@@ -403,7 +403,7 @@ pub fn window_len(rate: u32) -> usize {
 /// within ±`len`/2 are read, and their aliases lie at least `len` away, where two windows of
 /// `len` samples no longer overlap, so the values read equal the linear correlation's while
 /// the transforms are a quarter shorter than the usual 2 `len`.
-fn transform_len(len: usize) -> usize {
+fn correlation_len(len: usize) -> usize {
     len * 3 / 2
 }
 
