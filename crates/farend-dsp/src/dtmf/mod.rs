@@ -22,8 +22,10 @@
 //! is accepted when both tones start and stop together (within 10 ms), last long enough, are
 //! within the frequency limits, and the medians of the per-frame level, twist and purity are
 //! within the limits, and two steady sinusoids fitted to the tone's body carry at least half
-//! of its power (speech harmonics that sit on a tone pair for a while glide). Talk-off
-//! (speech or music taken for digits) is what the last checks remove.
+//! of its power (speech harmonics that sit on a tone pair for a while glide), and the two tones
+//! do not both glide by more than the accepted frequency deviation over the tone (a voice
+//! whose resonances pass a tone pair moves both; a codec may bend one). Talk-off (speech or music
+//! taken for digits) is what the last checks remove.
 
 use crate::tone::{add_sine, samples_for};
 
@@ -165,6 +167,10 @@ pub struct DtmfConfig {
     /// Smallest accepted share of the signal power carried by the two tones (median over
     /// the tone of the per-frame share).
     pub min_purity: f64,
+    /// Largest accepted frequency glide over the tone, as a fraction of the nominal frequency
+    /// (default: the same as `max_freq_dev`); a pair is refused when both of its tones glide
+    /// further (speech moves both, a codec may bend one).
+    pub max_glide: f64,
     /// Largest accepted difference (ms) between the onsets, and between the ends, of the two
     /// tones of a pair.
     pub max_skew_ms: f64,
@@ -181,6 +187,7 @@ impl Default for DtmfConfig {
             max_reverse_twist_db: 8.0,
             min_purity: 0.70,
             max_skew_ms: 10.0,
+            max_glide: 0.025,
         }
     }
 }

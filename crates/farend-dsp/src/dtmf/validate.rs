@@ -23,10 +23,13 @@ const FRAME_TWIST_MARGIN_DB: f64 = 6.0;
 /// Stretch at each end of a tone over which the edge reference of each tone is taken.
 const EDGE_REF_FRAMES: usize = 20;
 
-/// Per-frame envelopes of the two tones and the frame power.
+/// Per-frame envelopes and phases of the two tones and their share of the frame power.
 struct Frames {
     lo: Vec<f64>,
     hi: Vec<f64>,
+    /// Phase of each tone in frame `k` against its nominal frequency, one time origin for all.
+    lo_phase: Vec<f64>,
+    hi_phase: Vec<f64>,
     purity: Vec<f64>,
 }
 
@@ -48,6 +51,8 @@ impl Frames {
         let mut f = Frames {
             lo: Vec::with_capacity(n),
             hi: Vec::with_capacity(n),
+            lo_phase: Vec::with_capacity(n),
+            hi_phase: Vec::with_capacity(n),
             purity: Vec::with_capacity(n),
         };
         for k in 0..n {
@@ -64,6 +69,14 @@ impl Frames {
                 / w2sum;
             f.lo.push(a_lo);
             f.hi.push(a_hi);
+            // Each window is demodulated from its own start, so a tone's phase advances by
+            // its whole frequency times the window's start; taking away the nominal part
+            // leaves the slow advance of its offset from nominal (a few degrees per frame).
+            let start = (k * HOP) as f64 / f64::from(RECEIVER_RATE);
+            f.lo_phase
+                .push(z_lo.1.atan2(z_lo.0) - std::f64::consts::TAU * f_lo * start);
+            f.hi_phase
+                .push(z_hi.1.atan2(z_hi.0) - std::f64::consts::TAU * f_hi * start);
             f.purity.push(if power > 0.0 {
                 (a_lo * a_lo + a_hi * a_hi) / 2.0 / power
             } else {
@@ -207,6 +220,13 @@ fn judge_run(
     if median_of(&|k| frames.purity[k]) < cfg.min_purity {
         return None;
     }
+    // A generator's tones keep their frequency; a codec may bend one of them at a frame
+    // boundary, but voiced speech whose formants or harmonics pass a tone pair moves both.
+    let glide_lo = glide(&frames.lo, &frames.lo_phase, run) / f_lo;
+    let glide_hi = glide(&frames.hi, &frames.hi_phase, run) / f_hi;
+    if glide_lo.min(glide_hi) > cfg.max_glide {
+        return None;
+    }
     Some(DtmfEvent {
         digit: KEYPAD[r][c],
         start_ms: (offset + s) as f64 / 8.0,
@@ -216,6 +236,45 @@ fn judge_run(
         low_dbov: l_lo,
         high_dbov: l_hi,
     })
+}
+
+/// How far (Hz) a tone's frequency moves from the first to the last frame of `run`.
+///
+/// The frames' phases (against a fixed frequency, one time origin) of a steady tone lie on a
+/// line; a tone gliding at a constant rate bends them into a parabola whose curvature is the
+/// glide rate. The parabola is fitted by least squares weighted by each frame's power, so the
+/// edges and dips of the tone, where its phase is noise, count little.
+fn glide(amplitude: &[f64], phase: &[f64], run: Run) -> f64 {
+    let frames = run.first..=run.last;
+    let mid = (run.first + run.last) as f64 / 2.0;
+    let seconds = |k: usize| (k as f64 - mid) * HOP as f64 / f64::from(RECEIVER_RATE);
+    // Unwrap: the phase advances by far less than half a turn between 1 ms frames (a tone
+    // within the accepted deviation is at most a few tens of hertz off its nominal frequency).
+    let mut unwrapped = Vec::with_capacity(frames.clone().count());
+    let mut previous: Option<f64> = None;
+    for k in frames.clone() {
+        let p = match previous {
+            None => phase[k],
+            Some(q) => q + wrap(phase[k] - q),
+        };
+        unwrapped.push(p);
+        previous = Some(p);
+    }
+    let points: Vec<(f64, f64, f64)> = frames
+        .zip(&unwrapped)
+        .map(|(k, &p)| (seconds(k), p, amplitude[k] * amplitude[k]))
+        .collect();
+    let Some([_, _, curvature]) = crate::stats::fit_parabola(&points) else {
+        return 0.0;
+    };
+    // Instantaneous frequency is (c1 + 2·c2·t) / 2π.
+    let duration = seconds(run.last) - seconds(run.first);
+    (2.0 * curvature * duration / std::f64::consts::TAU).abs()
+}
+
+/// `x` wrapped into −π…π.
+fn wrap(x: f64) -> f64 {
+    x - std::f64::consts::TAU * (x / std::f64::consts::TAU).round()
 }
 
 /// The larger of the onset and the end skew between the two tones, in frames.
