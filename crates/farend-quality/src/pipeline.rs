@@ -448,6 +448,7 @@ fn realign_bad_intervals(
             end,
             around,
             search,
+            rate,
         ) && delay != around
         {
             for n in interval.clone() {

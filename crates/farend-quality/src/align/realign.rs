@@ -10,12 +10,19 @@ pub const BAD_FRAME_DISTURBANCE: f64 = 20.0;
 pub const SEARCH_MS: usize = 300;
 
 /// A degraded stretch holding less than this share of the energy of its reference stretch
-/// (−20 dB) is not realigned: it is a dropout, and what little it holds is the input filter's
-/// ringing from the audio beside the gap, which correlates by chance with speech elsewhere.
-/// Without this test a 60 ms dropout was matched to speech 224 ms away and lost about half its
-/// disturbance; with it, mean |ΔMOS| on the oracle corpus's zeroed-burst pairs fell 0.314 →
-/// 0.220 (narrowband) and P.862 Annex A mean |Δraw| 0.297 → 0.275 at 8 kHz (PROVENANCE.md).
+/// (−20 dB), over the whole stretch or in nearly all of its short blocks, is not realigned: it
+/// is a dropout, and what little it holds is the audio at the gap's edges or the input filter's
+/// ringing, which correlates by chance with speech elsewhere. Without the whole-stretch test a
+/// 60 ms dropout was matched to speech 224 ms away and lost about half its disturbance (mean
+/// |ΔMOS| on the oracle corpus's zeroed-burst pairs 0.314 → 0.220 with it); the block test
+/// catches the bad intervals that reach past a gap's edge (PROVENANCE.md).
 const MIN_TEMPLATE_ENERGY: f64 = 0.01;
+/// Length of the blocks in which a dropout is looked for: 4 ms.
+const DROPOUT_BLOCK_MS: usize = 4;
+/// Share of the blocks (where the reference carries audio) that must have dropped out. Half
+/// caught more zeroed bursts but also stopped realignments of P.862 Annex A's variable-delay
+/// pairs, whose inserted silences look the same for a while (PROVENANCE.md).
+const DROPOUT_SHARE: f64 = 0.9;
 
 /// Runs of consecutive bad frames, as frame ranges.
 pub fn bad_intervals(symmetric: &[f64]) -> Vec<std::ops::Range<usize>> {
@@ -52,6 +59,7 @@ pub fn best_delay(
     end: usize,
     around: isize,
     search: usize,
+    rate: u32,
 ) -> Option<isize> {
     let end = end.min(reference.len());
     if end <= start {
@@ -59,7 +67,8 @@ pub fn best_delay(
     }
     let len = end - start;
     let template = stretch(degraded, start as isize + around, len);
-    if energy(&template) < MIN_TEMPLATE_ENERGY * energy(&stretch(reference, start as isize, len)) {
+    let block = (DROPOUT_BLOCK_MS * rate as usize / 1000).max(1);
+    if is_dropout(&template, &stretch(reference, start as isize, len), block) {
         return None;
     }
     let window = stretch(
@@ -75,6 +84,28 @@ pub fn best_delay(
             |best, (k, &v)| if v > best.1 { (k, v) } else { best },
         );
     (value > 0.0).then(|| around + search as isize - k as isize)
+}
+
+/// Whether `degraded` is a dropout of `reference`: it holds less than [`MIN_TEMPLATE_ENERGY`]
+/// of the reference's energy overall, or in [`DROPOUT_SHARE`] of the blocks of `block` samples
+/// where the reference carries audio.
+fn is_dropout(degraded: &[f64], reference: &[f64], block: usize) -> bool {
+    let total = energy(reference);
+    // Blocks 30 dB under the reference's mean block carry no audio to lose.
+    let quiet = 1e-3 * total * block as f64 / reference.len().max(1) as f64;
+    let (mut active, mut lost) = (0usize, 0usize);
+    for (d, r) in degraded.chunks(block).zip(reference.chunks(block)) {
+        let reference_energy = energy(r);
+        if reference_energy <= quiet {
+            continue;
+        }
+        active += 1;
+        if energy(d) < MIN_TEMPLATE_ENERGY * reference_energy {
+            lost += 1;
+        }
+    }
+    energy(degraded) < MIN_TEMPLATE_ENERGY * total
+        || lost as f64 >= DROPOUT_SHARE * active.max(1) as f64
 }
 
 fn energy(signal: &[f64]) -> f64 {
@@ -121,7 +152,7 @@ mod tests {
         degraded[40..4040].copy_from_slice(&reference[..4000]);
         degraded[4120..8120].copy_from_slice(&reference[4000..]);
         assert_eq!(
-            best_delay(&reference, &degraded, 5000, 5512, 40, 300),
+            best_delay(&reference, &degraded, 5000, 5512, 40, 300, 8000),
             Some(120)
         );
     }
@@ -131,7 +162,22 @@ mod tests {
         let reference = noise(8000, 11);
         let mut degraded = reference.clone();
         degraded[3000..3600].fill(0.0);
-        assert_eq!(best_delay(&reference, &degraded, 3000, 3600, 0, 300), None);
+        assert_eq!(
+            best_delay(&reference, &degraded, 3000, 3600, 0, 300, 8000),
+            None
+        );
+    }
+
+    #[test]
+    fn a_stretch_that_is_a_gap_but_for_its_edge_finds_no_new_delay() {
+        let reference = noise(8000, 17);
+        let mut degraded = reference.clone();
+        // 584 of the stretch's 600 samples lost: what is left is the audio after the gap.
+        degraded[3000..3584].fill(0.0);
+        assert_eq!(
+            best_delay(&reference, &degraded, 3000, 3600, 0, 300, 8000),
+            None
+        );
     }
 
     #[test]
@@ -142,7 +188,10 @@ mod tests {
         for v in &mut degraded[3000..3600] {
             *v *= 0.01;
         }
-        assert_eq!(best_delay(&reference, &degraded, 3000, 3600, 0, 300), None);
+        assert_eq!(
+            best_delay(&reference, &degraded, 3000, 3600, 0, 300, 8000),
+            None
+        );
     }
 
     #[test]
