@@ -21,7 +21,7 @@
 //! 2(a)/2(b) the mean |Δ| is 0.20–0.25 (the Annex criterion is not met), and on the
 //! project's oracle corpus about 48 % of narrowband and 38–40 % of wideband scores fall
 //! within 0.05 MOS-LQO. The tests assert regression bounds at that level (conformance: mean
-//! |Δ| ≤ 0.27 and max ≤ 1.15 per rate), not the Annex criterion; see `PROVENANCE.md`.
+//! |Δ| ≤ 0.26 and max ≤ 1.15 per rate), not the Annex criterion; see `PROVENANCE.md`.
 //!
 //! Steps, each in its own module: [`level`] alignment, [`input_filter`]ing, time alignment
 //! ([`align`]), the [`perceptual`] model, and aggregation ([`aggregate`]) to a raw score that
