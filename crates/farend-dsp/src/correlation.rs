@@ -19,9 +19,10 @@ thread_local! {
     static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
-/// `c[k] = Σ a[n] · b[n + k]` (samples of any type that widens to `f64`), zero-padded so that it is linear: lags `k ≥ 0` at index `k`,
-/// negative lags at index `c.len() + k`. The length is a power of two of at least
-/// `a.len() + b.len()`, so every lag at which the two overlap has its own index.
+/// `c[k] = Σ a[n] · b[n + k]` (samples of any type that widens to `f64`), zero-padded so that
+/// it is linear: lags `k ≥ 0` at index `k`, negative lags at index `c.len() + k`. The length
+/// is a power of two of at least `a.len() + b.len()`, so every lag at which the two overlap
+/// has its own index.
 pub fn cross_correlation<T: Copy + Into<f64>>(a: &[T], b: &[T]) -> Vec<f64> {
     let len = (a.len() + b.len()).next_power_of_two().max(2);
     let (forward, inverse) = PLANNER.with(|p| {

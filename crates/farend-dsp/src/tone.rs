@@ -94,6 +94,11 @@ pub(crate) fn correlate(x: &[f32], freq_hz: f64, rate: u32, window: Option<&[f32
     (re, im)
 }
 
+/// `x` (radians) wrapped into −π…π.
+pub(crate) fn wrap_phase(x: f64) -> f64 {
+    x - std::f64::consts::TAU * (x / std::f64::consts::TAU).round()
+}
+
 /// Amplitude and precise frequency of a steady sinusoid near `freq_hz` in `x`.
 ///
 /// The frequency comes from the phase advance between consecutive Hann-windowed analysis
@@ -134,7 +139,7 @@ pub(crate) fn measure_sinusoid(x: &[f32], freq_hz: f64, rate: u32) -> Option<(f6
         // Each window is demodulated from its own start: remove the nominal advance.
         let nominal = std::f64::consts::TAU * freq_hz * (lag * short_hop) as f64 / fs;
         let d = im.atan2(re) - nominal;
-        d - std::f64::consts::TAU * (d / std::f64::consts::TAU).round()
+        wrap_phase(d)
     };
     let coarse = lagged(1) * fs / (std::f64::consts::TAU * short_hop as f64);
     let long_lag = win_len / short_hop;

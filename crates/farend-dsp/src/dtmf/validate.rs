@@ -8,7 +8,7 @@
 //! tone's own edges at any level. Decisions use medians over the on-frames.
 
 use super::{COL_FREQS, DtmfConfig, DtmfEvent, KEYPAD, RECEIVER_RATE, ROW_FREQS};
-use crate::tone::{amplitude_to_dbov, dbm0_to_dbov, dbov_to_dbm0, measure_sinusoid};
+use crate::tone::{amplitude_to_dbov, dbm0_to_dbov, dbov_to_dbm0, measure_sinusoid, wrap_phase};
 
 /// Envelope hop (1 ms at 8 kHz) and window (10 ms).
 const HOP: usize = 8;
@@ -250,31 +250,18 @@ fn glide(amplitude: &[f64], phase: &[f64], run: Run) -> f64 {
     let seconds = |k: usize| (k as f64 - mid) * HOP as f64 / f64::from(RECEIVER_RATE);
     // Unwrap: the phase advances by far less than half a turn between 1 ms frames (a tone
     // within the accepted deviation is at most a few tens of hertz off its nominal frequency).
-    let mut unwrapped = Vec::with_capacity(frames.clone().count());
-    let mut previous: Option<f64> = None;
-    for k in frames.clone() {
-        let p = match previous {
-            None => phase[k],
-            Some(q) => q + wrap(phase[k] - q),
-        };
-        unwrapped.push(p);
-        previous = Some(p);
+    let mut points: Vec<(f64, f64, f64)> = Vec::with_capacity(run.last + 1 - run.first);
+    let mut previous = phase[run.first];
+    for k in frames {
+        previous += wrap_phase(phase[k] - previous);
+        points.push((seconds(k), previous, amplitude[k] * amplitude[k]));
     }
-    let points: Vec<(f64, f64, f64)> = frames
-        .zip(&unwrapped)
-        .map(|(k, &p)| (seconds(k), p, amplitude[k] * amplitude[k]))
-        .collect();
     let Some([_, _, curvature]) = crate::stats::fit_parabola(&points) else {
         return 0.0;
     };
     // Instantaneous frequency is (c1 + 2·c2·t) / 2π.
     let duration = seconds(run.last) - seconds(run.first);
     (2.0 * curvature * duration / std::f64::consts::TAU).abs()
-}
-
-/// `x` wrapped into −π…π.
-fn wrap(x: f64) -> f64 {
-    x - std::f64::consts::TAU * (x / std::f64::consts::TAU).round()
 }
 
 /// The larger of the onset and the end skew between the two tones, in frames.
