@@ -14,6 +14,9 @@ packages=(
   asterisk-core-sounds-en-wav  # public speech prompts (CC-BY-SA-3.0) behind audio-refs/
   asterisk-core-sounds-fr-wav asterisk-core-sounds-es-wav  # more talkers and languages (CC-BY-SA-3.0)
   asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav  # for the fingerprint tests
+  asterisk-core-sounds-en-g722 asterisk-core-sounds-fr-g722  # the same talkers in wideband (G.722):
+  asterisk-core-sounds-es-g722 asterisk-core-sounds-it-g722  # the scorer's oracle corpus
+  asterisk-core-sounds-ru-g722
   opus-tools                   # Opus encode/decode: degraded-speech test material, farend-codec test oracle
   libchromaprint-tools         # fpcalc: the fingerprint benchmark's peer
   chromium                     # headless browser: the tests load report.html as a user would

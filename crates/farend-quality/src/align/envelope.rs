@@ -16,25 +16,36 @@ pub fn block_energies(signal: &[f64], block: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Voice-activity threshold of block energies: the noise level is estimated by repeatedly
-/// averaging the blocks below the running estimate, and speech must exceed it clearly.
+/// Voice-activity threshold of block energies: the noise level is the mean of the blocks
+/// below the threshold, and speech must exceed it clearly.
+///
+/// The threshold is the lowest fixed point of `θ = NOISE_MARGIN × mean(blocks ≤ θ)` at or above
+/// the quietest block (and never below `MIN_FRACTION_OF_MEAN` of the mean). The map is
+/// monotone, so iterating it from the quietest block climbs to that fixed point. Iterating
+/// from the mean instead found a higher fixed point wherever the speech is continuous and
+/// its loudness varies widely: the blocks below the mean are then mostly speech, four times
+/// their mean lies above the mean, and the threshold climbed until only a dozen blocks of an
+/// 8 s recording counted as speech (measured on chained G.722 prompts, which the scorer then
+/// refused as holding no utterance).
 pub fn activity_threshold(energies: &[f64]) -> f64 {
     if energies.is_empty() {
         return 0.0;
     }
-    let mean = energies.iter().sum::<f64>() / energies.len() as f64;
-    let mut threshold = mean;
-    for _ in 0..12 {
-        let (sum, count) = energies
-            .iter()
-            .filter(|&&e| e <= threshold)
-            .fold((0.0, 0usize), |(s, c), &e| (s + e, c + 1));
-        if count == 0 {
-            break;
-        }
-        let noise = sum / count as f64;
-        let next = (noise * NOISE_MARGIN).max(mean * MIN_FRACTION_OF_MEAN);
-        if (next - threshold).abs() <= 1e-12 * threshold.max(1.0) {
+    let mut sorted = energies.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut prefix = Vec::with_capacity(sorted.len() + 1);
+    prefix.push(0.0);
+    for e in &sorted {
+        prefix.push(prefix.last().unwrap_or(&0.0) + e);
+    }
+    let mean = prefix[sorted.len()] / sorted.len() as f64;
+    let floor = mean * MIN_FRACTION_OF_MEAN;
+    let mut threshold = sorted[0].max(floor);
+    for _ in 0..200 {
+        let count = sorted.partition_point(|&e| e <= threshold);
+        let noise = prefix[count] / count.max(1) as f64;
+        let next = (noise * NOISE_MARGIN).max(floor);
+        if next <= threshold * (1.0 + 1e-9) {
             break;
         }
         threshold = next;
@@ -196,6 +207,37 @@ mod tests {
         (0..len as u64)
             .map(|n| ((n.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 9) % 1000) as f64)
             .collect()
+    }
+
+    /// Block energies of continuous speech whose loudness spans 40 dB (log-uniform, most of
+    /// the power in a few loud blocks), with `pause` blocks of `noise` energy.
+    fn continuous_speech(pause: usize, noise: f64) -> Vec<f64> {
+        let speech = (0..1600).map(|n| {
+            let u = ((n as u64).wrapping_mul(2_654_435_761) >> 7) % 1000;
+            10f64.powf(3.0 + 4.0 * u as f64 / 1000.0)
+        });
+        speech.chain(std::iter::repeat_n(noise, pause)).collect()
+    }
+
+    #[test]
+    fn continuous_speech_of_wide_dynamics_counts_as_speech() {
+        // Digital silence in the pauses: the threshold sits at the floor, every speech block
+        // above it (iterating from the mean, the rule before, left 1328 of them).
+        let energies = continuous_speech(400, 0.0);
+        let threshold = activity_threshold(&energies);
+        let active = energies.iter().filter(|&&e| e > threshold).count();
+        assert!(active >= 1550, "{active} of 1600 speech blocks active");
+    }
+
+    #[test]
+    fn the_threshold_rises_above_a_noise_floor() {
+        // Pauses with noise at 10^3.5 (inside the speech range's quiet end): the threshold
+        // settles just above the noise, not at the floor under it.
+        let energies = continuous_speech(400, 10f64.powf(3.5));
+        let threshold = activity_threshold(&energies);
+        assert!(threshold > 10f64.powf(3.5), "{threshold}");
+        assert!(threshold < 10f64.powf(4.5), "{threshold}");
+        assert_eq!(activity_threshold(&[0.0; 10]), 0.0);
     }
 
     #[test]
