@@ -27,21 +27,22 @@ pub struct Calibration {
 /// Calibration of a sample rate; `wideband` names the P.862.2 edition for wideband scoring
 /// (`None`: narrowband scoring, P.862 / P.862.1).
 pub fn calibration(rate: u32, wideband: Option<WidebandVersion>) -> Calibration {
-    const NARROWBAND_16K_POWER: f64 = 6.910853e-6;
+    // The recalled published scales: a 1 kHz tone at 40 dB SPL maps to a pitch power density
+    // of 10^4 and a loudness of 1 sone.
+    const RECALLED_8K_POWER: f64 = 2.764344e-5;
+    const RECALLED_16K_POWER: f64 = 6.910853e-6;
     const LOUDNESS: f64 = 1.866055e-1;
-    // Wideband scoring weighs powers more than narrowband scoring at 16 kHz, and its loudness
-    // is scaled down: settled against the oracle, not the text (PROVENANCE.md, "Wideband
-    // power scale" and "Wideband scales on wideband speech"). Scaling the power by k and the
-    // loudness by k^-0.23 keeps the loudness of loud sounds and lowers the hearing threshold
-    // relative to the signal; both editions agree best with more power than the
-    // narrowband scale, the 2005 edition also with louder loud sounds.
+    // Wideband scoring agrees best with the oracle with more power than the recalled scale
+    // and a smaller loudness scale: scaling the power by k and the loudness by k^-0.23 keeps
+    // the loudness of loud sounds and lowers the hearing threshold relative to the signal.
+    // Settled against the oracle, not the text (PROVENANCE.md, "Wideband power scale" and
+    // "Wideband scales on wideband speech"); narrowband keeps the recalled scales, which
+    // P.862 Annex A checks.
     let (power, loudness) = match (rate, wideband) {
-        (8000, _) => (2.764344e-5, LOUDNESS),
-        (_, None) => (NARROWBAND_16K_POWER, LOUDNESS),
-        (_, Some(WidebandVersion::P862_2Cor2_2018)) => {
-            (16.0 * NARROWBAND_16K_POWER, 0.90 * LOUDNESS)
-        }
-        (_, Some(WidebandVersion::P862_2_2005)) => (290.0 * NARROWBAND_16K_POWER, 0.86 * LOUDNESS),
+        (8000, _) => (RECALLED_8K_POWER, LOUDNESS),
+        (_, None) => (RECALLED_16K_POWER, LOUDNESS),
+        (_, Some(WidebandVersion::P862_2Cor2_2018)) => (16.0 * RECALLED_16K_POWER, 0.90 * LOUDNESS),
+        (_, Some(WidebandVersion::P862_2_2005)) => (290.0 * RECALLED_16K_POWER, 0.86 * LOUDNESS),
     };
     Calibration { power, loudness }
 }
