@@ -1,6 +1,8 @@
 //! Behaviour of the public API on synthetic signals: errors, categories,
 //! resampling, result contents.
 
+mod common;
+
 use farend_quality::{
     Band, Category, QualityError, ScoreOptions, ScoreWarning, category, mos_lqo_narrowband,
     mos_lqo_wideband, score_f32, score_i16, score_i16_rates,
@@ -335,4 +337,37 @@ fn silence_inserted_in_a_pause_costs_little() {
             "{name}: {clean:.3} unchanged, {jumped:.3} with 450 ms inserted at {quietest}"
         );
     }
+}
+
+/// Continuous speech: the audio-refs talkers at 16 kHz with every 10 ms block more than 30 dB
+/// under the loudest left out, joined into 8 s.
+fn continuous_speech() -> Vec<i16> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../audio-refs/speech");
+    let mut out = Vec::new();
+    for name in ["en-f2", "en-m1", "en-f1", "en-m2"] {
+        let (rate, x) = common::read_wav(&dir.join(format!("{name}.16k.wav")));
+        assert_eq!(rate, 16000, "{name}");
+        let energy = |b: &[i16]| b.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>();
+        let loudest = x.chunks(160).map(energy).fold(0.0, f64::max);
+        out.extend(
+            x.chunks(160)
+                .filter(|b| energy(b) > loudest * 1e-3)
+                .flatten(),
+        );
+    }
+    assert!(out.len() >= 8 * 16000, "{} samples of speech", out.len());
+    out.truncate(8 * 16000);
+    out
+}
+
+#[test]
+fn continuous_speech_is_aligned_as_speech_throughout() {
+    // Speech with its pauses removed has a wide loudness range and no quiet blocks; the
+    // voice-activity threshold once climbed above most of it, leaving 0.9 s of 8 s in
+    // utterances (and refusing some such references outright).
+    let x = continuous_speech();
+    let s = score_i16(&x, &x, 16000, &ScoreOptions::new(Band::Wide)).expect("score");
+    let covered: f64 = s.utterances.iter().map(|u| u.end_s - u.start_s).sum();
+    assert!(covered >= 6.4, "utterances cover {covered:.2} s of 8 s");
+    assert!(s.mos_lqo > 4.5, "{}", s.mos_lqo);
 }
