@@ -60,6 +60,7 @@ overrides it.
 """
 
 import argparse
+import functools
 import hashlib
 import glob
 import json
@@ -197,15 +198,23 @@ def chain(clips, rate, pause_s):
     return out
 
 
-def g722_decode(path):
-    """16 kHz samples of a 64 kbit/s G.722 file, decoded by SpanDSP (libspandsp, a setup package)."""
+@functools.lru_cache(maxsize=1)
+def spandsp():
+    """SpanDSP's G.722 decoder (libspandsp, a setup package), through ctypes."""
     import ctypes
     lib = ctypes.CDLL("libspandsp.so.2")
     lib.g722_decode_init.restype = ctypes.c_void_p
     lib.g722_decode_init.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     lib.g722_decode.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.g722_decode_free.argtypes = [ctypes.c_void_p]
-    data = open(path, "rb").read()
+    return lib
+
+
+def g722_decode(path):
+    """16 kHz samples of a 64 kbit/s G.722 file."""
+    lib = spandsp()
+    with open(path, "rb") as f:
+        data = f.read()
     state = lib.g722_decode_init(None, 64000, 0)
     out = np.zeros(2 * len(data) + 16, dtype=np.int16)
     n = lib.g722_decode(state, out.ctypes.data, data, len(data))
