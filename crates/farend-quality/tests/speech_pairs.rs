@@ -1,15 +1,18 @@
 //! Known MOS-LQO values of the python-pesq speech pair (clean vs babble at 0 dB SNR).
 //!
 //! Each test prints farend's score beside the published one and asserts a regression bound
-//! at today's agreement (NB −0.12, WB Corrigendum 2 −0.08, WB 2005 −0.005), to be tightened
-//! as the scorer improves.
+//! at today's agreement (NB −0.14, WB Corrigendum 2 −0.08, WB 2005 −0.005), to be tightened
+//! as the scorer improves. The narrowband bound was 0.12 (−0.115) until the narrowband
+//! scales moved along the ridge that brought the oracle corpus and a probe of unscanned
+//! speech closer (PROVENANCE.md, "Narrowband scales on the same ridge"): babble at 0 dB is
+//! charged a little more since (−0.143).
 
 mod common;
 
 use farend_quality::{Band, ScoreOptions, WidebandVersion, score_i16};
 
 /// Regression bound, narrowband.
-const NB_BOUND: f64 = 0.12;
+const NB_BOUND: f64 = 0.15;
 /// Regression bound, wideband with Corrigendum 2.
 const WB_COR2_BOUND: f64 = 0.12;
 /// Regression bound, wideband as published in 2005.
