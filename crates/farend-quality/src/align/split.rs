@@ -360,44 +360,39 @@ mod tests {
         (reference, degraded)
     }
 
-    #[test]
-    fn the_refined_boundary_lies_where_the_delay_changes() {
+    /// Boundary found between a part at delay 0 and one at `second_delay`, the split search
+    /// having put it 140 ms early, for 480 samples inserted at sample 7300.
+    fn refined_boundary_for(second_delay: isize) -> (usize, usize) {
         let (reference, degraded) = inserted_at(7300, 480);
         let signals = Signals {
             reference: &reference,
             degraded: &degraded,
         };
-        // The split search's grid put the boundary 140 ms early.
         let (a, b) = refined_boundary(
             signals,
             part(0, 6180, 0),
-            part(6180, 16000, 480),
+            part(6180, 16000, second_delay),
             1600,
             8000,
         );
-        assert_eq!(a.end, b.start);
+        (a.end, b.start)
+    }
+
+    #[test]
+    fn the_refined_boundary_lies_where_the_delay_changes() {
+        let (end, start) = refined_boundary_for(480);
+        assert_eq!(end, start);
         // Within one 4 ms block of the change.
-        assert!(a.end.abs_diff(7300) < 32, "boundary at {}", a.end);
+        assert!(end.abs_diff(7300) < 32, "boundary at {end}");
     }
 
     #[test]
     fn the_refined_boundary_holds_when_a_part_delay_is_slightly_off() {
-        let (reference, degraded) = inserted_at(7300, 480);
-        let signals = Signals {
-            reference: &reference,
-            degraded: &degraded,
-        };
         // The second part's window votes peaked 12 samples (1.5 ms) from its true delay:
         // judged at that delay exactly, nothing after the change matches and the boundary
         // ran to the end of the search range.
-        let (a, _) = refined_boundary(
-            signals,
-            part(0, 6180, 0),
-            part(6180, 16000, 492),
-            1600,
-            8000,
-        );
-        assert!(a.end.abs_diff(7300) < 32, "boundary at {}", a.end);
+        let (end, _) = refined_boundary_for(492);
+        assert!(end.abs_diff(7300) < 32, "boundary at {end}");
     }
 
     #[test]
