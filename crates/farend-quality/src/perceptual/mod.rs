@@ -36,8 +36,8 @@ pub fn calibration(rate: u32, wideband: Option<WidebandVersion>) -> Calibration 
     // smaller loudness scale: scaling the power by k and the loudness by about k^-0.23 keeps
     // the loudness of loud sounds and lowers the hearing threshold relative to the signal, so
     // that low-level coding noise counts. Settled against the oracle, not the text
-    // (PROVENANCE.md, "Wideband scales on wideband speech" and "Narrowband scales"), each
-    // checked on pairs the scan did not see.
+    // (PROVENANCE.md, "Wideband scales on wideband speech" and "Narrowband scales on the
+    // same ridge"), each checked on pairs the scan did not see.
     let (power, loudness) = match (rate, wideband) {
         (8000, _) => (4.0 * RECALLED_8K_POWER, 0.80 * LOUDNESS),
         (_, None) => (4.0 * RECALLED_16K_POWER, 0.80 * LOUDNESS),
