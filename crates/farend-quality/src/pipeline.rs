@@ -201,7 +201,7 @@ fn perceive(
     // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
     // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
     // after it would leave lost frames out and score loss too high.
-    let reread = rereading_frames(&utterance_delays, hop);
+    let reread = frames_comparing_cut_audio(&utterance_delays, hop);
     let counted = disturbances
         .iter()
         .enumerate()
@@ -289,14 +289,14 @@ fn standard(options: &ScoreOptions) -> &'static str {
     }
 }
 
-/// Frames after a fall in delay that read degraded audio an earlier frame already read:
-/// where the network cut `J` of audio out, the `J` of reference after the cut has no
-/// counterpart, and the frames that would compare it re-read degraded audio instead. They
-/// are left out of the aggregation. The text does not say this; it follows the oracle,
+/// Frames around a fall in delay that compare reference audio the network cut out: where
+/// `J` of audio was cut, the `J` of reference after the cut has no counterpart, and the
+/// frames that would compare it re-read degraded audio instead; so does the last frame before
+/// the fall, whose window reaches past it. They are left out of the aggregation. The text does not say this; it follows the oracle,
 /// which scores cuts of 20 ms and more as perfect and ignores noise added next to the splice
 /// (PROVENANCE.md, "Audio cut out of the degraded signal"). `delays` are the utterances'
 /// delays, before bad intervals are realigned.
-fn rereading_frames(delays: &[isize], hop: usize) -> Vec<bool> {
+fn frames_comparing_cut_audio(delays: &[isize], hop: usize) -> Vec<bool> {
     let mut out = vec![false; delays.len()];
     for n in 1..delays.len() {
         let fall = delays[n - 1] - delays[n];
@@ -304,7 +304,10 @@ fn rereading_frames(delays: &[isize], hop: usize) -> Vec<bool> {
             continue;
         }
         let end = (n + (fall as usize).div_ceil(hop)).min(delays.len());
-        out[n..end].fill(true);
+        // The last frame before the fall reaches past it (a frame takes the delay of the
+        // utterance holding its centre), so its second half already compares cut-out
+        // reference with audio from after the splice.
+        out[n - 1..end].fill(true);
     }
     out
 }
@@ -557,11 +560,12 @@ mod tests {
     }
 
     #[test]
-    fn frames_after_a_fall_in_delay_are_the_ones_rereading_audio() {
+    fn frames_around_a_fall_in_delay_are_the_ones_comparing_cut_audio() {
         let delays = [0, 0, 0, -300, -300, -300, -300, -300, 40, 40];
-        let reread = rereading_frames(&delays, 128);
-        // A 300-sample fall at frame 3: ceil(300 / 128) = 3 frames re-read; a rise does not.
+        let reread = frames_comparing_cut_audio(&delays, 128);
+        // A 300-sample fall at frame 3: ceil(300 / 128) = 3 frames re-read, and frame 2
+        // reaches past the fall; a rise marks nothing.
         let marked: Vec<usize> = (0..delays.len()).filter(|&n| reread[n]).collect();
-        assert_eq!(marked, [3, 4, 5]);
+        assert_eq!(marked, [2, 3, 4, 5]);
     }
 }
