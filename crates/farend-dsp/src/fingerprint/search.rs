@@ -4,8 +4,13 @@ use super::{BITS, Extractor, Fingerprint, HOP_S, Index};
 
 /// Number of sub-frame phases the query is fingerprinted at (offset resolution HOP_S / PHASES).
 const PHASES: usize = 4;
-/// Query frames in the first screening pass over every alignment.
+/// Query frames in the first screening pass over every alignment (at most 31: see
+/// [`byte_counts`]).
 const SCREEN_FRAMES: usize = 16;
+const _: () = assert!(
+    SCREEN_FRAMES <= 31,
+    "the screening's byte counts would overflow"
+);
 /// Alignments (over all references) that survive screening.
 const SURVIVORS: usize = 2000;
 /// Least weight of a query frame that counts as loud (see `Fingerprint::weights`).
@@ -255,15 +260,55 @@ fn coarse_scan(query: &Query, r: &[u32], min_overlap: usize) -> Option<Scan> {
     Some(Scan { best, unrelated })
 }
 
+/// The best `SURVIVORS` alignments offered by the screening pass, worst on top.
+struct Survivors {
+    /// (BER in 1/65536 steps, reference, frame offset).
+    heap: std::collections::BinaryHeap<(u32, usize, i64)>,
+}
+
+impl Survivors {
+    fn new() -> Self {
+        Self {
+            heap: std::collections::BinaryHeap::with_capacity(SURVIVORS + 1),
+        }
+    }
+
+    /// Keeps alignment `k` of reference `n`, with `distance` differing bits of `bits`
+    /// compared, when it is among the best so far.
+    fn offer(&mut self, distance: u32, bits: u32, n: usize, k: i64) {
+        // BER in 1/65536 steps, so the heap orders integers.
+        let score = (distance << 16) / bits;
+        if self.heap.len() < SURVIVORS {
+            self.heap.push((score, n, k));
+        } else if self.heap.peek().is_some_and(|top| score < top.0) {
+            self.heap.pop();
+            self.heap.push((score, n, k));
+        }
+    }
+
+    /// Distances over `bits` below this are the ones [`Survivors::offer`] keeps: one
+    /// comparison per alignment instead of a division (with the worst kept score `w`,
+    /// `floor(d·65536 / bits) < w` is `d < ceil(w·bits / 65536)`).
+    fn distance_limit(&self, bits: u32) -> u32 {
+        match self.heap.peek() {
+            Some(top) if self.heap.len() >= SURVIVORS => {
+                let limit = (u64::from(top.0) * u64::from(bits)).div_ceil(1 << 16);
+                u32::try_from(limit).unwrap_or(u32::MAX)
+            }
+            _ => u32::MAX,
+        }
+    }
+}
+
 /// Screening pass: scores every alignment of `r` on the query's few screening frames and
-/// offers each to `heap` (which keeps the best `SURVIVORS`, worst on top).
+/// offers each to `survivors`.
 fn screen(
     query: &Query,
     n: usize,
     r: &[u32],
     min_overlap: usize,
     dist: &mut Vec<u32>,
-    heap: &mut std::collections::BinaryHeap<(u32, usize, i64)>,
+    survivors: &mut Survivors,
 ) {
     let (qn, rn) = (query.len() as i64, r.len() as i64);
     let k_min = -(qn - min_overlap as i64);
@@ -285,7 +330,7 @@ fn screen(
         let ds = &mut dist[(lo - k_min) as usize..=(hi - k_min) as usize];
         // Contiguous on both sides, so this loop vectorises.
         for (d, &rv) in ds.iter_mut().zip(rs) {
-            *d += ((qv ^ rv) & m).count_ones();
+            *d += byte_counts((qv ^ rv) & m);
         }
     }
     let full: u32 = query.screen.iter().map(|s| s.2.count_ones()).sum();
@@ -294,31 +339,50 @@ fn screen(
         (Some(a), Some(b)) => (a.0, b.0),
         _ => return,
     };
+    if full == 0 {
+        return;
+    }
     let inner = (-i_first)..=(rn - 1 - i_last);
-    for (p, &d) in dist.iter().enumerate() {
+    let mut limit = survivors.distance_limit(full);
+    for (p, &bytes) in dist.iter().enumerate() {
         let k = k_min + p as i64;
-        let b = if inner.contains(&k) {
-            full
-        } else {
-            query
-                .screen
-                .iter()
-                .filter(|s| (0..rn).contains(&(s.0 + k)))
-                .map(|s| s.2.count_ones())
-                .sum()
-        };
+        let d = sum_of_bytes(bytes);
+        if inner.contains(&k) {
+            // Nearly every alignment: one comparison decides.
+            if d < limit {
+                survivors.offer(d, full, n, k);
+                limit = survivors.distance_limit(full);
+            }
+            continue;
+        }
+        let b: u32 = query
+            .screen
+            .iter()
+            .filter(|s| (0..rn).contains(&(s.0 + k)))
+            .map(|s| s.2.count_ones())
+            .sum();
         if b * 2 < full || b == 0 {
             continue;
         }
-        // BER in 1/65536 steps, so the heap orders integers.
-        let score = (d << 16) / b;
-        if heap.len() < SURVIVORS {
-            heap.push((score, n, k));
-        } else if heap.peek().is_some_and(|top| score < top.0) {
-            heap.pop();
-            heap.push((score, n, k));
-        }
+        survivors.offer(d, b, n, k);
+        limit = survivors.distance_limit(full);
     }
+}
+
+/// The number of set bits in each byte of `x`, in that byte. Summed over at most 31 words
+/// no byte overflows, and the sum's bytes add up to the words' total of set bits
+/// ([`sum_of_bytes`]): without a population-count instruction (the baseline x86-64 target
+/// has none) this leaves the per-word horizontal sum out of the screening loop.
+fn byte_counts(x: u32) -> u32 {
+    let x = x - ((x >> 1) & 0x5555_5555);
+    let x = (x & 0x3333_3333) + ((x >> 2) & 0x3333_3333);
+    (x + (x >> 4)) & 0x0f0f_0f0f
+}
+
+/// The sum of the four bytes of `x`.
+fn sum_of_bytes(x: u32) -> u32 {
+    let pairs = (x & 0x00ff_00ff) + ((x >> 8) & 0x00ff_00ff);
+    (pairs & 0xffff) + (pairs >> 16)
 }
 
 /// BER of the query's coarse frames against reference `r` at frame offset `k`, on the bits
@@ -739,7 +803,7 @@ pub fn identify_with(
     let Some(query) = Query::new(samples, rate) else {
         return Identification::rejected(unusable_query(samples, rate));
     };
-    let mut heap = std::collections::BinaryHeap::with_capacity(SURVIVORS + 1);
+    let mut survivors = Survivors::new();
     let mut dist = Vec::new();
     for (n, e) in index.entries().iter().enumerate() {
         let len = e.fingerprint.frames.len();
@@ -751,18 +815,19 @@ pub fn identify_with(
                 &e.fingerprint.frames,
                 min_ov,
                 &mut dist,
-                &mut heap,
+                &mut survivors,
             );
         }
     }
-    if heap.is_empty() {
+    if survivors.heap.is_empty() {
         return Identification::rejected(format!(
             "the query or every reference is shorter than {:.1} s",
             opts.min_overlap_s
         ));
     }
     // Survivors, scored on every loud frame.
-    let scored: Vec<(f64, usize, i64)> = heap
+    let scored: Vec<(f64, usize, i64)> = survivors
+        .heap
         .into_vec()
         .into_iter()
         .filter_map(|(_, n, k)| {
@@ -862,4 +927,51 @@ pub fn align(
         overlap_s: score.overlap as f64 * HOP_S,
         confidence: confidence(score.ber, score.overlap, opts.max_ber_standout),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixed pseudo-random sequence of words.
+    fn words(seed: u64, n: usize) -> Vec<u32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (s >> 32) as u32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn byte_counts_of_up_to_31_words_sum_to_their_set_bits() {
+        let mut all = words(1, 31 * 50);
+        // The worst case for the bytes: every bit set.
+        all.extend(std::iter::repeat_n(u32::MAX, 31));
+        for chunk in all.chunks(31) {
+            let bytes = chunk.iter().fold(0u32, |acc, &w| acc + byte_counts(w));
+            let expected: u32 = chunk.iter().map(|w| w.count_ones()).sum();
+            assert_eq!(sum_of_bytes(bytes), expected);
+        }
+    }
+
+    #[test]
+    fn the_distance_limit_keeps_exactly_what_an_offer_keeps() {
+        let mut survivors = Survivors::new();
+        assert_eq!(survivors.distance_limit(300), u32::MAX, "not full yet");
+        for (k, w) in words(2, SURVIVORS).into_iter().enumerate() {
+            survivors.offer(w % 400, 400, 0, k as i64);
+        }
+        for bits in [1, 7, 300, 400, 511] {
+            let limit = survivors.distance_limit(bits);
+            for d in 0..=bits {
+                let worst = survivors.heap.peek().unwrap().0;
+                let kept = (d << 16) / bits < worst;
+                assert_eq!(d < limit, kept, "distance {d} of {bits} bits");
+            }
+        }
+    }
 }
