@@ -933,16 +933,10 @@ pub fn align(
 mod tests {
     use super::*;
 
-    /// A fixed pseudo-random sequence of words.
+    /// Fixed, well-mixed words (a multiplicative hash of the position).
     fn words(seed: u64, n: usize) -> Vec<u32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (s >> 32) as u32
-            })
+        (0..n as u64)
+            .map(|k| ((k + seed * n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32)
             .collect()
     }
 
