@@ -14,9 +14,11 @@ build: setup
 demo: build
 	$(FAREND) run scenarios/ --out reports
 
+# The tests build in the release profile: they reuse the dependencies the binary was just
+# built with instead of compiling every one a second time in the test profile.
 test: setup
 	$(CARGO) build --release --locked -p farend
-	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --workspace --locked --no-fail-fast
+	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --release --workspace --locked --no-fail-fast
 	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
 
 # farend's P.862 scores against the ITU-T reference code on a generated corpus.
