@@ -64,6 +64,16 @@ impl FarDelay {
     }
 }
 
+/// Sample `at` of `signal`, or silence outside it (a delayed stretch may reach past either
+/// end).
+pub(crate) fn sample_or_zero(signal: &[f64], at: isize) -> f64 {
+    usize::try_from(at)
+        .ok()
+        .and_then(|i| signal.get(i))
+        .copied()
+        .unwrap_or(0.0)
+}
+
 /// What the alignment found.
 pub struct Alignment {
     /// Utterances in time order.

@@ -115,14 +115,7 @@ fn energy(signal: &[f64]) -> f64 {
 /// `len` samples of `signal` from `from`, zero outside it.
 fn stretch(signal: &[f64], from: isize, len: usize) -> Vec<f64> {
     (0..len)
-        .map(|i| {
-            let at = from + i as isize;
-            if at >= 0 && (at as usize) < signal.len() {
-                signal[at as usize]
-            } else {
-                0.0
-            }
-        })
+        .map(|i| super::sample_or_zero(signal, from + i as isize))
         .collect()
 }
 

@@ -234,13 +234,8 @@ fn refined_boundary(
 fn block_error(signals: Signals, samples: std::ops::Range<usize>, delay: isize) -> f64 {
     samples
         .map(|n| {
-            let k = n as isize + delay;
-            let d = usize::try_from(k)
-                .ok()
-                .and_then(|k| signals.degraded.get(k))
-                .copied()
-                .unwrap_or(0.0);
-            let e = signals.reference[n] - d;
+            let e =
+                signals.reference[n] - super::sample_or_zero(signals.degraded, n as isize + delay);
             e * e
         })
         .sum()
