@@ -925,8 +925,8 @@ def main():
 # making the scorer worse unnoticed; tighten them as it improves. `--gate target` applies
 # the gate the scorer is meant to meet instead. The maxima: wb00/amrdrop3-in-wb (nb16;
 # 20 ms frames dropped after AMR-NB: farend follows every drop as a delay step and scores
-# 3.49, the oracle 2.51, stable when the end is cut off), wb02/amrdrop3-in-wb (wb; the
-# oracle 2.61, farend 3.50: where a split's boundary lands among the dropped frames moves
+# 3.55, the oracle 2.51, stable when the end is cut off), wb02/amrdrop3-in-wb (wb; the
+# oracle 2.61, farend 3.53: where a split's boundary lands among the dropped frames moves
 # single pairs of this condition by up to 0.4 either way) and nb19/pausejump+450 (oracle
 # 2.31 for speech untouched but for a silence in a pause; farend 3.29).
 REGRESSION_BOUNDS = {

@@ -201,7 +201,7 @@ fn perceive(
     // Cuts are read from the utterances' delays, not from the realigned ones: a bad interval
     // realigned anywhere within 300 ms is no sign that audio was cut, and skipping the frames
     // after it would leave lost frames out and score loss too high.
-    let reread = frames_comparing_cut_audio(&utterance_delays, hop);
+    let cut = frames_comparing_cut_audio(&utterance_delays, hop);
     let counted = disturbances
         .iter()
         .enumerate()
@@ -209,7 +209,7 @@ fn perceive(
             // Frames that touch the reference's active interval count (P.862 §10.2.3).
             let start = n * hop;
             let inside = start + frame_len > active.0 && start < active.1;
-            (inside && !reread[n]).then_some(*d)
+            (inside && !cut[n]).then_some(*d)
         })
         .collect();
     Frames {
@@ -291,11 +291,12 @@ fn standard(options: &ScoreOptions) -> &'static str {
 
 /// Frames around a fall in delay that compare reference audio the network cut out: where
 /// `J` of audio was cut, the `J` of reference after the cut has no counterpart, and the
-/// frames that would compare it re-read degraded audio instead; so does the last frame before
-/// the fall, whose window reaches past it. They are left out of the aggregation. The text does not say this; it follows the oracle,
-/// which scores cuts of 20 ms and more as perfect and ignores noise added next to the splice
-/// (PROVENANCE.md, "Audio cut out of the degraded signal"). `delays` are the utterances'
-/// delays, before bad intervals are realigned.
+/// frames that would compare it re-read degraded audio instead; so does the last frame
+/// before the fall, whose window reaches past it. They are left out of the aggregation. The
+/// text does not say this; it follows the oracle, which scores cuts of 20 ms and more as
+/// perfect and ignores noise added next to the splice (PROVENANCE.md, "Audio cut out of the
+/// degraded signal", "The frame that reaches past a fall is left out too"). `delays` are the
+/// utterances' delays, before bad intervals are realigned.
 fn frames_comparing_cut_audio(delays: &[isize], hop: usize) -> Vec<bool> {
     let mut out = vec![false; delays.len()];
     for n in 1..delays.len() {
@@ -562,10 +563,10 @@ mod tests {
     #[test]
     fn frames_around_a_fall_in_delay_are_the_ones_comparing_cut_audio() {
         let delays = [0, 0, 0, -300, -300, -300, -300, -300, 40, 40];
-        let reread = frames_comparing_cut_audio(&delays, 128);
+        let cut = frames_comparing_cut_audio(&delays, 128);
         // A 300-sample fall at frame 3: ceil(300 / 128) = 3 frames re-read, and frame 2
         // reaches past the fall; a rise marks nothing.
-        let marked: Vec<usize> = (0..delays.len()).filter(|&n| reread[n]).collect();
+        let marked: Vec<usize> = (0..delays.len()).filter(|&n| cut[n]).collect();
         assert_eq!(marked, [2, 3, 4, 5]);
     }
 }
