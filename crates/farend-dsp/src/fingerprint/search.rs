@@ -491,8 +491,36 @@ fn chance_extreme(alignments: f64) -> f64 {
 /// when another reference matches about as well (the same audio in two references).
 const BEYOND_CHANCE_EXTREME: f64 = 3.0;
 
+/// Set bits over all `words`, counted a byte at a time ([`byte_counts`]) and summed once
+/// per 31 words.
+fn set_bits(words: impl Iterator<Item = u32>) -> u32 {
+    let (mut total, mut bytes, mut pending) = (0, 0, 0);
+    for w in words {
+        bytes += byte_counts(w);
+        pending += 1;
+        if pending == 31 {
+            total += sum_of_bytes(bytes);
+            (bytes, pending) = (0, 0);
+        }
+    }
+    total + sum_of_bytes(bytes)
+}
+
 /// BER of the query's coarse frames against `r` at frame offset `k`.
 fn coarse_at(query: &Query, r: &[u32], k: i64) -> Option<f64> {
+    let (first, last) = (query.span.0 + k, query.span.1 + k);
+    if first >= 0 && last < r.len() as i64 {
+        // The usual case, every survivor of a long reference: all coarse frames lie inside,
+        // so no index needs checking and the compared bits are the query's own.
+        let inside = &r[first as usize..=last as usize];
+        let d = set_bits(
+            query
+                .coarse
+                .iter()
+                .map(|&(i, qv, m)| (qv ^ inside[i as usize]) & m),
+        );
+        return (query.coarse_bits > 0).then(|| f64::from(d) / f64::from(query.coarse_bits));
+    }
     let (mut d, mut c) = (0u32, 0u32);
     for &(i, qv, m) in &query.coarse {
         let j = i64::from(i) + query.span.0 + k;
@@ -938,6 +966,38 @@ mod tests {
         (0..n as u64)
             .map(|k| ((k + seed * n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32)
             .collect()
+    }
+
+    #[test]
+    fn coarse_ber_inside_the_reference_is_the_ber_counted_word_by_word() {
+        let (q, m) = (words(3, 200), words(4, 200));
+        // Every third frame, as loud frames would be picked; the last mask has every bit.
+        let coarse: Vec<(u32, u32, u32)> = (0..200)
+            .step_by(3)
+            .map(|i| (i as u32, q[i], if i == 198 { u32::MAX } else { m[i] }))
+            .collect();
+        let coarse_bits = coarse.iter().map(|c| c.2.count_ones()).sum();
+        let query = Query {
+            phases: Vec::new(),
+            coarse,
+            span: (5, 203),
+            coarse_bits,
+            screen: Vec::new(),
+        };
+        let r = words(5, 400);
+        for k in [-210, -10, -5, 0, 1, 150, 196, 197, 250] {
+            let (mut d, mut c) = (0u32, 0u32);
+            for &(i, qv, m) in &query.coarse {
+                let j = i64::from(i) + 5 + k;
+                if (0..400).contains(&j) {
+                    d += ((qv ^ r[j as usize]) & m).count_ones();
+                    c += m.count_ones();
+                }
+            }
+            let expected = (c * 2 >= coarse_bits && c > 0).then(|| f64::from(d) / f64::from(c));
+            assert_eq!(coarse_at(&query, &r, k), expected, "offset {k}");
+        }
+        assert!(coarse_at(&query, &r, 0).is_some() && coarse_at(&query, &r, -210).is_none());
     }
 
     #[test]
