@@ -37,7 +37,7 @@ bench: build
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy --release --workspace --all-targets --locked -- -D warnings
 	scripts/deny.sh
 
 # Coverage-guided fuzzing of every kind of untrusted input (crates/farend-fuzz), FUZZ_SECONDS
