@@ -8,8 +8,9 @@ use quick_junit::{NonSuccessKind, TestCaseStatus};
 #[test]
 fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
     let out = tempfile::tempdir().unwrap();
+    // As `make demo` runs them: four calls at once.
     let output = run(farend()
-        .args(["run", "scenarios", "--jobs", "2", "--out"])
+        .args(["run", "scenarios", "--jobs", "4", "--out"])
         .arg(out.path()));
     assert_eq!(output.status.code(), Some(0), "all sample scenarios pass");
     let stdout = String::from_utf8_lossy(&output.stdout);
