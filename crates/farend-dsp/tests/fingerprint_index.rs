@@ -66,7 +66,7 @@ fn index_round_trips_through_bytes() {
     assert!((back.total_duration_s() - 48.0).abs() < 0.5);
 }
 
-/// FNV-1a, the index's checksum.
+/// FNV-1a, the checksum of index versions 1 and 2.
 fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
@@ -101,6 +101,24 @@ fn an_index_of_the_first_version_is_read_with_every_bit_compared() {
     }
     let id = identify(&old, &refs[2][8000..8000 * 4], 8000);
     assert_eq!(id.matched.as_deref(), Some("ref2"));
+}
+
+#[test]
+fn an_index_of_the_second_version_is_read_as_written() {
+    let (index, _) = library(8000);
+    let v3 = index.to_bytes();
+    // Version 2: the same content under its own number, checked with FNV-1a.
+    let mut v2 = v3[..v3.len() - 4].to_vec();
+    v2[4..6].copy_from_slice(&2u16.to_le_bytes());
+    let sum = fnv1a(&v2);
+    v2.extend_from_slice(&sum.to_le_bytes());
+    assert_eq!(Index::from_bytes(&v2), Ok(index.clone()));
+    // Each version is checked with its own checksum only.
+    let mut v3_with_fnv = v3[..v3.len() - 4].to_vec();
+    let sum = fnv1a(&v3_with_fnv);
+    v3_with_fnv.extend_from_slice(&sum.to_le_bytes());
+    assert_eq!(Index::from_bytes(&v3_with_fnv), Err(IndexError::Checksum));
+    assert_eq!(Index::from_bytes(&v3), Ok(index));
 }
 
 #[test]

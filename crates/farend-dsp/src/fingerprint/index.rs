@@ -1,10 +1,10 @@
 //! The reference index: fingerprints of a library of references, and its file format.
 //!
-//! File format (all integers little endian), version 2:
+//! File format (all integers little endian), version 3:
 //!
 //! ```text
 //! magic  b"FEFP"
-//! u16    format version (2)
+//! u16    format version (3)
 //! u16    bits per frame (32)
 //! u16    energy smoothing, frames (3)   u16 bit time difference, frames (2)
 //! u32    hop in microseconds (16000)
@@ -14,10 +14,12 @@
 //! per entry:
 //!   u16  name length, then the UTF-8 name
 //!   u32  number of frames n, then n × u32 words, then n × u8 weights, then n × u32 masks
-//! u32    FNV-1a checksum of every byte before it
+//! u32    CRC-32 (IEEE) of every byte before it
 //! ```
 //!
-//! Version 1 had no masks; it is still read, with every bit of every word compared. A reader
+//! Versions 1 and 2 ended in an FNV-1a checksum instead, which takes a byte at a time and was
+//! most of the time a large index took to load; both are still read. Version 1 had no masks:
+//! every bit of every word is compared. A reader
 //! rejects other versions and other fingerprint parameters, so an index is never silently
 //! compared with fingerprints it was not made with.
 
@@ -27,9 +29,11 @@ use super::{
 
 const MAGIC: &[u8; 4] = b"FEFP";
 /// Version of the index file format this code writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// The version before masks were stored.
 const VERSION_WITHOUT_MASKS: u16 = 1;
+/// The last version checked with FNV-1a.
+const VERSION_WITH_FNV: u16 = 2;
 
 /// Why an index could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,7 +42,9 @@ pub enum IndexError {
     #[error("not a farend fingerprint index (bad magic)")]
     BadMagic,
     /// The index was written by another format version.
-    #[error("unsupported fingerprint index version {0} (this build reads {FORMAT_VERSION})")]
+    #[error(
+        "unsupported fingerprint index version {0} (this build reads versions 1 to {FORMAT_VERSION})"
+    )]
     UnsupportedVersion(u16),
     /// The index was made with other fingerprint parameters.
     #[error("fingerprint index parameters differ from this build's")]
@@ -73,8 +79,11 @@ pub struct IndexEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Index {
     entries: Vec<IndexEntry>,
+    /// The entries' names, so that a duplicate is found without a scan.
+    names: std::collections::HashSet<String>,
 }
 
+/// FNV-1a, the checksum of versions 1 and 2.
 fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
@@ -124,7 +133,7 @@ impl Index {
         if name.is_empty() || name.len() > usize::from(u16::MAX) {
             return Err(IndexError::BadName);
         }
-        if self.entries.iter().any(|e| e.name == name) {
+        if !self.names.insert(name.to_string()) {
             return Err(IndexError::DuplicateName(name.to_string()));
         }
         self.entries.push(IndexEntry {
@@ -187,7 +196,7 @@ impl Index {
                 out.extend_from_slice(&m.to_le_bytes());
             }
         }
-        let sum = fnv1a(&out);
+        let sum = crc32fast::hash(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
     }
@@ -199,7 +208,7 @@ impl Index {
         }
         let mut r = Reader { bytes, pos: 4 };
         let version = r.u16()?;
-        if version != FORMAT_VERSION && version != VERSION_WITHOUT_MASKS {
+        if !(VERSION_WITHOUT_MASKS..=FORMAT_VERSION).contains(&version) {
             return Err(IndexError::UnsupportedVersion(version));
         }
         let params = (
@@ -223,7 +232,12 @@ impl Index {
             return Err(IndexError::Truncated);
         }
         let (body, tail) = bytes.split_at(bytes.len() - 4);
-        if fnv1a(body) != u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) {
+        let sum = if version <= VERSION_WITH_FNV {
+            fnv1a(body)
+        } else {
+            crc32fast::hash(body)
+        };
+        if sum != u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) {
             return Err(IndexError::Checksum);
         }
         let mut r = Reader {
@@ -233,6 +247,7 @@ impl Index {
         let count = r.u32()? as usize;
         let mut index = Index {
             entries: Vec::with_capacity(count.min(1 << 16)),
+            names: std::collections::HashSet::with_capacity(count.min(1 << 16)),
         };
         for _ in 0..count {
             let len = usize::from(r.u16()?);
