@@ -35,6 +35,9 @@ if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(ROOT, ".venv"))
 import numpy as np  # noqa: E402
 import pesq  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import probe_signals as signals  # noqa: E402
+
 TALKERS = ["fr_CA_f_June", "it_IT_m_Carlo", "ru_RU_f_IvrvoiceRU", "es_MX_f_Allison"]
 RATE = 8000
 
@@ -52,17 +55,12 @@ def write(path, x):
         w.writeframes(np.clip(np.round(x), -32768, 32767).astype("<i2").tobytes())
 
 
-def active_power(x):
-    frames = x[: len(x) // 80 * 80].reshape(-1, 80)
-    e = (frames**2).mean(1)
-    return e[e > e.max() * 1e-3].mean()
-
-
-class Conditions:
+class Conditions(signals.Degradations):
     """The degradations, each a function of an 8 kHz signal; `work` holds codec files."""
 
     def __init__(self, work, rng):
-        self.work, self.rng = work, rng
+        super().__init__(RATE, rng)
+        self.work = work
 
     def fit(self, y, n):
         return y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
@@ -81,27 +79,6 @@ class Conditions:
         subprocess.run(["opusenc", "--quiet", "--bitrate", str(kbps), a, b], check=True)
         subprocess.run(["opusdec", "--quiet", "--rate", str(RATE), b, c], check=True)
         return self.fit(read(c)[0], len(x))
-
-    def noise(self, x, snr_db, brown=False):
-        n = self.rng.standard_normal(len(x))
-        if brown:
-            n = np.cumsum(n)
-            n -= np.convolve(n, np.ones(200) / 200, "same")
-        return x + n * np.sqrt(active_power(x) / (n**2).mean() / 10 ** (snr_db / 10))
-
-    def zeroed(self, x, share, ms=20):
-        y, length = x.copy(), RATE * ms // 1000
-        for i in range(0, len(x) - length, length):
-            if self.rng.random() < share:
-                y[i : i + length] = 0
-        return y
-
-    def filtered(self, x, response):
-        spectrum = np.fft.rfft(x)
-        return np.fft.irfft(spectrum * response(np.fft.rfftfreq(len(x), 1 / RATE)), len(x))
-
-    def mnru(self, x, q_db):
-        return x * (1 + 10 ** (-q_db / 20) * self.rng.standard_normal(len(x)))
 
     def all(self):
         amr = lambda x, mode: self.sox_codec(x, "amr-nb", ["-C", str(mode)])  # noqa: E731
@@ -138,7 +115,7 @@ def references(rng):
             pieces += [clips[i], np.zeros(int(RATE * rng.uniform(0.15, 0.5)))]
             if sum(map(len, pieces)) >= 8 * RATE:
                 x = np.concatenate(pieces)[: 8 * RATE]
-                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / active_power(x))
+                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / signals.active_power(x, RATE))
                 out.append((f"{talker.split('_')[0]}{count}", x))
                 pieces, count = [], count + 1
                 if count == 3:

@@ -39,18 +39,13 @@ import compare_oracle as corpus  # noqa: E402
 import numpy as np  # noqa: E402
 import pesq  # noqa: E402
 import pesqc2  # noqa: E402
+import probe_signals as signals  # noqa: E402
 
 RATE = 16000
 GROUPS = {
     "wb": (["--band", "wb"], lambda x, y: pesqc2.pesq(RATE, x, y, "wb")),
     "wb2005": (["--band", "wb", "--wb-version", "2005"], lambda x, y: pesq.pesq(RATE, x, y, "wb")),
 }
-
-
-def active_power(x):
-    frames = x[: len(x) // 160 * 160].reshape(-1, 160)
-    e = (frames**2).mean(1)
-    return e[e > e.max() * 1e-3].mean()
 
 
 def prompts_by_talker():
@@ -82,7 +77,7 @@ def references(rng):
             pieces += [clips[i][1], np.zeros(int(RATE * rng.uniform(0.15, 0.5)))]
             if sum(map(len, pieces)) >= 8 * RATE:
                 x = np.concatenate(pieces)[: 8 * RATE]
-                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / active_power(x))
+                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / signals.active_power(x, RATE))
                 out.append((f"{talker.split('_')[0]}{count}", x))
                 pieces, count = [], count + 1
                 if count == 2:
@@ -90,11 +85,12 @@ def references(rng):
     return out
 
 
-class Conditions:
+class Conditions(signals.Degradations):
     """The degradations, each a function of a 16 kHz signal; `work` holds codec files."""
 
     def __init__(self, work, rng, transcoder):
-        self.work, self.rng, self.transcoder = work, rng, transcoder
+        super().__init__(RATE, rng)
+        self.work, self.transcoder = work, transcoder
 
     def fit(self, y, n):
         return y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
@@ -113,27 +109,6 @@ class Conditions:
         subprocess.run(["opusenc", "--quiet", "--bitrate", str(kbps), a, b], check=True)
         subprocess.run(["opusdec", "--quiet", "--rate", str(RATE), b, c], check=True)
         return self.fit(corpus.read_wav(c)[1], len(x))
-
-    def noise(self, x, snr_db, brown=False):
-        n = self.rng.standard_normal(len(x))
-        if brown:
-            n = np.cumsum(n)
-            n -= np.convolve(n, np.ones(400) / 400, "same")
-        return x + n * np.sqrt(active_power(x) / (n**2).mean() / 10 ** (snr_db / 10))
-
-    def zeroed(self, x, share, ms=20):
-        y, length = x.copy(), RATE * ms // 1000
-        for i in range(0, len(x) - length, length):
-            if self.rng.random() < share:
-                y[i : i + length] = 0
-        return y
-
-    def filtered(self, x, response):
-        spectrum = np.fft.rfft(x)
-        return np.fft.irfft(spectrum * response(np.fft.rfftfreq(len(x), 1 / RATE)), len(x))
-
-    def mnru(self, x, q_db):
-        return x * (1 + 10 ** (-q_db / 20) * self.rng.standard_normal(len(x)))
 
     def all(self):
         lowpass = lambda f: 1 / (1 + (f / 5000) ** 8)  # noqa: E731
