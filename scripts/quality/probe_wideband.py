@@ -9,7 +9,7 @@ talkers: the G.722 prompts of the five Asterisk voices (English, Spanish, French
 Russian) that none of the corpus's wideband references contains, chained in another order
 with pauses of 0.15-0.5 s into 8 s pieces at another level (-26 dBov), two per talker.
 Each goes through twelve conditions the corpus does not have: AMR-WB (the corpus has none:
-sox cannot encode it) at five modes, with frame loss and concealment, with noise before
+sox cannot encode it) at six modes, with frame loss and concealment, with noise before
 or after it and a lowered level or a high-pass before it; Opus at 12 kbit/s and after
 brown noise; a 5 kHz low-pass; MNRU; zeroed 20 ms chunks after Opus. AMR-WB runs through
 farend's own codec layer (the `transcode` example of farend-codec, built when missing);
