@@ -110,16 +110,8 @@ def references(rng):
                 clips.append(x)
         if not clips:
             sys.exit(f"no 8 kHz prompts of {talker}: install asterisk-core-sounds-*-wav")
-        pieces, count = [], 0
-        for i in rng.permutation(len(clips)):
-            pieces += [clips[i], np.zeros(int(RATE * rng.uniform(0.15, 0.5)))]
-            if sum(map(len, pieces)) >= 8 * RATE:
-                x = np.concatenate(pieces)[: 8 * RATE]
-                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / signals.active_power(x, RATE))
-                out.append((f"{talker.split('_')[0]}{count}", x))
-                pieces, count = [], count + 1
-                if count == 3:
-                    break
+        for count, x in enumerate(signals.chains(clips, RATE, rng, 3)):
+            out.append((f"{talker.split('_')[0]}{count}", x))
     return out
 
 

@@ -11,6 +11,21 @@ def active_power(x, rate):
     return e[e > e.max() * 1e-3].mean()
 
 
+def chains(clips, rate, rng, count, seconds=8, level_db=-26):
+    """Up to `count` pieces of `seconds`, each clips in a shuffled order with pauses of
+    0.15-0.5 s between them, scaled to `level_db` dBov of active speech."""
+    out, pieces = [], []
+    for i in rng.permutation(len(clips)):
+        pieces += [clips[i], np.zeros(int(rate * rng.uniform(0.15, 0.5)))]
+        if sum(map(len, pieces)) >= seconds * rate:
+            x = np.concatenate(pieces)[: seconds * rate]
+            out.append(x * np.sqrt(10 ** (level_db / 10) * 32768**2 / active_power(x, rate)))
+            pieces = []
+            if len(out) == count:
+                break
+    return out
+
+
 class Degradations:
     """Noise, zeroed chunks, filters and MNRU at `rate`, drawing from the generator `rng`."""
 

@@ -72,16 +72,8 @@ def references(rng):
     for talker, clips in prompts_by_talker():
         if len(clips) < 6:
             sys.exit(f"{talker}: too few unused wideband prompts (asterisk-core-sounds-*-g722)")
-        pieces, count = [], 0
-        for i in rng.permutation(len(clips)):
-            pieces += [clips[i][1], np.zeros(int(RATE * rng.uniform(0.15, 0.5)))]
-            if sum(map(len, pieces)) >= 8 * RATE:
-                x = np.concatenate(pieces)[: 8 * RATE]
-                x *= np.sqrt(10 ** (-26 / 10) * 32768**2 / signals.active_power(x, RATE))
-                out.append((f"{talker.split('_')[0]}{count}", x))
-                pieces, count = [], count + 1
-                if count == 2:
-                    break
+        for count, x in enumerate(signals.chains([c[1] for c in clips], RATE, rng, 2)):
+            out.append((f"{talker.split('_')[0]}{count}", x))
     return out
 
 

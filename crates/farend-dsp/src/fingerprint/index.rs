@@ -19,9 +19,8 @@
 //!
 //! Versions 1 and 2 ended in an FNV-1a checksum instead, which takes a byte at a time and was
 //! most of the time a large index took to load; both are still read. Version 1 had no masks:
-//! every bit of every word is compared. A reader
-//! rejects other versions and other fingerprint parameters, so an index is never silently
-//! compared with fingerprints it was not made with.
+//! every bit of every word is compared. A reader rejects other versions and other fingerprint
+//! parameters, so an index is never silently compared with fingerprints it was not made with.
 
 use super::{
     BITS, Extractor, Fingerprint, FingerprintError, HIGH_HZ, HOP_S, LAG, LOW_HZ, SMOOTH, WINDOW_S,
