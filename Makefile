@@ -15,11 +15,17 @@ build: setup
 demo: build
 	$(FAREND) run scenarios/ --jobs 4 --out reports
 
-# The tests build in the release profile: they reuse the dependencies the binary was just
-# built with instead of compiling every one a second time in the test profile.
+# The end-to-end tests mostly wait on calls in real time (a hundred calls one after another
+# in the soak test alone), so each test binary runs more tests at once than there are cores.
+TEST_THREADS ?= 8
+
+# The tests build in the release profile, and in the same cargo run as the binary: the
+# features their dev-dependencies add (tempfile turns on bitflags' `std`) would otherwise
+# make cargo compile the sound-card bindings and every crate above them a second time.
 test: setup
-	$(CARGO) build --release --locked -p farend
-	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --release --workspace --locked --no-fail-fast
+	$(CARGO) build --release --locked --workspace --bins --tests --examples
+	FAREND_BIN=$(CURDIR)/$(FAREND) $(CARGO) test --release --workspace --locked --no-fail-fast \
+	  -- --test-threads=$(TEST_THREADS)
 	python3 scripts/quality/compare_oracle.py --bin $(CURDIR)/$(FAREND)
 
 # farend's P.862 scores against the ITU-T reference code on a generated corpus.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Drives a virtual handset with the Python ADB clients users already have, and prints what
-each saw as one JSON object (tests/tests/interop.rs checks it against the lab).
+each saw as one JSON object (tests/tests/e2e/interop.rs checks it against the lab).
 
   adb_clients.py adbutils SERVER_PORT SERIAL   adbutils through a running adb server
   adb_clients.py adb-shell HOST PORT KEYDIR    adb-shell straight to the handset, with AUTH
