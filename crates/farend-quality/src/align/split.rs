@@ -14,7 +14,7 @@ const MIN_PART_MS: usize = 200;
 const STEP_MS: usize = 20;
 /// Delays closer than this are the same delay: 1 ms... (of the sample rate).
 const SAME_DELAY_MS: f64 = 1.0;
-/// How often a part may be split again.
+/// How often a part may be split again (PROVENANCE.md, "How often a part is split again").
 const MAX_DEPTH: usize = 5;
 
 /// The two signals being aligned (level-aligned and filtered).
