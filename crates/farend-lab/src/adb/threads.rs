@@ -107,8 +107,17 @@ mod tests {
                     let _ = done.send(std::thread::current().id());
                 })
             ));
-            // Let the thread finish and wait for the next job.
-            std::thread::sleep(Duration::from_millis(5));
+            // Submit the next job only once the thread has finished this one and waits: on a
+            // loaded machine it may take a while to be scheduled, and a job submitted before
+            // rightly starts a thread of its own.
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while pool.idle.load(Ordering::SeqCst) == 0 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the thread waits for the next job within 10 s"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         let ids: std::collections::HashSet<_> = results.iter().take(20).collect();
         assert_eq!(ids.len(), 1, "one thread served every job");
