@@ -16,9 +16,9 @@ demo: build
 	$(FAREND) run scenarios/ --jobs 4 --out reports
 
 # The end-to-end tests mostly wait on calls in real time (a hundred calls one after another
-# in the soak test alone), so each test binary runs more tests at once than there are cores;
-# four, not more: the CPU-bound tests beside them slow the real-time ones.
-TEST_THREADS ?= 4
+# in the soak test alone), so each test binary runs at least four tests at once, more than a
+# small machine has cores; not more: the CPU-bound tests beside them slow the real-time ones.
+TEST_THREADS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && echo "$$n" || echo 4)
 
 # The tests build in the release profile, and in the same cargo run as the binary: the
 # features their dev-dependencies add (tempfile turns on bitflags' `std`) would otherwise
