@@ -120,6 +120,17 @@ pub fn read_junit(junit: &Path) -> quick_junit::Report {
     quick_junit::Report::deserialize_from_str(&text).expect("junit.xml reads back with quick-junit")
 }
 
+/// The playout delays (ms) one way of a call went through, from its `network-truth.json`
+/// entry: `playout_delay_ms` holds `[time, delay]` pairs.
+pub fn playout_delays(way: &serde_json::Value) -> Vec<f64> {
+    way["playout_delay_ms"]
+        .as_array()
+        .expect("playout_delay_ms is a list")
+        .iter()
+        .map(|p| p[1].as_f64().expect("a [time, delay] pair"))
+        .collect()
+}
+
 /// Reads results.json back into the report model.
 pub fn read_results(run_dir: &Path) -> farend_report::RunReport {
     farend_report::read_results(&run_dir.join("results.json")).expect("results.json reads back")

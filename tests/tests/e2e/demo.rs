@@ -105,12 +105,7 @@ fn sample_scenarios_pass_on_the_virtual_lab_and_report_everything() {
                     ) == dir
                 })
                 .unwrap_or_else(|| panic!("{}: no {dir} in {truth}", case.id));
-            let history: Vec<f64> = way["playout_delay_ms"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| p[1].as_f64().unwrap())
-                .collect();
+            let history = playout_delays(way);
             assert!(
                 history.iter().any(|d| (m.value - d).abs() <= 2.0),
                 "{} {dir}: measured {} ms, true {history:?}",

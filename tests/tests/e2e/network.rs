@@ -112,12 +112,7 @@ fn every_builtin_profile_measures_its_true_delay_and_names_itself() {
         let delay = measured(c, "delay_ms");
         // Without a jitter buffer the delay never changes; with one (lte-poor) it steps
         // while the buffer grows, and the measurement must find the delay in force.
-        let history: Vec<f64> = way["playout_delay_ms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p[1].as_f64().unwrap())
-            .collect();
+        let history = playout_delays(way);
         assert!(
             history.iter().any(|d| (delay - d).abs() <= 2.0),
             "{net}: measured {delay:.2} ms, true {history:?}"
