@@ -308,7 +308,11 @@ fn indexed_queries(path: Path2, n: usize, seed: u64, spoil: bool) -> (usize, usi
                 wrong += 1;
                 eprintln!("{path:?} {} WRONG {got}: {}", r.name, report(&id));
             }
-            _ => eprintln!("{path:?} {} missed: {}", r.name, report(&id)),
+            _ => eprintln!(
+                "{path:?} {} at {truth_ms:.0} missed: {}",
+                r.name,
+                report(&id)
+            ),
         }
     }
     eprintln!("{path:?}: {found} of {n} identified, {wrong} wrong (spoiled: {spoil})");
