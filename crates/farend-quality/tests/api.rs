@@ -50,7 +50,9 @@ fn delay_is_reported() {
     y.extend_from_slice(&x[..x.len() - 800]);
     let s = score_f32(&x, &y, 8000, &ScoreOptions::new(Band::Narrow)).expect("score");
     assert!((s.delay_ms - 100.0).abs() < 2.0, "delay {}", s.delay_ms);
-    assert!(s.mos_lqo > 4.0, "mos {}", s.mos_lqo);
+    // The last 100 ms of the reference never arrived, and that costs as in the reference
+    // implementation (which scores five corpus references delayed and cut so 3.68-4.55).
+    assert!(s.mos_lqo > 3.5, "mos {}", s.mos_lqo);
 }
 
 #[test]
