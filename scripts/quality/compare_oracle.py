@@ -925,10 +925,10 @@ def main():
 # making the scorer worse unnoticed; tighten them as it improves. `--gate target` applies
 # the gate the scorer is meant to meet instead. The maxima: wb00/amrdrop3-in-wb (nb16;
 # 20 ms frames dropped after AMR-NB: farend follows every drop as a delay step and scores
-# 3.60, the oracle 2.51, stable when the end is cut off), wb02/amrdrop3-in-wb (wb; the
-# oracle 2.61, farend 3.53: where a split's boundary lands among the dropped frames moves
+# 3.61, the oracle 2.51, stable when the end is cut off), wb02/amrdrop3-in-wb (wb; the
+# oracle 2.61, farend 3.51: where a split's boundary lands among the dropped frames moves
 # single pairs of this condition by up to 0.4 either way) and nb19/pausejump+450 (oracle
-# 2.31 for speech untouched but for a silence in a pause; farend 3.28).
+# 2.31 for speech untouched but for a silence in a pause; farend 3.30).
 REGRESSION_BOUNDS = {
     "nb8": (0.075, 1.05),
     "nb16": (0.075, 1.15),
