@@ -187,8 +187,8 @@ fn perceive(
     // Every frame whose first half lies in the reference, the last one padded with silence:
     // the oracle charges audio missing from the last 16 ms of a file as it charges a frame
     // holding it (20 ms zeroed at the very end of three corpus references: oracle loss
-    // 0.38-0.52 raw, farend 0.07-0.21 without this frame, 0.40-0.58 with it; PROVENANCE.md,
-    // "The end of the file").
+    // 0.38-0.52 raw, farend 0.07-0.21 before, 0.40-0.58 with this frame and the intervals of
+    // `aggregate::over_time`; PROVENANCE.md, "The end of the file").
     let frame_count = (reference.len() / hop).max(1);
     let utterance_delays = frame_delays(utterances, frame_count, hop, frame_len);
     let mut delays = utterance_delays.clone();

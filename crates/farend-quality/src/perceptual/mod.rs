@@ -211,13 +211,7 @@ impl Model {
                 }
             })
             .sum();
-        let mean = sum / self.total_width;
-        self.total_width
-            * if p == 2.0 {
-                mean.sqrt()
-            } else {
-                mean.powf(1.0 / p)
-            }
+        self.total_width * (sum / self.total_width).powf(1.0 / p)
     }
 
     /// Partial compensation of the reference for the system's frequency response: each band
