@@ -21,14 +21,13 @@ import json
 import os
 import subprocess
 import sys
-import wave
 from concurrent.futures import ProcessPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 # Importing the corpus script re-runs this one inside .venv with the oracle packages.
-import compare_oracle  # noqa: E402,F401
+import compare_oracle as corpus  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -36,37 +35,11 @@ TALKERS = ["en-m1", "en-f2"]
 RANGES = [100, 200, 300, 500, 700, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 7500]
 
 
-def read(path):
-    with wave.open(path) as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(float), w.getframerate()
-
-
-def write(path, x, rate):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(x.astype("<i2").tobytes())
-
-
 def with_tone(x, rate, hz):
     """`x` with a tone at `hz`, 20 dB below its RMS level, rounded to 16 bits."""
     rms = np.sqrt(np.mean(x**2))
     n = np.arange(len(x))
     return np.clip(np.round(x + np.sqrt(2) * rms * 0.1 * np.sin(2 * np.pi * hz * n / rate)), -32768, 32767)
-
-
-def oracle(job):
-    band, ref_path, deg_path = job
-    x, rate = read(ref_path)
-    y, _ = read(deg_path)
-    if band == "nb":
-        import pesq
-
-        return pesq.pesq(rate, x / 32768.0, y / 32768.0, "nb")
-    import pesqc2
-
-    return pesqc2.pesq(rate, x / 32768.0, y / 32768.0, "wb")
 
 
 def main():
@@ -83,26 +56,28 @@ def main():
     pairs = []  # (talker, hz, reference, degraded)
     for talker in TALKERS:
         ref = os.path.join(ROOT, "audio-refs", "speech", f"{talker}.{suffix}.wav")
-        x, rate = read(ref)
+        rate, x = corpus.read_wav(ref)
         for hz in tones:
             deg = os.path.join(args.work, f"{talker}.{suffix}.{hz:.3f}.wav")
-            write(deg, with_tone(x, rate, hz), rate)
-            pairs.append((talker, hz, ref, deg))
+            corpus.write_wav(deg, rate, with_tone(x, rate, hz))
+            pairs.append((talker, hz, rate, ref, deg))
 
     lst = os.path.join(args.work, f"pairs-{args.band}.csv")
     with open(lst, "w") as f:
         f.write("reference,degraded\n")
-        for _, _, ref, deg in pairs:
+        for _, _, _, ref, deg in pairs:
             f.write(f"{ref},{deg}\n")
     out = subprocess.run([args.bin, "score", "--list", lst, "--json", "--band", args.band],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"farend score --list failed ({out.returncode}): {out.stderr.strip()[-500:]}")
     ours = {item["degraded"]: item["mos_lqo"] for item in json.loads(out.stdout)}
+    module = "pesq" if args.band == "nb" else "pesqc2"
+    jobs = [(module, args.band, rate, ref, deg) for _, _, rate, ref, deg in pairs]
     with ProcessPoolExecutor() as pool:
-        theirs = list(pool.map(oracle, [(args.band, ref, deg) for _, _, ref, deg in pairs], chunksize=8))
+        theirs = [mos for mos, _ in pool.map(corpus.oracle_score, jobs, chunksize=8)]
 
-    deltas = [(hz, ours[deg] - o) for (_, hz, _, deg), o in zip(pairs, theirs)]
+    deltas = [(hz, ours[deg] - o) for (_, hz, _, _, deg), o in zip(pairs, theirs)]
     print(f"{args.band}: {len(pairs)} pairs, tones every {args.step:g} Hz from 100 Hz, "
           f"talkers {', '.join(TALKERS)}; farend minus oracle, MOS-LQO")
     print(f"{'from Hz':>8} {'tones':>6} {'mean delta':>11} {'mean |delta|':>13}")
