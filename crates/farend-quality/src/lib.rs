@@ -18,8 +18,8 @@
 //! disturbance of every frame, and warnings when the result should not be trusted.
 //!
 //! Agreement with the reference is not yet what a release gate needs: on P.862 Annex A tests
-//! 2(a)/2(b) the mean |Δ| is 0.17–0.19 (the Annex criterion is not met), and on the
-//! project's oracle corpus about 67–68 % of narrowband and 53 % of wideband scores fall
+//! 2(a)/2(b) the mean |Δ| is 0.16–0.19 (the Annex criterion is not met), and on the
+//! project's oracle corpus about 72–74 % of narrowband and 53 % of wideband scores fall
 //! within 0.05 MOS-LQO. The tests assert regression bounds at that level (conformance: mean
 //! |Δ| ≤ 0.20, max ≤ 1.15 and at least 10 of 40 within 0.05 per rate), not the Annex
 //! criterion; see `PROVENANCE.md`.
