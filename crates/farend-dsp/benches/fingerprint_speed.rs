@@ -130,9 +130,10 @@ fn main() {
             "fpcalc -length 0: same audio in {fp_best:.3} s ({:.0}x real time, includes process start and WAV decode)",
             secs / fp_best
         );
+        let ratio = best / fp_best;
         println!(
-            "extraction speed ratio farend/fpcalc: {:.2}x",
-            fp_best / best
+            "extraction time farend (in process) / fpcalc (whole process): {ratio:.2}x ({})",
+            if ratio <= 1.0 { "faster" } else { "slower" }
         );
     } else {
         println!("fpcalc not available: install libchromaprint-tools");
