@@ -254,6 +254,27 @@ fn silence_noise_and_unknown_audio_match_nothing() {
     assert_eq!(identify(&index, &babble(3.0, 8000, 1), 1000).matched, None);
 }
 
+/// A query that is mostly silence matches nothing, and its answer says that pauses fill
+/// it (with how much active speech it holds), while a query that matches carries no such
+/// measurement.
+#[test]
+fn a_query_that_is_mostly_pause_says_so_when_it_matches_nothing() {
+    let (index, refs) = library(8000);
+    let mut q = vec![0.0f32; 8000 * 2];
+    q.extend_from_slice(&refs[1][8000..8000 * 2]);
+    let id = identify(&index, &q, 8000);
+    assert_eq!(id.matched, None);
+    let activity = id
+        .activity
+        .expect("activity measured for a query that matched nothing");
+    assert!((0.2..0.5).contains(&activity), "activity {activity}");
+    let reason = id.reason.expect("a reason");
+    assert!(reason.contains("active speech"), "{reason}");
+    let found = identify(&index, &refs[1][8000..8000 * 4], 8000);
+    assert_eq!(found.matched.as_deref(), Some("ref1"));
+    assert_eq!(found.activity, None);
+}
+
 #[test]
 fn extraction_is_deterministic_and_sized_by_hop() {
     let x = babble(2.0, 8000, 7);

@@ -273,10 +273,11 @@ fn cut<'a>(refs: &'a [Reference], rng: &mut Rng) -> (&'a Reference, usize) {
 
 fn report(id: &Identification) -> String {
     format!(
-        "ber {:.3} margin {:.1}σ matched {:.0} % nearest {:?}: {:?}",
+        "ber {:.3} margin {:.1}σ matched {:.0} % activity {:?} nearest {:?}: {:?}",
         id.ber,
         id.margin_sigmas,
         id.matched_fraction * 100.0,
+        id.activity,
         id.nearest,
         id.reason
     )

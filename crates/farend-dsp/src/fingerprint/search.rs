@@ -87,6 +87,9 @@ pub struct Identification {
     pub matched_fraction: f64,
     /// Why nothing matched (`None` with a match).
     pub reason: Option<String>,
+    /// Share of the query that is active speech (ITU-T P.56 activity, 0..=1), measured only
+    /// when nothing matched: a query that is mostly pause carries little of its reference.
+    pub activity: Option<f64>,
 }
 
 impl Identification {
@@ -103,6 +106,7 @@ impl Identification {
             margin_sigmas: 0.0,
             matched_fraction: 0.0,
             reason: None,
+            activity: None,
         }
     }
 
@@ -968,9 +972,43 @@ pub fn identify_with(
         margin: evidence.margin.unwrap_or(0.0),
         margin_sigmas: evidence.margin_sigmas(),
         matched_fraction: score.matched_fraction,
-        reason: verdict
+        reason: None,
+        activity: None,
+    }
+    .with_reason(
+        verdict
             .err()
             .map(|why| format!("nearest reference {name}: {why}")),
+        samples,
+        rate,
+    )
+}
+
+/// A query with less active speech than this share of its length is said to be mostly
+/// pause when it matches nothing: the goal is that a query is found unless a third of it
+/// is silence or destroyed.
+const MOSTLY_PAUSE: f64 = 2.0 / 3.0;
+
+impl Identification {
+    /// Sets why nothing matched, measuring the query's speech activity then (only then: the
+    /// measurement costs about as much as a search) and saying so when pauses fill much of
+    /// it.
+    fn with_reason(mut self, reason: Option<String>, samples: &[f32], rate: u32) -> Self {
+        let Some(reason) = reason else {
+            return self;
+        };
+        let activity = crate::level::active_level_dbov(samples, rate).map_or(0.0, |a| a.activity);
+        let length_s = samples.len() as f64 / f64::from(rate.max(1));
+        self.activity = Some(activity);
+        self.reason = Some(if activity < MOSTLY_PAUSE {
+            format!(
+                "{reason}; only {:.1} s of the {length_s:.1} s query is active speech (ITU-T P.56), pauses or silence fill the rest",
+                activity * length_s
+            )
+        } else {
+            reason
+        });
+        self
     }
 }
 
