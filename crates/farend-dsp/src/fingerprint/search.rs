@@ -16,6 +16,11 @@ const SURVIVORS: usize = 2000;
 /// Least weight of a query frame that counts as loud (see `Fingerprint::weights`).
 const LOUD_WEIGHT: u8 = 200;
 
+/// A query with less active speech than this share of its length is said to be mostly
+/// pause when it matches nothing: the goal is that a query is found unless a third of it
+/// is silence or destroyed.
+const MOSTLY_PAUSE: f64 = 2.0 / 3.0;
+
 /// Tuning of [`identify_with`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdentifyOptions {
@@ -108,6 +113,27 @@ impl Identification {
             reason: None,
             activity: None,
         }
+    }
+
+    /// Sets why nothing matched, measuring the query's speech activity then (only then:
+    /// P.56 passes over every sample at each of its thresholds) and saying so when pauses
+    /// fill much of it.
+    fn with_reason(mut self, reason: Option<String>, samples: &[f32], rate: u32) -> Self {
+        let Some(reason) = reason else {
+            return self;
+        };
+        let activity = crate::level::active_level_dbov(samples, rate).map_or(0.0, |a| a.activity);
+        let length_s = samples.len() as f64 / f64::from(rate.max(1));
+        self.activity = Some(activity);
+        self.reason = Some(if activity < MOSTLY_PAUSE {
+            format!(
+                "{reason}; only {:.1} s of the {length_s:.1} s query is active speech (ITU-T P.56), pauses or silence fill the rest",
+                activity * length_s
+            )
+        } else {
+            reason
+        });
+        self
     }
 
     fn rejected(reason: impl Into<String>) -> Self {
@@ -982,34 +1008,6 @@ pub fn identify_with(
         samples,
         rate,
     )
-}
-
-/// A query with less active speech than this share of its length is said to be mostly
-/// pause when it matches nothing: the goal is that a query is found unless a third of it
-/// is silence or destroyed.
-const MOSTLY_PAUSE: f64 = 2.0 / 3.0;
-
-impl Identification {
-    /// Sets why nothing matched, measuring the query's speech activity then (only then: the
-    /// measurement costs about as much as a search) and saying so when pauses fill much of
-    /// it.
-    fn with_reason(mut self, reason: Option<String>, samples: &[f32], rate: u32) -> Self {
-        let Some(reason) = reason else {
-            return self;
-        };
-        let activity = crate::level::active_level_dbov(samples, rate).map_or(0.0, |a| a.activity);
-        let length_s = samples.len() as f64 / f64::from(rate.max(1));
-        self.activity = Some(activity);
-        self.reason = Some(if activity < MOSTLY_PAUSE {
-            format!(
-                "{reason}; only {:.1} s of the {length_s:.1} s query is active speech (ITU-T P.56), pauses or silence fill the rest",
-                activity * length_s
-            )
-        } else {
-            reason
-        });
-        self
-    }
 }
 
 /// Aligns a recording (`samples` at `rate` Hz) with one reference fingerprint; `None` when
